@@ -1,0 +1,28 @@
+# webhook: PGXS build.  "make && make install", then see README.md.
+EXTENSION = webhook
+EXTVERSION = 0.1.0
+
+MODULE_big = webhook
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+SHLIB_LINK += -lcrypto
+
+DATA = sql/$(EXTENSION)--$(EXTVERSION).sql
+EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql
+
+# pg_regress: test/sql/*.sql against expected/*.out
+REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test
+
+# isolation: test/specs/iso_*.spec against expected/iso_*.out
+ISOLATION = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# The install script is sql/webhook.sql followed by sql/crypto.sql.
+$(DATA): sql/$(EXTENSION).sql sql/crypto.sql
+	cat $^ > $@
+
+all: $(DATA)

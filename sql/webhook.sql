@@ -1,0 +1,1 @@
+\echo Use "CREATE EXTENSION webhook" to load this file. \quit

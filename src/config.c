@@ -1,0 +1,7 @@
+/* placeholder, replaced by the provider and secret cache */
+#include "postgres.h"
+#include "webhook.h"
+void
+WebhookConfigInit(void)
+{
+}

@@ -1,0 +1,40 @@
+/*-------------------------------------------------------------------------
+ *
+ * webhook.h
+ *	  Declarations shared across the extension: settings, the clock, and
+ *	  the extension's own SQLSTATEs.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef WEBHOOK_H
+#define WEBHOOK_H
+
+#include "postgres.h"
+#include "datatype/timestamp.h"
+
+/* Domain errors without a standard code: class WH. */
+#define ERRCODE_WEBHOOK_TRANSITION	MAKE_SQLSTATE('W','H','0','0','1')
+#define ERRCODE_WEBHOOK_CONFIG		MAKE_SQLSTATE('W','H','0','0','2')
+
+/* GUCs (webhook.c) */
+extern int	webhook_max_body_bytes;
+extern bool webhook_notify;
+extern char *webhook_clock_override;
+
+/*
+ * The time verification treats as now: webhook.clock_override when set,
+ * else the wall clock.  Raises if the override cannot be parsed.
+ */
+extern TimestampTz WebhookNow(void);
+
+/* WebhookNow() as Unix seconds. */
+extern int64 WebhookNowUnix(void);
+
+/* Unix seconds <-> TimestampTz */
+extern TimestampTz WebhookUnixToTimestamp(int64 t);
+extern int64 WebhookTimestampToUnix(TimestampTz t);
+
+/* config.c: relcache callback registration, called from _PG_init */
+extern void WebhookConfigInit(void);
+
+#endif							/* WEBHOOK_H */
