@@ -1,7 +1,735 @@
-/* placeholder, replaced by the provider and secret cache */
+/*-------------------------------------------------------------------------
+ *
+ * config.c
+ *	  Per-backend cache of providers, secrets and the event-type map, and
+ *	  the parsing of provider configs.
+ *
+ * The cache lives in its own memory context under CacheMemoryContext.  A
+ * statement-level trigger on each configuration table calls
+ * webhook_config_invalidate(), which queues a relcache invalidation of
+ * that table; every backend's relcache callback then marks the cache
+ * stale, and the next WebhookConfigGet() rebuilds it (pg_cron's pattern).
+ * Rebuilding is the only place that plans SQL text, and it happens only
+ * after a configuration change.
+ *
+ *-------------------------------------------------------------------------
+ */
 #include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/formatting.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/fmgroids.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "config.h"
+#include "extract.h"
+#include "headers.h"
 #include "webhook.h"
+
+typedef struct WebhookActionRow
+{
+	char	   *scheme;
+	char	   *event_type;
+	char	   *action;
+} WebhookActionRow;
+
+static MemoryContext config_context = NULL;
+static WebhookConfig *config_cache = NULL;
+static bool config_valid = false;
+static Oid	config_relids[3] = {InvalidOid, InvalidOid, InvalidOid};
+
+static const char *const scheme_names[] = {
+	"stripe", "standard", "vipps", "paypal", "hmac", "apikey"
+};
+
+static const char *const field_names[WEBHOOK_NFIELDS] = {
+	"event_id", "event_type", "reference", "external_id",
+	"amount", "currency", "occurred_at", "refund_id"
+};
+
+PG_FUNCTION_INFO_V1(webhook_config_invalidate);
+PG_FUNCTION_INFO_V1(webhook_check_config);
+PG_FUNCTION_INFO_V1(webhook_check_secret);
+
+/*
+ * Relcache callback: a change to one of our tables (or a full reset)
+ * marks the cache stale.  Must not raise or touch the catalogs.
+ */
+static void
+config_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid ||
+		relid == config_relids[0] || relid == config_relids[1] ||
+		relid == config_relids[2])
+		config_valid = false;
+}
+
+/* Called from _PG_init. */
 void
 WebhookConfigInit(void)
 {
+	CacheRegisterRelcacheCallback(config_relcache_callback, (Datum) 0);
+}
+
+/*
+ * webhook_config_invalidate() RETURNS trigger
+ *	  Statement trigger on the configuration tables: queue a relcache
+ *	  invalidation of the table, which every backend sees at commit.
+ */
+Datum
+webhook_config_invalidate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("webhook_config_invalidate() must be called as a trigger")));
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	PG_RETURN_POINTER(NULL);
+}
+
+const char *
+WebhookSchemeName(WebhookScheme scheme)
+{
+	return scheme_names[scheme];
+}
+
+/* Scheme by SQL name; raises on an unknown one. */
+static WebhookScheme
+scheme_by_name(const char *name)
+{
+	for (int i = 0; i < lengthof(scheme_names); i++)
+		if (strcmp(name, scheme_names[i]) == 0)
+			return (WebhookScheme) i;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown scheme \"%s\"", name),
+			 errhint("Schemes: stripe, standard, vipps, paypal, hmac, apikey.")));
+	return WEBHOOK_SCHEME_STRIPE;	/* keep compiler quiet */
+}
+
+/* Raise the standard "config key has the wrong kind" error. */
+static void
+config_error(const char *key, const char *expected)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_WEBHOOK_CONFIG),
+			 errmsg("provider config key \"%s\" must be %s", key, expected)));
+}
+
+/* A string config value, or raise. */
+static char *
+config_string(JsonbValue *v, const char *key)
+{
+	if (v->type != jbvString)
+		config_error(key, "a string");
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+/* A string config value that must be one of choices; returns its index. */
+static int
+config_choice(JsonbValue *v, const char *key, const char *const *choices, int n,
+			  const char *expected)
+{
+	char	   *s = config_string(v, key);
+
+	for (int i = 0; i < n; i++)
+		if (pg_strcasecmp(s, choices[i]) == 0)
+			return i;
+	config_error(key, expected);
+	return 0;
+}
+
+/*
+ * Parse config for scheme into out (palloc'd in the current context),
+ * filling defaults.  Raises on unknown keys, keys that do not apply to the
+ * scheme, and values of the wrong kind.
+ */
+static void
+parse_config(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	bool		generic = (scheme == WEBHOOK_SCHEME_HMAC || scheme == WEBHOOK_SCHEME_APIKEY);
+
+	memset(out, 0, sizeof(*out));
+	out->header = pstrdup(scheme == WEBHOOK_SCHEME_APIKEY ? "X-API-Key" : "X-Signature");
+	out->prefix = pstrdup("");
+	out->algorithm = WEBHOOK_SHA256;
+	out->encoding = WEBHOOK_HEX;
+	out->secret_encoding = WEBHOOK_SECRET_UTF8;
+	out->header_prefix = pstrdup("webhook-");
+
+	if (!JB_ROOT_IS_OBJECT(config))
+		ereport(ERROR,
+				(errcode(ERRCODE_WEBHOOK_CONFIG),
+				 errmsg("provider config must be a JSON object")));
+
+	it = JsonbIteratorInit(&config->root);
+	tok = JsonbIteratorNext(&it, &v, false);	/* WJB_BEGIN_OBJECT */
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *key;
+		JsonbValue	val;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(v.val.string.val, v.val.string.len);
+		tok = JsonbIteratorNext(&it, &val, true);
+
+#define APPLIES(cond) \
+		do { if (!(cond)) ereport(ERROR, \
+				(errcode(ERRCODE_WEBHOOK_CONFIG), \
+				 errmsg("provider config key \"%s\" does not apply to scheme %s", \
+						key, scheme_names[scheme]))); } while (0)
+
+		if (strcmp(key, "header") == 0)
+		{
+			APPLIES(generic);
+			out->header = config_string(&val, key);
+			if (out->header[0] == '\0')
+				config_error(key, "a header name");
+		}
+		else if (strcmp(key, "prefix") == 0)
+		{
+			APPLIES(scheme == WEBHOOK_SCHEME_HMAC);
+			out->prefix = config_string(&val, key);
+		}
+		else if (strcmp(key, "algorithm") == 0)
+		{
+			static const char *const algs[] = {"sha1", "sha256", "sha512"};
+
+			APPLIES(scheme == WEBHOOK_SCHEME_HMAC);
+			out->algorithm = (WebhookDigest) config_choice(&val, key, algs, 3,
+														   "sha1, sha256 or sha512");
+		}
+		else if (strcmp(key, "encoding") == 0)
+		{
+			static const char *const encs[] = {"hex", "base64"};
+
+			APPLIES(scheme == WEBHOOK_SCHEME_HMAC);
+			out->encoding = (WebhookEncoding) config_choice(&val, key, encs, 2, "hex or base64");
+		}
+		else if (strcmp(key, "secret_encoding") == 0)
+		{
+			static const char *const encs[] = {"utf8", "hex", "base64"};
+
+			APPLIES(scheme == WEBHOOK_SCHEME_HMAC);
+			out->secret_encoding = (WebhookSecretEncoding)
+				config_choice(&val, key, encs, 3, "utf8, hex or base64");
+		}
+		else if (strcmp(key, "header_prefix") == 0)
+		{
+			APPLIES(scheme == WEBHOOK_SCHEME_STANDARD);
+			out->header_prefix = config_string(&val, key);
+		}
+		else if (strcmp(key, "event_id_header") == 0)
+		{
+			APPLIES(generic);
+			out->event_id_header = config_string(&val, key);
+		}
+		else if (strcmp(key, "public_url") == 0)
+		{
+			APPLIES(scheme == WEBHOOK_SCHEME_VIPPS);
+			out->public_url = config_string(&val, key);
+		}
+		else if (strcmp(key, "webhook_id") == 0)
+		{
+			APPLIES(scheme == WEBHOOK_SCHEME_PAYPAL);
+			out->webhook_id = config_string(&val, key);
+		}
+		else if (strcmp(key, "cert_hosts") == 0 || strcmp(key, "ca_pem") == 0)
+		{
+			APPLIES(scheme == WEBHOOK_SCHEME_PAYPAL);
+		}
+		else if (strcmp(key, "amount_unit") == 0)
+		{
+			static const char *const units[] = {"major", "minor"};
+
+			out->amount_unit = config_choice(&val, key, units, 2, "major or minor") == 0 ?
+				WEBHOOK_UNIT_MAJOR : WEBHOOK_UNIT_MINOR;
+		}
+		else if (strcmp(key, "unmatched") == 0)
+		{
+			static const char *const pol[] = {"park", "reject"};
+
+			out->unmatched_reject = config_choice(&val, key, pol, 2, "park or reject") == 1;
+		}
+		else if (strcmp(key, "on_mismatch") == 0)
+		{
+			static const char *const pol[] = {"apply", "hold"};
+
+			out->mismatch_hold = config_choice(&val, key, pol, 2, "apply or hold") == 1;
+		}
+		else if (strcmp(key, "actions") == 0)
+		{
+			JsonbIterator *ait;
+			JsonbValue	av;
+			JsonbIteratorToken atok;
+			static const char *const acts[] = {"pending", "authorize", "capture", "fail",
+			"cancel", "refund", "ignore"};
+
+			if (val.type != jbvBinary || !JsonContainerIsObject(val.val.binary.data))
+				config_error(key, "an object of event type to action");
+			ait = JsonbIteratorInit(val.val.binary.data);
+			while ((atok = JsonbIteratorNext(&ait, &av, true)) != WJB_DONE)
+			{
+				if (atok == WJB_VALUE)
+				{
+					bool		ok = false;
+
+					if (av.type == jbvString)
+						for (int i = 0; i < lengthof(acts); i++)
+							if (av.val.string.len == strlen(acts[i]) &&
+								memcmp(av.val.string.val, acts[i], av.val.string.len) == 0)
+								ok = true;
+					if (!ok)
+						config_error(key, "an object whose values are pending, authorize, capture, fail, cancel, refund or ignore");
+				}
+			}
+			out->actions = JsonbValueToJsonb(&val);
+		}
+		else if (strcmp(key, "paths") == 0)
+		{
+			if (val.type != jbvBinary || !JsonContainerIsObject(val.val.binary.data))
+				config_error(key, "an object of field to JSON path (a text array)");
+			for (int f = 0; f < WEBHOOK_NFIELDS; f++)
+			{
+				JsonbValue	pbuf;
+				JsonbValue *p = WebhookJsonGet(val.val.binary.data, field_names[f], &pbuf);
+				JsonbIterator *pit;
+				JsonbValue	pv;
+				JsonbIteratorToken ptok;
+				int			n = 0;
+
+				if (p == NULL)
+					continue;
+				if (p->type != jbvBinary || !JsonContainerIsArray(p->val.binary.data) ||
+					JsonContainerSize(p->val.binary.data) == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_WEBHOOK_CONFIG),
+							 errmsg("provider config paths.%s must be a non-empty array of keys",
+									field_names[f])));
+				out->has_path[f] = true;
+				out->paths[f].keys = palloc(sizeof(char *) * JsonContainerSize(p->val.binary.data));
+				pit = JsonbIteratorInit(p->val.binary.data);
+				while ((ptok = JsonbIteratorNext(&pit, &pv, true)) != WJB_DONE)
+				{
+					if (ptok != WJB_ELEM)
+						continue;
+					if (pv.type != jbvString)
+						ereport(ERROR,
+								(errcode(ERRCODE_WEBHOOK_CONFIG),
+								 errmsg("provider config paths.%s must be a non-empty array of keys",
+										field_names[f])));
+					out->paths[f].keys[n++] = pnstrdup(pv.val.string.val, pv.val.string.len);
+				}
+				out->paths[f].nkeys = n;
+			}
+			/* any other key inside paths is a typo worth reporting */
+			{
+				JsonbIterator *kit = JsonbIteratorInit(val.val.binary.data);
+				JsonbValue	kv;
+				JsonbIteratorToken ktok;
+
+				while ((ktok = JsonbIteratorNext(&kit, &kv, true)) != WJB_DONE)
+				{
+					bool		known = false;
+
+					if (ktok != WJB_KEY)
+						continue;
+					for (int f = 0; f < WEBHOOK_NFIELDS; f++)
+						if (kv.val.string.len == strlen(field_names[f]) &&
+							memcmp(kv.val.string.val, field_names[f], kv.val.string.len) == 0)
+							known = true;
+					if (!known)
+						ereport(ERROR,
+								(errcode(ERRCODE_WEBHOOK_CONFIG),
+								 errmsg("unknown provider config path \"%.*s\"",
+										kv.val.string.len, kv.val.string.val),
+								 errhint("Paths: event_id, event_type, reference, external_id, amount, currency, occurred_at, refund_id.")));
+				}
+			}
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_WEBHOOK_CONFIG),
+					 errmsg("unknown provider config key \"%s\"", key),
+					 errhint("See the README's table of config keys.")));
+#undef APPLIES
+	}
+}
+
+/*
+ * Decode a secret for its provider into key (palloc'd).  Returns false when
+ * the secret cannot serve the scheme; *why says why (never the secret).
+ */
+static bool
+decode_secret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
+			  const char *secret, size_t len, WebhookKey *key, const char **why)
+{
+	unsigned char *buf;
+	size_t		outlen;
+
+	*why = NULL;
+	if (scheme == WEBHOOK_SCHEME_STANDARD)
+	{
+		if (len >= 6 && strncmp(secret, "whsec_", 6) == 0)
+		{
+			secret += 6;
+			len -= 6;
+		}
+		buf = palloc(WEBHOOK_BASE64_DECODED_MAX(len) + 1);
+		if (len == 0 || !WebhookBase64Decode(secret, len, true, buf,
+											 WEBHOOK_BASE64_DECODED_MAX(len) + 1, &outlen))
+		{
+			*why = "a Standard Webhooks secret must be whsec_ followed by base64";
+			return false;
+		}
+	}
+	else if (scheme == WEBHOOK_SCHEME_HMAC && cfg->secret_encoding == WEBHOOK_SECRET_HEX)
+	{
+		buf = palloc(len / 2 + 1);
+		if (!WebhookHexDecode(secret, len, buf, len / 2 + 1, &outlen) || outlen == 0)
+		{
+			*why = "the provider's secret_encoding is hex, and this secret is not hex";
+			return false;
+		}
+	}
+	else if (scheme == WEBHOOK_SCHEME_HMAC && cfg->secret_encoding == WEBHOOK_SECRET_BASE64)
+	{
+		buf = palloc(WEBHOOK_BASE64_DECODED_MAX(len) + 1);
+		if (!WebhookBase64Decode(secret, len, true, buf,
+								 WEBHOOK_BASE64_DECODED_MAX(len) + 1, &outlen) || outlen == 0)
+		{
+			*why = "the provider's secret_encoding is base64, and this secret is not base64";
+			return false;
+		}
+	}
+	else
+	{
+		buf = palloc(len + 1);
+		memcpy(buf, secret, len);
+		outlen = len;
+	}
+	key->data = buf;
+	key->len = outlen;
+	return true;
+}
+
+/*
+ * webhook_check_config(scheme text, config jsonb) RETURNS void
+ *	  Raise if the config would not parse for the scheme.
+ */
+Datum
+webhook_check_config(PG_FUNCTION_ARGS)
+{
+	char	   *scheme = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Jsonb	   *config = PG_GETARG_JSONB_P(1);
+	WebhookProviderConfig cfg;
+
+	parse_config(scheme_by_name(scheme), config, &cfg);
+	PG_RETURN_VOID();
+}
+
+/*
+ * webhook_check_secret(scheme text, config jsonb, secret text) RETURNS void
+ *	  Raise if the secret cannot serve a provider of that scheme and config.
+ *	  The message names the problem, never the secret.
+ */
+Datum
+webhook_check_secret(PG_FUNCTION_ARGS)
+{
+	char	   *scheme_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Jsonb	   *config = PG_GETARG_JSONB_P(1);
+	text	   *secret = PG_GETARG_TEXT_PP(2);
+	WebhookScheme scheme = scheme_by_name(scheme_name);
+	WebhookProviderConfig cfg;
+	WebhookKey	key;
+	const char *why;
+
+	parse_config(scheme, config, &cfg);
+	if (scheme == WEBHOOK_SCHEME_PAYPAL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WEBHOOK_CONFIG),
+				 errmsg("paypal providers take no secret"),
+				 errhint("PayPal deliveries are verified with config.webhook_id and the certificates in webhook_certificates.")));
+	if (!decode_secret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret), &key, &why))
+		ereport(ERROR,
+				(errcode(ERRCODE_WEBHOOK_CONFIG),
+				 errmsg("secret cannot be used: %s", why)));
+	WebhookCleanse((void *) key.data, key.len);
+	PG_RETURN_VOID();
+}
+
+/* qsort/bsearch order of the action map. */
+static int
+action_cmp(const void *a, const void *b)
+{
+	const WebhookActionRow *x = a;
+	const WebhookActionRow *y = b;
+	int			c = strcmp(x->scheme, y->scheme);
+
+	return c != 0 ? c : strcmp(x->event_type, y->event_type);
+}
+
+/* Text of column col of the current SPI row, copied into the current context, or NULL. */
+static char *
+spi_text(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/*
+ * The schema an extension lives in (get_extension_schema is not exported
+ * before PostgreSQL 16).
+ */
+static Oid
+extension_schema(Oid extoid)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			result = InvalidOid;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		result = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+/*
+ * Rebuild the cache from the tables.  Everything is built in a fresh
+ * context that replaces the old one only once complete, so an error
+ * leaves the old cache (still marked stale) in place.
+ */
+static void
+config_rebuild(void)
+{
+	MemoryContext newctx;
+	MemoryContext oldctx;
+	WebhookConfig *cfg;
+	Oid			extoid;
+	Oid			nspoid;
+	char	   *nspname;
+	StringInfoData sql;
+	const char *qschema;
+
+	extoid = get_extension_oid("webhook", true);
+	if (!OidIsValid(extoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"webhook\" is not installed in this database")));
+	nspoid = extension_schema(extoid);
+	nspname = get_namespace_name(nspoid);
+
+	newctx = AllocSetContextCreate(CacheMemoryContext, "webhook config",
+								   ALLOCSET_SMALL_SIZES);
+	oldctx = MemoryContextSwitchTo(newctx);
+	cfg = palloc0(sizeof(WebhookConfig));
+	cfg->schema = pstrdup(quote_identifier(nspname));
+	qschema = cfg->schema;
+	MemoryContextSwitchTo(oldctx);
+
+	/* mark valid before reading, so an invalidation during the read wins */
+	config_valid = true;
+	config_relids[0] = get_relname_relid("webhook_providers", nspoid);
+	config_relids[1] = get_relname_relid("webhook_secrets", nspoid);
+	config_relids[2] = get_relname_relid("webhook_event_actions", nspoid);
+
+	PG_TRY();
+	{
+		uint64		n;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql,
+						 "SELECT name, scheme, config, tolerance_seconds, enabled "
+						 "FROM %s.webhook_providers ORDER BY name", qschema);
+		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read webhook_providers");
+		n = SPI_processed;
+		oldctx = MemoryContextSwitchTo(newctx);
+		cfg->nproviders = (int) n;
+		cfg->providers = palloc0(sizeof(WebhookProvider) * Max(n, 1));
+		for (uint64 i = 0; i < n; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			WebhookProvider *p = &cfg->providers[i];
+			bool		isnull;
+			char	   *scheme = spi_text(tup, desc, 2);
+
+			p->name = spi_text(tup, desc, 1);
+			p->scheme = scheme_by_name(scheme);
+			parse_config(p->scheme,
+						 DatumGetJsonbP(SPI_getbinval(tup, desc, 3, &isnull)),
+						 &p->config);
+			p->tolerance = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
+			p->enabled = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		}
+		MemoryContextSwitchTo(oldctx);
+
+		/* secrets: per-payment ones first, then by id, so order of trial is stable */
+		resetStringInfo(&sql);
+		appendStringInfo(&sql,
+						 "SELECT provider, id, secret, payment_reference, valid_from, valid_until "
+						 "FROM %s.webhook_secrets "
+						 "ORDER BY provider, payment_reference IS NULL, id DESC", qschema);
+		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read webhook_secrets");
+		n = SPI_processed;
+		oldctx = MemoryContextSwitchTo(newctx);
+		for (int pi = 0; pi < cfg->nproviders; pi++)
+			cfg->providers[pi].secrets = palloc0(sizeof(WebhookSecret) * Max(n, 1));
+		for (uint64 i = 0; i < n; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			char	   *pname = spi_text(tup, desc, 1);
+			WebhookProvider *p = WebhookConfigProvider(cfg, pname);
+			WebhookSecret *s;
+			bool		isnull;
+			text	   *secret;
+			const char *why;
+
+			if (p == NULL)
+				continue;
+			s = &p->secrets[p->nsecrets];
+			s->id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+			secret = DatumGetTextPP(SPI_getbinval(tup, desc, 3, &isnull));
+			s->payment_reference = spi_text(tup, desc, 4);
+			s->valid_from = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
+			s->valid_until = DatumGetTimestampTz(SPI_getbinval(tup, desc, 6, &isnull));
+			if (isnull)
+				s->valid_until = DT_NOEND;
+			/* a secret that cannot serve its scheme verifies nothing */
+			if (decode_secret(p->scheme, &p->config, VARDATA_ANY(secret),
+							  VARSIZE_ANY_EXHDR(secret), &s->key, &why))
+				p->nsecrets++;
+		}
+		MemoryContextSwitchTo(oldctx);
+
+		resetStringInfo(&sql);
+		appendStringInfo(&sql,
+						 "SELECT scheme, event_type, action FROM %s.webhook_event_actions",
+						 qschema);
+		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read webhook_event_actions");
+		n = SPI_processed;
+		oldctx = MemoryContextSwitchTo(newctx);
+		cfg->nactions = (int) n;
+		cfg->actions = palloc0(sizeof(WebhookActionRow) * Max(n, 1));
+		for (uint64 i = 0; i < n; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+
+			cfg->actions[i].scheme = spi_text(tup, desc, 1);
+			cfg->actions[i].event_type = spi_text(tup, desc, 2);
+			cfg->actions[i].action = spi_text(tup, desc, 3);
+		}
+		qsort(cfg->actions, cfg->nactions, sizeof(WebhookActionRow), action_cmp);
+		MemoryContextSwitchTo(oldctx);
+
+		SPI_finish();
+	}
+	PG_CATCH();
+	{
+		config_valid = false;
+		MemoryContextDelete(newctx);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	if (config_context != NULL)
+	{
+		/* wipe decoded keys before giving the memory back */
+		for (int pi = 0; pi < config_cache->nproviders; pi++)
+			for (int si = 0; si < config_cache->providers[pi].nsecrets; si++)
+				WebhookCleanse((void *) config_cache->providers[pi].secrets[si].key.data,
+							   config_cache->providers[pi].secrets[si].key.len);
+		MemoryContextDelete(config_context);
+	}
+	config_context = newctx;
+	config_cache = cfg;
+}
+
+WebhookConfig *
+WebhookConfigGet(void)
+{
+	if (!config_valid || config_cache == NULL)
+		config_rebuild();
+	return config_cache;
+}
+
+WebhookProvider *
+WebhookConfigProvider(WebhookConfig *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->nproviders; i++)
+		if (strcmp(cfg->providers[i].name, name) == 0)
+			return &cfg->providers[i];
+	return NULL;
+}
+
+const char *
+WebhookConfigAction(WebhookConfig *cfg, WebhookProvider *prov, const char *event_type)
+{
+	WebhookActionRow key;
+	WebhookActionRow *hit;
+	char	   *lower = NULL;
+
+	if (event_type == NULL)
+		return NULL;
+	if (prov->config.actions != NULL)
+	{
+		JsonbValue	buf;
+		JsonbValue *v = WebhookJsonGet(&prov->config.actions->root, event_type, &buf);
+
+		if (v != NULL && v->type == jbvString)
+			return pnstrdup(v->val.string.val, v->val.string.len);
+	}
+	key.scheme = (char *) scheme_names[prov->scheme];
+	key.event_type = (char *) event_type;
+	hit = bsearch(&key, cfg->actions, cfg->nactions, sizeof(WebhookActionRow), action_cmp);
+	if (hit == NULL && prov->scheme != WEBHOOK_SCHEME_STRIPE &&
+		prov->scheme != WEBHOOK_SCHEME_PAYPAL && prov->scheme != WEBHOOK_SCHEME_VIPPS)
+	{
+		/* generic gateways: status words in any case */
+		lower = asc_tolower(event_type, strlen(event_type));
+		key.event_type = lower;
+		hit = bsearch(&key, cfg->actions, cfg->nactions, sizeof(WebhookActionRow), action_cmp);
+	}
+	return hit ? hit->action : NULL;
 }

@@ -125,3 +125,16 @@ WebhookNowUnix(void)
 {
 	return WebhookTimestampToUnix(WebhookNow());
 }
+
+PG_FUNCTION_INFO_V1(webhook_now);
+
+/*
+ * webhook_now() RETURNS timestamptz
+ *	  The time verification treats as now: webhook.clock_override when set,
+ *	  else the wall clock.  Secrets start and stop by this clock.
+ */
+Datum
+webhook_now(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(WebhookNow());
+}

@@ -1,0 +1,82 @@
+-- webhook demo: signed deliveries from several providers move payments and orders.
+\set ON_ERROR_STOP 1
+\pset footer off
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS webhook;
+
+\echo
+\echo '== 1. Register three providers: Stripe, a GitHub-style HMAC gateway, an API-key gateway'
+SELECT webhook_add_provider('stripe', 'stripe', 'whsec_demo_7f3a9c');
+SELECT webhook_add_provider('acme_pay', 'hmac', 'acme-shared-secret',
+       '{"header": "X-Acme-Signature", "prefix": "sha256=", "event_id_header": "X-Acme-Delivery"}');
+SELECT webhook_add_provider('kassa', 'apikey', 'kassa-api-key-123', '{"header": "X-API-Key"}');
+SELECT name, scheme, config FROM webhook_providers ORDER BY name;
+
+\echo
+\echo '== 2. The shop creates two orders and starts three payments'
+INSERT INTO webhook_orders (ref, total, currency) VALUES ('SO-1001', 49.90, 'EUR'), ('SO-1002', 120.00, 'NOK');
+INSERT INTO webhook_payments (provider, reference, external_id, order_ref, amount, currency) VALUES
+    ('stripe',   'PAY-1', 'pi_3PgafyB7WZ01zgkW', 'SO-1001', 49.90, 'EUR'),
+    ('acme_pay', 'PAY-2', 'acme-7781',          'SO-1002', 100.00, 'NOK'),
+    ('kassa',    'PAY-3', 'k-555',              'SO-1002', 20.00, 'NOK');
+SELECT reference, provider, order_ref, amount, currency, state FROM webhook_payments ORDER BY id;
+
+\echo
+\echo '== 3. Stripe delivers payment_intent.succeeded, signed with the endpoint secret'
+\set stripe_body '{"id":"evt_1PgcDemo","object":"event","type":"payment_intent.succeeded","created":1721948530,"data":{"object":{"id":"pi_3PgafyB7WZ01zgkW","object":"payment_intent","amount":4990,"amount_received":4990,"currency":"eur","status":"succeeded","metadata":{"reference":"PAY-1"}}}}'
+SELECT jsonb_pretty(webhook_ingest('stripe',
+       jsonb_build_object('Stripe-Signature', webhook_sign_stripe(:'stripe_body', 'whsec_demo_7f3a9c')),
+       :'stripe_body')) AS reply;
+
+\echo
+\echo '== 4. Stripe retries the same event: stored once, nothing applied twice'
+SELECT webhook_ingest('stripe',
+       jsonb_build_object('Stripe-Signature', webhook_sign_stripe(:'stripe_body', 'whsec_demo_7f3a9c')),
+       :'stripe_body') ->> 'outcome' AS outcome;
+
+\echo
+\echo '== 5. Someone replays it with a forged signature: refused and recorded'
+SELECT webhook_ingest('stripe',
+       jsonb_build_object('Stripe-Signature', webhook_sign_stripe(:'stripe_body', 'whsec_guess')),
+       :'stripe_body') - 'delivery_id' AS reply;
+
+\echo
+\echo '== 6. The HMAC gateway captures PAY-2; the API-key gateway authorizes, then captures PAY-3'
+\set acme_body '{"payment_id":"acme-7781","transaction_id":"PAY-2","status":"completed","amount":"100.00","currency":"NOK"}'
+SELECT webhook_ingest('acme_pay',
+       jsonb_build_object('X-Acme-Signature', 'sha256=' || webhook_sign_hmac(:'acme_body', 'acme-shared-secret'),
+                          'X-Acme-Delivery', 'dlv-0001'),
+       :'acme_body') - 'delivery_id' AS reply;
+SELECT webhook_ingest('kassa', '{"X-API-Key": "kassa-api-key-123"}',
+       '{"paymentId":"k-555","orderId":"PAY-3","status":"authorized","event":"auth"}'::text) - 'delivery_id' AS reply;
+SELECT webhook_ingest('kassa', '{"X-API-Key": "kassa-api-key-123"}',
+       '{"paymentId":"k-555","orderId":"PAY-3","status":"captured","event":"capture"}'::text) - 'delivery_id' AS reply;
+
+\echo
+\echo '== 7. A late "authorized" arrives after the capture: superseded, the state is kept'
+SELECT webhook_ingest('kassa', '{"X-API-Key": "kassa-api-key-123"}',
+       '{"paymentId":"k-555","orderId":"PAY-3","status":"authorized","event":"auth-retry"}'::text) ->> 'outcome' AS outcome;
+
+\echo
+\echo '== 8. Stripe refunds 9.90 of PAY-1 (refund.created, then the cumulative charge.refunded)'
+\set refund_body '{"id":"evt_1PgcRefund","object":"event","type":"refund.created","created":1721949000,"data":{"object":{"id":"re_3PgbDemo","object":"refund","amount":990,"currency":"eur","payment_intent":"pi_3PgafyB7WZ01zgkW","status":"succeeded"}}}'
+\set charge_body '{"id":"evt_1PgcCharge","object":"event","type":"charge.refunded","created":1721949001,"data":{"object":{"id":"ch_3PgbDemo","object":"charge","amount":4990,"amount_refunded":990,"currency":"eur","payment_intent":"pi_3PgafyB7WZ01zgkW"}}}'
+SELECT webhook_ingest('stripe', jsonb_build_object('Stripe-Signature', webhook_sign_stripe(:'refund_body', 'whsec_demo_7f3a9c')), :'refund_body') ->> 'outcome' AS refund_created;
+SELECT webhook_ingest('stripe', jsonb_build_object('Stripe-Signature', webhook_sign_stripe(:'charge_body', 'whsec_demo_7f3a9c')), :'charge_body') ->> 'outcome' AS charge_refunded;
+
+\echo
+\echo '== 9. An event arrives before its payment exists: parked, then applied when the shop inserts the payment'
+\set early_body '{"id":"evt_1PgcEarly","object":"event","type":"payment_intent.succeeded","created":1721950000,"data":{"object":{"id":"pi_3PgzEarly","object":"payment_intent","amount":1500,"currency":"eur","metadata":{"reference":"PAY-4"}}}}'
+SELECT webhook_ingest('stripe', jsonb_build_object('Stripe-Signature', webhook_sign_stripe(:'early_body', 'whsec_demo_7f3a9c')), :'early_body') ->> 'outcome' AS outcome;
+INSERT INTO webhook_orders (ref, total, currency) VALUES ('SO-1003', 15.00, 'EUR');
+INSERT INTO webhook_payments (provider, reference, order_ref, amount, currency) VALUES ('stripe', 'PAY-4', 'SO-1003', 15.00, 'EUR');
+
+\echo
+\echo '== Payments now'
+SELECT reference, provider, state, amount, amount_captured, amount_refunded FROM webhook_payments ORDER BY id;
+\echo '== Orders now'
+SELECT ref, total, currency, state, amount_paid, amount_refunded FROM webhook_orders ORDER BY ref;
+\echo '== Events (one row per provider event)'
+SELECT provider, event_id, event_type, action, status, amount, currency, deliveries FROM webhook_events ORDER BY id;
+\echo '== Deliveries (one row per call, rejected bodies kept for investigation)'
+SELECT id, provider, http_status, outcome, event_id, body IS NOT NULL AS body_kept FROM webhook_deliveries ORDER BY id;

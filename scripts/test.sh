@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# scripts/test.sh: set up (scripts/setup.sh), then run every test layer and
+# count the results.
+#
+#   bash scripts/test.sh                     every layer
+#   bash scripts/test.sh pgtap tap           some layers (regress, isolation,
+#                                            pgtap, tap)
+#   bash scripts/test.sh test/sql/crypto.sql test/pgtap/privs.sql
+#                                            single test files
+#
+# Layers and how each is counted:
+#   pg_regress  test/sql/*.sql vs expected/*.out; one per test file
+#   isolation   test/specs/*.spec vs expected/*.out; one per spec
+#   pgTAP       test/pgtap/*.sql through pg_prove in a fresh database
+#               webhook_tap that has pgtap installed; one per assertion
+#   Perl TAP    test/t/*.pl through prove, run as the postgres user;
+#               one per assertion
+# A file that dies, misses its plan or cannot run counts as failed; so does
+# a layer that cannot run at all.  The last line is "N passed, N failed";
+# the exit status is non-zero when anything failed.  Outputs land in .run/
+# (pg_regress: .run/regress, isolation: .run/isolation) and tmp_check/.
+#
+# Environment: CI=true stops the cluster at the end (otherwise it is left
+# running for psql); WEBHOOK_LAYER_TIMEOUT (seconds per layer, default 900);
+# PROVE_FLAGS (extra flags for prove and pg_prove, e.g. -v).
+set -uo pipefail
+
+# shellcheck source=scripts/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$REPO" || exit 2
+
+PGXS_SRC=/usr/lib/postgresql/15/lib/pgxs/src
+PG_REGRESS_BIN=$PGXS_SRC/test/regress/pg_regress
+PG_ISOLATION_BIN=$PGXS_SRC/test/isolation/pg_isolation_regress
+LAYER_TIMEOUT=${WEBHOOK_LAYER_TIMEOUT:-900}
+RUN="$REPO/.run"
+TOTAL_PASS=0
+TOTAL_FAIL=0
+
+# as_pg CMD...: run CMD as the postgres user, keeping our environment.
+if [ "$(id -un)" = postgres ]; then
+	AS_PG=()
+elif [ "$(id -u)" -eq 0 ]; then
+	AS_PG=(runuser -u postgres --)
+else
+	AS_PG=(sudo -u postgres --)
+fi
+as_pg() { "${AS_PG[@]}" "$@"; }
+
+banner() { printf '\n===== %s =====\n' "$*"; }
+
+# report LAYER PASSED FAILED: print a layer's summary and add it up.
+report() {
+	echo "$1: $2 passed, $3 failed"
+	TOTAL_PASS=$((TOTAL_PASS + $2))
+	TOTAL_FAIL=$((TOTAL_FAIL + $3))
+	SUMMARY+=("$1: $2 passed, $3 failed")
+}
+SUMMARY=()
+
+# count_regress LOG NTESTS RC: "passed failed" from pg_regress output.  A
+# test that never printed a result (pg_regress gave up) counts as failed,
+# and so does a non-zero exit with no failed test.
+count_regress() {
+	perl -e '
+		my ($log, $n, $rc) = @ARGV;
+		my ($p, $f) = (0, 0);
+		open my $fh, "<", $log or die "$log: $!";
+		while (<$fh>) {
+			# PG 15: "test name ... ok   12 ms", "     name ... FAILED"
+			if (/^(?:test\s+|\s+)\S+\s+\.\.\.\s+(ok|FAILED|failed \(ignored\))/) {
+				$1 eq "FAILED" ? $f++ : $p++;
+			}
+			# PG 16+: "ok 1  - name  12 ms", "not ok 2  - name"
+			elsif (/^(not )?ok \d+\s+[-+]\s+\S/) { $1 ? $f++ : $p++ }
+		}
+		$f += $n - $p - $f if $p + $f < $n;
+		$f = 1 if $rc != 0 && $f == 0;
+		print "$p $f\n";
+	' "$@"
+}
+
+# count_prove LOG RC: "passed failed" from a prove/pg_prove summary.
+# passed = Tests=N minus failed assertions; failed = failed assertions, plus
+# planned-but-not-run assertions, plus one for a file that failed otherwise
+# (died after its last test, no plan, bad TAP); plus one if prove itself
+# failed or printed no summary.
+count_prove() {
+	perl -e '
+		my ($log, $rc) = @ARGV;
+		my ($tests, $result, $cur, %f, %extra, %bad);
+		open my $fh, "<", $log or die "$log: $!";
+		while (<$fh>) {
+			s/\r?\n\z//;
+			if (/^Files=\d+, Tests=(\d+),/) { $tests = $1; }
+			elsif (/^Result: (\S+)/) { $result = $1; }
+			elsif (/^(\S.*?) \(Wstat: (\d+).*?Tests: (\d+) Failed: (\d+)\)\s*$/) {
+				$cur = $1; $f{$cur} = $4; $extra{$cur} = 0;
+				$bad{$cur} = $2 != 0 || $4 > 0;
+			}
+			elsif (defined $cur && /^\s/) {
+				$bad{$cur} = 1 if /Parse errors:|Non-zero (exit|wait) status/;
+				$extra{$cur} += $1 - $2
+					if /You planned (\d+) tests? but ran (\d+)/ && $1 > $2;
+			}
+			elsif (!/^\s/) { undef $cur; }
+		}
+		my ($failed, $asserts_failed) = (0, 0);
+		for my $file (keys %f) {
+			$asserts_failed += $f{$file};
+			my $n = $f{$file} + $extra{$file};
+			$n = 1 if $n == 0 && $bad{$file};
+			$failed += $n;
+		}
+		my $passed = defined $tests ? $tests - $asserts_failed : 0;
+		$passed = 0 if $passed < 0;
+		$failed++ if !defined $tests || !defined $result;
+		$failed = 1 if $failed == 0 && ($rc != 0 || $result ne "PASS");
+		print "$passed $failed\n";
+	' "$@"
+}
+
+# make_var NAME: a variable of the Makefile, as PGXS completes it.
+make_var() {
+	make --no-print-directory -s -f Makefile -f - PG_CONFIG="$PGBIN/pg_config" \
+		webhook-print-var VAR="$1" <<'EOF'
+webhook-print-var: ; @echo '$($(VAR))'
+EOF
+}
+
+# list_tests VAR DIR EXT: the Makefile's test list VAR, or (should make fail)
+# every DIR/*.EXT; one name a line.
+list_tests() {
+	local names f
+	if names=$(make_var "$1"); then
+		# shellcheck disable=SC2086
+		[ -n "$names" ] && printf '%s\n' $names
+	else
+		for f in "$2"/*."$3"; do
+			[ -e "$f" ] && { f=${f##*/}; echo "${f%."$3"}"; }
+		done
+	fi
+	return 0
+}
+
+# --- which layers and files --------------------------------------------------
+declare -A WANT=()
+SEL_REGRESS=() SEL_ISOLATION=() SEL_PGTAP=() SEL_TAP=()
+for arg in "$@"; do
+	case "$arg" in
+	regress | pg_regress) WANT[regress]=1 ;;
+	isolation) WANT[isolation]=1 ;;
+	pgtap) WANT[pgtap]=1 ;;
+	tap | perl) WANT[tap]=1 ;;
+	*test/sql/*.sql) WANT[regress]=1; t=${arg##*/}; SEL_REGRESS+=("${t%.sql}") ;;
+	*test/specs/*.spec) WANT[isolation]=1; t=${arg##*/}; SEL_ISOLATION+=("${t%.spec}") ;;
+	*test/pgtap/*.sql) WANT[pgtap]=1; SEL_PGTAP+=("test/pgtap/${arg##*/}") ;;
+	*test/t/*.pl) WANT[tap]=1; SEL_TAP+=("test/t/${arg##*/}") ;;
+	*) echo "test.sh: unknown layer or test file: $arg" >&2; exit 2 ;;
+	esac
+done
+if [ $# -eq 0 ]; then
+	WANT=([regress]=1 [isolation]=1 [pgtap]=1 [tap]=1)
+fi
+
+finish() {
+	if [ "${CI:-}" = true ]; then
+		as_pg "$PGBIN/pg_ctl" -D "$REPO/.pgdata/data" -m fast -w stop \
+			>/dev/null 2>&1 9<&- || true
+	fi
+	banner summary
+	for line in "${SUMMARY[@]}"; do echo "$line"; done
+	echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+	[ "$TOTAL_FAIL" -eq 0 ]
+	exit
+}
+
+# --- serialise with other runs: they share make install and the cluster -----
+lock=/tmp/webhook-test.lock
+[ -e "$lock" ] || { : >"$lock" && chmod 666 "$lock"; } 2>/dev/null || true
+exec 9<"$lock"
+if ! flock -n 9; then
+	echo "test.sh: waiting for another setup/test run to finish (lock $lock)"
+	flock -w 3600 9 || { echo "test.sh: could not take $lock" >&2; exit 2; }
+fi
+export WEBHOOK_LOCK_HELD=1
+
+# --- setup ------------------------------------------------------------------
+banner setup
+if ! bash "$REPO/scripts/setup.sh"; then
+	echo "setup failed: no test layer can run"
+	report setup 0 1
+	finish
+fi
+mkdir -p "$RUN"
+
+# run_driver LAYER BIN OUTDIR OPTS TESTS...: pg_regress or pg_isolation_regress
+# against the running cluster.  --outputdir is a directory of .run/ holding
+# links to the files of the top-level expected/: PG 15 looks for expected
+# (and input) files in the output directory first, then in the input
+# directory, and the repo's top-level sql/ holds install scripts, not tests.
+run_driver() {
+	local layer=$1 bin=$2 out=$3 opts=$4
+	shift 4
+	local n=$# log rc counts
+	rm -rf "$out"
+	mkdir -p "$out/expected"
+	for f in "$REPO"/expected/*; do
+		[ -e "$f" ] && ln -s "$f" "$out/expected/"
+	done
+	# A missing expected file makes pg_regress give up on every later test;
+	# an empty stand-in (in .run/, never in the repo) fails just this one.
+	for t in "$@"; do
+		if [ ! -e "$out/expected/$t.out" ]; then
+			echo "$layer: expected/$t.out is missing: $t will fail; its output will be in ${out#"$REPO"/}/results/$t.out"
+			: >"$out/expected/$t.out"
+		fi
+	done
+	log="$out/run.log"
+	# shellcheck disable=SC2086  # opts is a word list from the Makefile
+	timeout -k 30 "$LAYER_TIMEOUT" "$bin" $opts --outputdir="$out" \
+		--bindir="$PGBIN" "$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	[ "$rc" -eq 124 ] && echo "$layer: timed out after ${LAYER_TIMEOUT}s"
+	if [ -s "$out/regression.diffs" ] && [ "$rc" -ne 0 ]; then
+		echo "----- $out/regression.diffs -----"
+		cat "$out/regression.diffs"
+		echo "----- end of regression.diffs -----"
+	fi
+	counts=$(count_regress "$log" "$n" "$rc") || counts="0 $((n > 0 ? n : 1))"
+	# shellcheck disable=SC2086
+	report "$layer" $counts
+}
+
+# --- pg_regress -------------------------------------------------------------
+if [ -n "${WANT[regress]:-}" ]; then
+	banner pg_regress
+	if [ ${#SEL_REGRESS[@]} -gt 0 ]; then
+		tests=("${SEL_REGRESS[@]}")
+	else
+		mapfile -t tests < <(list_tests REGRESS test/sql sql)
+	fi
+	opts=$(make_var REGRESS_OPTS) || opts="--inputdir=test --dbname=contrib_regression"
+	if [ ${#tests[@]} -eq 0 ]; then
+		echo "no test/sql/*.sql"
+		report pg_regress 0 0
+	else
+		run_driver pg_regress "$PG_REGRESS_BIN" "$RUN/regress" "$opts" "${tests[@]}"
+	fi
+fi
+
+# --- isolation --------------------------------------------------------------
+if [ -n "${WANT[isolation]:-}" ]; then
+	banner isolation
+	if [ ${#SEL_ISOLATION[@]} -gt 0 ]; then
+		tests=("${SEL_ISOLATION[@]}")
+	else
+		mapfile -t tests < <(list_tests ISOLATION test/specs spec)
+	fi
+	opts=$(make_var ISOLATION_OPTS) || opts="--inputdir=test --dbname=isolation_regression"
+	if [ ${#tests[@]} -eq 0 ]; then
+		echo "no test/specs/*.spec"
+		report isolation 0 0
+	else
+		run_driver isolation "$PG_ISOLATION_BIN" "$RUN/isolation" "$opts" "${tests[@]}"
+	fi
+fi
+
+# --- pgTAP ------------------------------------------------------------------
+# Each file runs in database webhook_tap, created afresh here with pgtap
+# installed; the file itself does BEGIN; CREATE EXTENSION webhook; ...;
+# ROLLBACK.
+if [ -n "${WANT[pgtap]:-}" ]; then
+	banner pgTAP
+	if [ ${#SEL_PGTAP[@]} -gt 0 ]; then
+		files=("${SEL_PGTAP[@]}")
+	else
+		files=()
+		for f in test/pgtap/*.sql; do [ -e "$f" ] && files+=("$f"); done
+	fi
+	log="$RUN/pgtap.log"
+	if [ ${#files[@]} -eq 0 ]; then
+		echo "no test/pgtap/*.sql"
+		report pgTAP 0 0
+	elif ! psql -X -q -v ON_ERROR_STOP=1 -d postgres \
+		-c 'SET client_min_messages = warning' \
+		-c 'DROP DATABASE IF EXISTS webhook_tap WITH (FORCE)' \
+		-c 'CREATE DATABASE webhook_tap' ||
+		! psql -X -q -v ON_ERROR_STOP=1 -d webhook_tap -c 'CREATE EXTENSION pgtap'; then
+		echo "pgTAP: could not create database webhook_tap with pgtap"
+		report pgTAP 0 1
+	else
+		# shellcheck disable=SC2086
+		timeout -k 30 "$LAYER_TIMEOUT" pg_prove ${PROVE_FLAGS:-} -d webhook_tap \
+			"${files[@]}" 2>&1 | tee "$log"
+		rc=${PIPESTATUS[0]}
+		[ "$rc" -eq 124 ] && echo "pgTAP: timed out after ${LAYER_TIMEOUT}s"
+		counts=$(count_prove "$log" "$rc") || counts="0 1"
+		# shellcheck disable=SC2086
+		report pgTAP $counts
+	fi
+fi
+
+# --- Perl TAP ---------------------------------------------------------------
+# PostgreSQL::Test::Cluster runs initdb, which refuses root: run prove as
+# postgres, with the environment PGXS's prove_installcheck sets.
+stop_tap_nodes() {
+	[ -d "$REPO/tmp_check" ] || return 0
+	find "$REPO/tmp_check" -name postmaster.pid 2>/dev/null | while read -r pidfile; do
+		as_pg "$PGBIN/pg_ctl" -D "$(dirname "$pidfile")" -m immediate -w stop \
+			>/dev/null 2>&1 9<&- || true
+	done
+}
+if [ -n "${WANT[tap]:-}" ]; then
+	banner "Perl TAP"
+	if [ ${#SEL_TAP[@]} -gt 0 ]; then
+		files=("${SEL_TAP[@]}")
+	else
+		files=()
+		for f in test/t/*.pl; do [ -e "$f" ] && files+=("$f"); done
+	fi
+	log="$RUN/tap.log"
+	if [ ${#files[@]} -eq 0 ]; then
+		echo "no test/t/*.pl"
+		report "Perl TAP" 0 0
+	else
+		stop_tap_nodes
+		rm -rf "$REPO/tmp_check" 2>/dev/null || sudo rm -rf "$REPO/tmp_check"
+		mkdir -p "$REPO/tmp_check"
+		chown postgres:postgres "$REPO/tmp_check" 2>/dev/null ||
+			sudo chown postgres:postgres "$REPO/tmp_check"
+		pghome=$(getent passwd postgres | cut -d: -f6)
+		# shellcheck disable=SC2086
+		timeout -k 30 "$LAYER_TIMEOUT" "${AS_PG[@]}" \
+			env -u PGHOST -u PGUSER -u PGDATABASE \
+			HOME="$pghome" TESTDIR="$REPO" PATH="$PGBIN:$PATH" PGPORT=65432 \
+			PG_REGRESS="$PG_REGRESS_BIN" \
+			prove -I "$PGXS_SRC/test/perl/" -I "$REPO" -I "$REPO/test/t" ${PROVE_FLAGS:-} \
+			"${files[@]}" 2>&1 9<&- </dev/null | tee "$log"
+		rc=${PIPESTATUS[0]}
+		[ "$rc" -eq 124 ] && echo "Perl TAP: timed out after ${LAYER_TIMEOUT}s"
+		stop_tap_nodes
+		counts=$(count_prove "$log" "$rc") || counts="0 1"
+		# shellcheck disable=SC2086
+		report "Perl TAP" $counts
+	fi
+fi
+
+finish

@@ -1,0 +1,135 @@
+/*-------------------------------------------------------------------------
+ *
+ * config.h
+ *	  The per-backend cache of providers, their secrets and the event-type
+ *	  map, and the parsing of a provider's config.
+ *
+ * Invariant: what WebhookConfigGet() returns stays valid until the next
+ * call of WebhookConfigGet(); invalidation only flips a flag, the cache
+ * is rebuilt lazily on the next call.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef WEBHOOK_CONFIG_H
+#define WEBHOOK_CONFIG_H
+
+#include "postgres.h"
+#include "datatype/timestamp.h"
+#include "utils/jsonb.h"
+
+#include "crypto.h"
+#include "verify.h"
+
+typedef enum WebhookScheme
+{
+	WEBHOOK_SCHEME_STRIPE,
+	WEBHOOK_SCHEME_STANDARD,
+	WEBHOOK_SCHEME_VIPPS,
+	WEBHOOK_SCHEME_PAYPAL,
+	WEBHOOK_SCHEME_HMAC,
+	WEBHOOK_SCHEME_APIKEY
+} WebhookScheme;
+
+/* Fields a provider's config.paths may locate in a body. */
+typedef enum WebhookField
+{
+	WEBHOOK_F_EVENT_ID,
+	WEBHOOK_F_EVENT_TYPE,
+	WEBHOOK_F_REFERENCE,
+	WEBHOOK_F_EXTERNAL_ID,
+	WEBHOOK_F_AMOUNT,
+	WEBHOOK_F_CURRENCY,
+	WEBHOOK_F_OCCURRED_AT,
+	WEBHOOK_F_REFUND_ID,
+	WEBHOOK_NFIELDS
+} WebhookField;
+
+/* A JSON path: keys from the root. */
+typedef struct WebhookPath
+{
+	int			nkeys;
+	char	  **keys;
+} WebhookPath;
+
+typedef enum WebhookAmountUnit
+{
+	WEBHOOK_UNIT_DEFAULT,
+	WEBHOOK_UNIT_MAJOR,
+	WEBHOOK_UNIT_MINOR
+} WebhookAmountUnit;
+
+typedef enum WebhookSecretEncoding
+{
+	WEBHOOK_SECRET_UTF8,
+	WEBHOOK_SECRET_HEX,
+	WEBHOOK_SECRET_BASE64
+} WebhookSecretEncoding;
+
+/* A provider's parsed config (defaults filled in). */
+typedef struct WebhookProviderConfig
+{
+	char	   *header;			/* hmac, apikey */
+	char	   *prefix;			/* hmac */
+	WebhookDigest algorithm;	/* hmac */
+	WebhookEncoding encoding;	/* hmac */
+	WebhookSecretEncoding secret_encoding;	/* hmac */
+	char	   *header_prefix;	/* standard */
+	char	   *event_id_header;	/* hmac, apikey */
+	char	   *public_url;		/* vipps */
+	char	   *webhook_id;		/* paypal */
+	WebhookAmountUnit amount_unit;
+	bool		unmatched_reject;
+	bool		mismatch_hold;
+	bool		has_path[WEBHOOK_NFIELDS];
+	WebhookPath paths[WEBHOOK_NFIELDS];
+	Jsonb	   *actions;		/* config.actions, or NULL */
+} WebhookProviderConfig;
+
+/* One secret of a provider, decoded for its scheme. */
+typedef struct WebhookSecret
+{
+	int64		id;
+	char	   *payment_reference;	/* NULL: provider-wide */
+	TimestampTz valid_from;
+	TimestampTz valid_until;	/* DT_NOEND when open-ended */
+	WebhookKey	key;
+} WebhookSecret;
+
+typedef struct WebhookProvider
+{
+	char	   *name;
+	WebhookScheme scheme;
+	int			tolerance;
+	bool		enabled;
+	WebhookProviderConfig config;
+	int			nsecrets;
+	WebhookSecret *secrets;
+} WebhookProvider;
+
+typedef struct WebhookConfig
+{
+	char	   *schema;			/* the extension's schema, quoted for SQL */
+	int			nproviders;
+	WebhookProvider *providers;
+	int			nactions;
+	struct WebhookActionRow *actions;	/* sorted by (scheme, event_type) */
+} WebhookConfig;
+
+/* The cache, rebuilt first if stale.  Raises if the extension is absent. */
+extern WebhookConfig *WebhookConfigGet(void);
+
+/* A provider by name, or NULL. */
+extern WebhookProvider *WebhookConfigProvider(WebhookConfig *cfg, const char *name);
+
+/*
+ * The action for an event type: config.actions first, then the default
+ * map for the scheme (status words matched case-insensitively for the
+ * generic schemes).  NULL when nothing maps it.
+ */
+extern const char *WebhookConfigAction(WebhookConfig *cfg, WebhookProvider *prov,
+									   const char *event_type);
+
+/* Name of a scheme as SQL spells it. */
+extern const char *WebhookSchemeName(WebhookScheme scheme);
+
+#endif							/* WEBHOOK_CONFIG_H */

@@ -1,0 +1,395 @@
+/*-------------------------------------------------------------------------
+ *
+ * extract.c
+ *	  Finding event id, type, payment, amount and time in a payload.
+ *
+ * Each scheme has default locations (SPEC section 6); a provider's
+ * config.paths overrides any of them.  Nothing here trusts the payload's
+ * shape: every step checks the kind of what it finds, and a required
+ * field that is missing or of the wrong kind becomes a malformed_body
+ * detail, not an error.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "extract.h"
+#include "headers.h"
+#include "webhook.h"
+
+JsonbValue *
+WebhookJsonGet(JsonbContainer *c, const char *key, JsonbValue *buf)
+{
+	if (c == NULL || !JsonContainerIsObject(c))
+		return NULL;
+	return getKeyJsonValueFromContainer(c, key, strlen(key), buf);
+}
+
+JsonbValue *
+WebhookJsonPath(Jsonb *jb, char *const *keys, int nkeys, JsonbValue *buf)
+{
+	JsonbContainer *c = &jb->root;
+	JsonbValue *v = NULL;
+
+	for (int i = 0; i < nkeys; i++)
+	{
+		v = WebhookJsonGet(c, keys[i], buf);
+		if (v == NULL)
+			return NULL;
+		if (i < nkeys - 1)
+		{
+			if (v->type != jbvBinary)
+				return NULL;
+			c = v->val.binary.data;
+		}
+	}
+	return v;
+}
+
+char *
+WebhookJsonText(const JsonbValue *v)
+{
+	if (v == NULL)
+		return NULL;
+	switch (v->type)
+	{
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(v->val.numeric)));
+		case jbvBool:
+			return pstrdup(v->val.boolean ? "true" : "false");
+		default:
+			return NULL;
+	}
+}
+
+/* Text at a key of container c, or NULL. */
+static char *
+get_text(JsonbContainer *c, const char *key)
+{
+	JsonbValue	buf;
+
+	return WebhookJsonText(WebhookJsonGet(c, key, &buf));
+}
+
+/* Object container at a key of c, or NULL. */
+static JsonbContainer *
+get_object(JsonbContainer *c, const char *key)
+{
+	JsonbValue	buf;
+	JsonbValue *v = WebhookJsonGet(c, key, &buf);
+
+	if (v == NULL || v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		return NULL;
+	return v->val.binary.data;
+}
+
+/* true when s is an unsigned decimal integer of at most 18 digits */
+static bool
+is_minor_amount(const char *s)
+{
+	int64		dummy;
+
+	return s != NULL && WebhookParseUnsigned(s, strlen(s), &dummy);
+}
+
+/* true when s is a plain decimal: -?digits(.digits)? */
+static bool
+is_major_amount(const char *s)
+{
+	const char *p = s;
+	bool		digits = false;
+
+	if (s == NULL || strlen(s) > 40)
+		return false;
+	if (*p == '-')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		p++, digits = true;
+	if (*p == '.')
+	{
+		bool		frac = false;
+
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++, frac = true;
+		if (!frac)
+			return false;
+	}
+	return digits && *p == '\0';
+}
+
+/*
+ * A time from a JSON value: a number is Unix seconds, a string goes
+ * through timestamptz_in (which raises on garbage; see the header).
+ */
+static bool
+json_time(const JsonbValue *v, TimestampTz *out)
+{
+	char	   *s;
+	int64		secs;
+
+	if (v == NULL)
+		return false;
+	s = WebhookJsonText(v);
+	if (s == NULL)
+		return false;
+	if (v->type == jbvNumeric)
+	{
+		if (!WebhookParseUnsigned(s, strlen(s), &secs) || secs > INT64CONST(253402300799))
+			return false;
+		*out = WebhookUnixToTimestamp(secs);
+		return true;
+	}
+	if (v->type != jbvString || s[0] == '\0')
+		return false;
+	*out = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(s),
+												   ObjectIdGetDatum(InvalidOid),
+												   Int32GetDatum(-1)));
+	return true;
+}
+
+/* Upper-case a currency code in place; NULL stays NULL. */
+static char *
+upper_currency(char *s)
+{
+	if (s != NULL)
+		for (char *p = s; *p; p++)
+			if (*p >= 'a' && *p <= 'z')
+				*p -= 'a' - 'A';
+	return s;
+}
+
+/* Stripe defaults (SPEC section 6). */
+static void
+extract_stripe(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
+{
+	JsonbContainer *root = &payload->root;
+	JsonbContainer *data = get_object(root, "data");
+	JsonbContainer *obj = data ? get_object(data, "object") : NULL;
+	JsonbContainer *meta = obj ? get_object(obj, "metadata") : NULL;
+	char	   *objtype = obj ? get_text(obj, "object") : NULL;
+	const char *type;
+	JsonbValue	buf;
+	bool		overridden;
+
+	ev->event_id = get_text(root, "id");
+	ev->event_type = get_text(root, "type");
+	type = ev->event_type ? ev->event_type : "";
+
+	if (obj != NULL)
+	{
+		if (objtype != NULL && strcmp(objtype, "payment_intent") == 0)
+			ev->object_id = get_text(obj, "id");
+		else
+		{
+			JsonbContainer *pi = get_object(obj, "payment_intent");
+
+			/* an expanded PaymentIntent is an object with its id inside */
+			ev->object_id = pi ? get_text(pi, "id") : get_text(obj, "payment_intent");
+		}
+		ev->reference = meta ? get_text(meta, "reference") : NULL;
+		if (ev->reference == NULL)
+			ev->reference = get_text(obj, "client_reference_id");
+		ev->currency = upper_currency(get_text(obj, "currency"));
+
+		if (objtype != NULL && strcmp(objtype, "payment_intent") == 0)
+		{
+			ev->amount_minor = get_text(obj, "amount_received");
+			if (ev->amount_minor == NULL || strcmp(ev->amount_minor, "0") == 0 ||
+				strcmp(type, "payment_intent.succeeded") != 0)
+				ev->amount_minor = get_text(obj, "amount");
+		}
+		else if (objtype != NULL && strcmp(objtype, "charge") == 0)
+		{
+			if (strcmp(type, "charge.refunded") == 0)
+			{
+				ev->amount_minor = get_text(obj, "amount_refunded");
+				ev->cumulative = true;
+			}
+			else
+			{
+				ev->amount_minor = get_text(obj, "amount_captured");
+				if (ev->amount_minor == NULL || strcmp(ev->amount_minor, "0") == 0)
+					ev->amount_minor = get_text(obj, "amount");
+			}
+		}
+		else if (objtype != NULL && strcmp(objtype, "refund") == 0)
+		{
+			ev->amount_minor = get_text(obj, "amount");
+			ev->refund_id = get_text(obj, "id");
+		}
+		else if (objtype != NULL && strcmp(objtype, "checkout.session") == 0)
+			ev->amount_minor = get_text(obj, "amount_total");
+		else
+			ev->amount_minor = get_text(obj, "amount");
+	}
+	/* Stripe's created is Unix seconds; anything else there is not a time */
+	{
+		JsonbValue *created = WebhookJsonGet(root, "created", &buf);
+
+		if (created != NULL && created->type == jbvNumeric)
+			ev->has_occurred_at = json_time(created, &ev->occurred_at);
+	}
+
+	ev->action = WebhookConfigAction(cfg, prov, ev->event_type);
+	overridden = prov->config.actions != NULL && ev->event_type != NULL &&
+		WebhookJsonGet(&prov->config.actions->root, ev->event_type, &buf) != NULL;
+	if (ev->action != NULL && !overridden && obj != NULL)
+	{
+		char	   *s;
+
+		if (strcmp(type, "charge.succeeded") == 0 &&
+			(s = get_text(obj, "captured")) != NULL && strcmp(s, "false") == 0)
+			ev->action = "authorize";
+		else if (strncmp(type, "refund.", 7) == 0 &&
+				 ((s = get_text(obj, "status")) == NULL || strcmp(s, "succeeded") != 0))
+			ev->action = "ignore";
+		else if (strcmp(type, "checkout.session.completed") == 0 &&
+				 ((s = get_text(obj, "payment_status")) == NULL || strcmp(s, "paid") != 0))
+			ev->action = "pending";
+	}
+}
+
+/* The two generic gateway shapes (SPEC section 6). */
+static void
+extract_generic(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
+{
+	JsonbContainer *root = &payload->root;
+	JsonbValue	buf;
+	char	   *payment_id = get_text(root, "paymentId");
+
+	if (payment_id != NULL)
+	{
+		char	   *event = get_text(root, "event");
+
+		ev->object_id = payment_id;
+		ev->reference = get_text(root, "orderId");
+		ev->event_type = get_text(root, "status");
+		if (event != NULL)
+			ev->event_id = psprintf("%s:%s", payment_id, event);
+		ev->has_occurred_at = json_time(WebhookJsonGet(root, "timestamp", &buf),
+										&ev->occurred_at);
+	}
+	else
+	{
+		ev->object_id = get_text(root, "payment_id");
+		ev->reference = get_text(root, "transaction_id");
+		ev->event_type = get_text(root, "status");
+		ev->amount = get_text(root, "amount");
+		ev->currency = upper_currency(get_text(root, "currency"));
+	}
+}
+
+const char *
+WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
+			   const unsigned char *body_sha256,
+			   const WebhookHeader *headers, int nheaders, WebhookEvent *ev)
+{
+	const WebhookProviderConfig *c = &prov->config;
+	JsonbValue	buf;
+	bool		minor;
+
+	memset(ev, 0, sizeof(*ev));
+
+	switch (prov->scheme)
+	{
+		case WEBHOOK_SCHEME_STRIPE:
+			extract_stripe(cfg, prov, payload, ev);
+			break;
+		default:
+			extract_generic(cfg, prov, payload, ev);
+			break;
+	}
+
+	/* config.paths override the scheme's defaults, field by field */
+#define OVERRIDE(f, dst) \
+	if (c->has_path[f]) \
+		dst = WebhookJsonText(WebhookJsonPath(payload, c->paths[f].keys, c->paths[f].nkeys, &buf))
+	OVERRIDE(WEBHOOK_F_EVENT_ID, ev->event_id);
+	OVERRIDE(WEBHOOK_F_EVENT_TYPE, ev->event_type);
+	OVERRIDE(WEBHOOK_F_REFERENCE, ev->reference);
+	OVERRIDE(WEBHOOK_F_EXTERNAL_ID, ev->object_id);
+	OVERRIDE(WEBHOOK_F_CURRENCY, ev->currency);
+	OVERRIDE(WEBHOOK_F_REFUND_ID, ev->refund_id);
+#undef OVERRIDE
+	if (c->has_path[WEBHOOK_F_CURRENCY])
+		upper_currency(ev->currency);
+	if (c->has_path[WEBHOOK_F_OCCURRED_AT])
+		ev->has_occurred_at =
+			json_time(WebhookJsonPath(payload, c->paths[WEBHOOK_F_OCCURRED_AT].keys,
+									  c->paths[WEBHOOK_F_OCCURRED_AT].nkeys, &buf),
+					  &ev->occurred_at);
+	if (c->has_path[WEBHOOK_F_AMOUNT])
+	{
+		char	   *a = WebhookJsonText(WebhookJsonPath(payload, c->paths[WEBHOOK_F_AMOUNT].keys,
+														c->paths[WEBHOOK_F_AMOUNT].nkeys, &buf));
+
+		ev->amount = ev->amount_minor = NULL;
+		if (prov->scheme == WEBHOOK_SCHEME_STRIPE)
+			ev->amount_minor = a;
+		else
+			ev->amount = a;
+	}
+	/* Stripe's own rules chose its action; the others map the type as found */
+	if (prov->scheme != WEBHOOK_SCHEME_STRIPE || c->has_path[WEBHOOK_F_EVENT_TYPE])
+		ev->action = WebhookConfigAction(cfg, prov, ev->event_type);
+
+	/* where no body field names the event, a header may; else the body's hash */
+	if (ev->event_id == NULL && !c->has_path[WEBHOOK_F_EVENT_ID] &&
+		(prov->scheme == WEBHOOK_SCHEME_HMAC || prov->scheme == WEBHOOK_SCHEME_APIKEY))
+	{
+		const WebhookHeader *h;
+
+		if (c->event_id_header != NULL &&
+			WebhookFindHeader(headers, nheaders, c->event_id_header, &h) == WEBHOOK_HEADER_FOUND &&
+			h->value_len > 0)
+			ev->event_id = pnstrdup(h->value, h->value_len);
+		else
+		{
+			char		hex[65];
+
+			WebhookHexEncode(body_sha256, 32, hex);
+			hex[64] = '\0';
+			ev->event_id = pstrdup(hex);
+		}
+	}
+
+	if (ev->event_id == NULL || ev->event_id[0] == '\0')
+		return "the event has no id";
+	if (strlen(ev->event_id) > 255)
+		return "the event id is longer than 255 characters";
+	if (prov->scheme == WEBHOOK_SCHEME_STRIPE && ev->event_type == NULL)
+		return "the event has no type";
+
+	/* amounts: the unit is the scheme's unless config.amount_unit says otherwise */
+	minor = (c->amount_unit == WEBHOOK_UNIT_MINOR) ||
+		(c->amount_unit == WEBHOOK_UNIT_DEFAULT && prov->scheme == WEBHOOK_SCHEME_STRIPE);
+	if (minor && ev->amount != NULL)
+	{
+		ev->amount_minor = ev->amount;
+		ev->amount = NULL;
+	}
+	else if (!minor && ev->amount_minor != NULL)
+	{
+		ev->amount = ev->amount_minor;
+		ev->amount_minor = NULL;
+	}
+	if (ev->amount_minor != NULL && !is_minor_amount(ev->amount_minor))
+		return "the amount is not a whole number of minor units";
+	if (ev->amount != NULL && !is_major_amount(ev->amount))
+		return "the amount is not a decimal number";
+	if (ev->currency != NULL && strlen(ev->currency) != 3)
+		return "the currency is not a three-letter code";
+	if ((ev->amount_minor != NULL) && ev->currency == NULL)
+		return "an amount in minor units needs a currency";
+	return NULL;
+}

@@ -1,0 +1,59 @@
+/*-------------------------------------------------------------------------
+ *
+ * extract.h
+ *	  Finding an event's id, type, payment, amount and time in a verified
+ *	  (or about to be verified) payload, per scheme and config.paths.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef WEBHOOK_EXTRACT_H
+#define WEBHOOK_EXTRACT_H
+
+#include "postgres.h"
+#include "utils/jsonb.h"
+
+#include "config.h"
+#include "headers.h"
+
+/* What ingest stores in webhook_events; strings palloc'd, NULL if absent. */
+typedef struct WebhookEvent
+{
+	char	   *event_id;
+	char	   *event_type;
+	const char *action;
+	char	   *object_id;
+	char	   *reference;
+	char	   *amount;			/* decimal text, major units */
+	char	   *amount_minor;	/* integer text, minor units */
+	char	   *currency;		/* upper case */
+	char	   *refund_id;
+	bool		cumulative;
+	bool		has_occurred_at;
+	TimestampTz occurred_at;
+} WebhookEvent;
+
+/* Look up key in an object container; NULL if absent or not an object. */
+extern JsonbValue *WebhookJsonGet(JsonbContainer *c, const char *key, JsonbValue *buf);
+
+/* Follow a path of keys from the root; NULL if any step is missing. */
+extern JsonbValue *WebhookJsonPath(Jsonb *jb, char *const *keys, int nkeys, JsonbValue *buf);
+
+/*
+ * A scalar as text (palloc'd): strings as they are, numbers in their
+ * canonical text, booleans as true/false; NULL for null, objects, arrays.
+ */
+extern char *WebhookJsonText(const JsonbValue *v);
+
+/*
+ * Fill ev from the payload (and the headers, for schemes that carry the
+ * event id there; body_sha256 is the fallback event id).  Returns NULL on
+ * success, or a detail message for malformed_body (a required field
+ * missing or of the wrong kind).  A timestamp text that does not parse
+ * raises the input function's error: call it inside a subtransaction.
+ */
+extern const char *WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov,
+								  Jsonb *payload, const unsigned char *body_sha256,
+								  const WebhookHeader *headers, int nheaders,
+								  WebhookEvent *ev);
+
+#endif							/* WEBHOOK_EXTRACT_H */

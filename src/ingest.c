@@ -1,0 +1,820 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest.c
+ *	  The pipeline behind webhook_ingest: check the caller's arguments,
+ *	  find the provider, bound the size, parse the body, verify the
+ *	  signature, store the event once, record the delivery, reply.
+ *
+ * Invariants:
+ *	- Nothing a sender controls raises: each rejection is an outcome, and
+ *	  every call that returns has written exactly one webhook_deliveries
+ *	  row.  Only the caller's own mistakes (NULL provider, headers that
+ *	  are not an object) are SQL errors.
+ *	- Signatures are checked over the body bytes exactly as received.
+ *	- Idempotency comes from UNIQUE (provider, event_id): the event insert
+ *	  is INSERT ... ON CONFLICT, never a check-then-insert.
+ *	- Applying an event is done by the trigger on webhook_events; ingest
+ *	  only reads the result.
+ *	- Only cached plans (spi.c) and the cached config (config.c) are used.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+
+#include "config.h"
+#include "crypto.h"
+#include "extract.h"
+#include "headers.h"
+#include "spi.h"
+#include "verify.h"
+#include "webhook.h"
+
+PG_FUNCTION_INFO_V1(webhook_ingest_bytea);
+PG_FUNCTION_INFO_V1(webhook_ingest_text);
+PG_FUNCTION_INFO_V1(webhook_ingest_envelope);
+
+#define MAX_KEYS 64
+
+/* Everything one call learns, for the delivery row and the reply. */
+typedef struct IngestResult
+{
+	const char *outcome;
+	int			http_status;
+	const char *detail;
+	char	   *event_id;
+	int64		event_pk;		/* 0: none */
+	int64		secret_id;		/* 0: none */
+	char	   *event_status;
+	char	   *payment_ref;
+	char	   *payment_state;
+	char	   *order_ref;
+	char	   *order_state;
+	int64		delivery_id;
+} IngestResult;
+
+/* One request, as the three SQL forms hand it over. */
+typedef struct IngestRequest
+{
+	char	   *provider;
+	Jsonb	   *headers;
+	const char *body;
+	size_t		body_len;
+	text	   *path;
+	TimestampTz now;			/* what verification treats as now */
+	TimestampTz received_at;
+} IngestRequest;
+
+static const struct
+{
+	const char *outcome;
+	int			http_status;
+}			outcome_status[] = {
+	{"applied", 200}, {"unchanged", 200}, {"superseded", 200}, {"ignored", 200},
+	{"unmatched", 200}, {"held", 200}, {"duplicate", 200}, {"failed", 500},
+	{"missing_header", 400}, {"malformed_header", 400}, {"malformed_body", 400},
+	{"invalid_signature", 401}, {"stale_timestamp", 401}, {"unknown_provider", 404},
+	{"body_too_large", 413}, {"unknown_certificate", 503}
+};
+
+/* Set the outcome and its HTTP status. */
+static void
+set_outcome(IngestResult *r, const char *outcome, const char *detail)
+{
+	r->outcome = outcome;
+	r->detail = detail;
+	r->http_status = 500;
+	for (int i = 0; i < lengthof(outcome_status); i++)
+		if (strcmp(outcome_status[i].outcome, outcome) == 0)
+			r->http_status = outcome_status[i].http_status;
+}
+
+/*
+ * The caller's headers object as an array of name/value pointers into the
+ * jsonb.  Raises (a caller error) if it is not an object of strings.
+ */
+static WebhookHeader *
+headers_array(Jsonb *headers, int *n)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	WebhookHeader *arr;
+	int			count = 0;
+	int			cap;
+
+	if (!JB_ROOT_IS_OBJECT(headers) || JB_ROOT_IS_SCALAR(headers))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("headers must be a JSON object"),
+				 errhint("Pass the request headers as {\"Name\": \"value\", ...}.")));
+	cap = Max(JB_ROOT_COUNT(headers), 1);
+	arr = palloc(sizeof(WebhookHeader) * cap);
+	it = JsonbIteratorInit(&headers->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			arr[count].name = v.val.string.val;
+			arr[count].name_len = v.val.string.len;
+		}
+		else if (tok == WJB_VALUE)
+		{
+			if (v.type != jbvString)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("header \"%.*s\" must be a JSON string",
+								arr[count].name_len, arr[count].name),
+						 errhint("Pass header values as strings, as they arrived.")));
+			arr[count].value = v.val.string.val;
+			arr[count].value_len = v.val.string.len;
+			count++;
+		}
+	}
+	*n = count;
+	return arr;
+}
+
+/*
+ * Look up a header the scheme needs.  Returns NULL when found (*out set),
+ * else sets the outcome on r and returns it.
+ */
+static const char *
+need_header(const WebhookHeader *hdrs, int n, const char *name,
+			const WebhookHeader **out, IngestResult *r)
+{
+	switch (WebhookFindHeader(hdrs, n, name, out))
+	{
+		case WEBHOOK_HEADER_FOUND:
+			return NULL;
+		case WEBHOOK_HEADER_DUPLICATE:
+			set_outcome(r, "malformed_header", psprintf("header %s appears more than once", name));
+			return r->outcome;
+		default:
+			set_outcome(r, "missing_header", psprintf("header %s is missing", name));
+			return r->outcome;
+	}
+}
+
+/*
+ * Parse the body as a JSON object and extract the event, inside a
+ * subtransaction so that whatever the input functions raise (bad JSON,
+ * nesting too deep, a number or time out of range) becomes a
+ * malformed_body detail.  Returns NULL on success.  Cancels and
+ * out-of-memory are re-thrown: they are not the sender's doing.
+ */
+static const char *
+parse_and_extract(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
+				  const unsigned char *body_sha256, const WebhookHeader *hdrs, int nhdrs,
+				  Jsonb **payload, WebhookEvent *ev)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	const char *volatile detail = NULL;
+
+	if (pg_verify_mbstr(PG_UTF8, req->body, (int) req->body_len, true) == false)
+		return "the body is not valid UTF-8";
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		char	   *s = palloc(req->body_len + 1);
+		char	   *conv;
+		Jsonb	   *jb;
+
+		memcpy(s, req->body, req->body_len);
+		s[req->body_len] = '\0';
+		/* elsewhere than UTF8 databases, what the server cannot hold is malformed */
+		conv = pg_any_to_server(s, (int) req->body_len, PG_UTF8);
+		jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(conv)));
+		if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
+			detail = "the body is not a JSON object";
+		else
+		{
+			detail = WebhookExtract(cfg, prov, jb, body_sha256, hdrs, nhdrs, ev);
+			*payload = jb;
+		}
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
+			ReThrowError(edata);
+		detail = psprintf("the body is not valid JSON: %s", edata->message);
+	}
+	PG_END_TRY();
+	return detail;
+}
+
+/*
+ * The keys to try, in SPEC order: secrets scoped to the event's payment
+ * reference, then the provider's; only those valid at now.  A secret for
+ * another payment is never a candidate.  ids[i] is the secret's id.
+ */
+static int
+candidate_keys(WebhookProvider *prov, const char *reference, TimestampTz now,
+			   WebhookKey *keys, int64 *ids)
+{
+	int			n = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < prov->nsecrets && n < MAX_KEYS; i++)
+		{
+			WebhookSecret *s = &prov->secrets[i];
+
+			if ((pass == 0) != (s->payment_reference != NULL))
+				continue;
+			if (pass == 0 && (reference == NULL || strcmp(reference, s->payment_reference) != 0))
+				continue;
+			if (s->valid_from > now || s->valid_until <= now)
+				continue;
+			keys[n] = s->key;
+			ids[n] = s->id;
+			n++;
+		}
+	return n;
+}
+
+/*
+ * Verify the request for its scheme.  Returns true when verified (and
+ * r->secret_id set); otherwise sets the outcome on r.
+ */
+static bool
+verify_request(WebhookProvider *prov, const IngestRequest *req, const WebhookHeader *hdrs,
+			   int nhdrs, const WebhookEvent *ev, IngestResult *r)
+{
+	WebhookKey	keys[MAX_KEYS];
+	int64		ids[MAX_KEYS];
+	int			nkeys;
+	int			which = -1;
+	int64		ts = 0;
+	const WebhookHeader *h;
+	WebhookVerdict verdict;
+	const unsigned char *body = (const unsigned char *) req->body;
+
+	nkeys = candidate_keys(prov, ev->reference, req->now, keys, ids);
+
+	switch (prov->scheme)
+	{
+		case WEBHOOK_SCHEME_STRIPE:
+			if (need_header(hdrs, nhdrs, "Stripe-Signature", &h, r))
+				return false;
+			verdict = WebhookVerifyStripe(h->value, h->value_len, body, req->body_len,
+										  keys, nkeys, WebhookTimestampToUnix(req->now),
+										  prov->tolerance, &which, &ts);
+			break;
+		case WEBHOOK_SCHEME_HMAC:
+			if (need_header(hdrs, nhdrs, prov->config.header, &h, r))
+				return false;
+			verdict = WebhookVerifyHmacHeader(h->value, h->value_len, prov->config.prefix,
+											  prov->config.algorithm, prov->config.encoding,
+											  body, req->body_len, keys, nkeys, &which);
+			break;
+		case WEBHOOK_SCHEME_APIKEY:
+			if (need_header(hdrs, nhdrs, prov->config.header, &h, r))
+				return false;
+			verdict = WebhookVerifyApiKey(h->value, h->value_len, keys, nkeys, &which);
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("scheme %s cannot ingest in this version of webhook",
+							WebhookSchemeName(prov->scheme))));
+			return false;
+	}
+
+	switch (verdict)
+	{
+		case WEBHOOK_VERIFIED:
+			r->secret_id = ids[which];
+			return true;
+		case WEBHOOK_MISSING_HEADER:
+			set_outcome(r, "missing_header", "a header the scheme needs is missing");
+			break;
+		case WEBHOOK_MALFORMED_HEADER:
+			set_outcome(r, "malformed_header", "the signature header cannot be parsed");
+			break;
+		case WEBHOOK_INVALID_SIGNATURE:
+			set_outcome(r, "invalid_signature", nkeys == 0 ?
+						"no secret of this provider is valid now" :
+						"no configured key verifies the signature");
+			break;
+		case WEBHOOK_STALE_TIMESTAMP:
+			set_outcome(r, "stale_timestamp",
+						psprintf("the signed timestamp is %lld seconds from now; the tolerance is %d",
+								 (long long) (WebhookTimestampToUnix(req->now) - ts),
+								 prov->tolerance));
+			break;
+		case WEBHOOK_CRYPTO_FAILURE:
+			elog(ERROR, "OpenSSL failed while verifying a signature");
+	}
+	return false;
+}
+
+/* Datum for a nullable C string parameter. */
+#define TEXT_OR_NULL(s, i) \
+	(values[i] = (s) ? CStringGetTextDatum(s) : (Datum) 0, nulls[i] = (s) ? ' ' : 'n')
+
+/* Copy column col of row 0 of the SPI result as a C string in cxt, or NULL. */
+static char *
+spi_string(int col, MemoryContext cxt)
+{
+	char	   *s = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
+}
+
+/* Read the event's status and its payment and order into r. */
+static void
+read_event(const char *schema, int64 event_pk, IngestResult *r, MemoryContext cxt)
+{
+	Datum		values[1];
+
+	values[0] = Int64GetDatum(event_pk);
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_EVENT_REPLY, schema), values, NULL,
+						 false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "stored event %lld cannot be read back", (long long) event_pk);
+	r->event_status = spi_string(1, cxt);
+	if (r->detail == NULL)
+		r->detail = spi_string(2, cxt);
+	r->payment_ref = spi_string(3, cxt);
+	r->payment_state = spi_string(4, cxt);
+	r->order_ref = spi_string(5, cxt);
+	r->order_state = spi_string(6, cxt);
+}
+
+/*
+ * Store the verified event: insert it once (the trigger applies it), or
+ * count a redelivery and retry it if it had failed.  Sets the outcome.
+ */
+static void
+store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
+			const WebhookEvent *ev, Jsonb *payload, IngestResult *r, MemoryContext cxt)
+{
+	Datum		values[14];
+	char		nulls[14];
+	bool		isnull;
+	int32		deliveries;
+	char	   *status;
+
+	TEXT_OR_NULL(prov->name, 0);
+	TEXT_OR_NULL(ev->event_id, 1);
+	TEXT_OR_NULL(ev->event_type, 2);
+	TEXT_OR_NULL(ev->action, 3);
+	TEXT_OR_NULL(ev->object_id, 4);
+	TEXT_OR_NULL(ev->reference, 5);
+	TEXT_OR_NULL(ev->amount, 6);
+	TEXT_OR_NULL(ev->amount_minor, 7);
+	TEXT_OR_NULL(ev->currency, 8);
+	TEXT_OR_NULL(ev->refund_id, 9);
+	values[10] = BoolGetDatum(ev->cumulative);
+	nulls[10] = ' ';
+	values[11] = TimestampTzGetDatum(ev->occurred_at);
+	nulls[11] = ev->has_occurred_at ? ' ' : 'n';
+	values[12] = TimestampTzGetDatum(req->received_at);
+	nulls[12] = ' ';
+	values[13] = JsonbPGetDatum(payload);
+	nulls[13] = ' ';
+
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_EVENT, schema), values, nulls,
+						 false, 1) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "event insert returned no row");
+	r->event_pk = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											  1, &isnull));
+	deliveries = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											 2, &isnull));
+	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+
+	if (deliveries > 1 && status != NULL && strcmp(status, "failed") == 0)
+	{
+		/* a failed event is applied again when the provider retries it */
+		Datum		arg[1];
+
+		arg[0] = Int64GetDatum(r->event_pk);
+		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_RETRY_EVENT, schema), arg, NULL,
+							 false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "event retry returned no row");
+		status = spi_string(1, cxt);
+		read_event(schema, r->event_pk, r, cxt);
+		set_outcome(r, status, r->detail);
+	}
+	else if (deliveries > 1)
+	{
+		read_event(schema, r->event_pk, r, cxt);
+		set_outcome(r, "duplicate", NULL);
+	}
+	else
+	{
+		read_event(schema, r->event_pk, r, cxt);
+		set_outcome(r, r->event_status, r->detail);
+		if (strcmp(r->event_status, "unmatched") == 0 && prov->config.unmatched_reject)
+		{
+			/* not kept: the provider retries until the payment exists */
+			Datum		arg[1];
+
+			arg[0] = Int64GetDatum(r->event_pk);
+			if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_DELETE_EVENT, schema), arg, NULL,
+								 false, 0) != SPI_OK_DELETE)
+				elog(ERROR, "could not drop a rejected unmatched event");
+			r->event_pk = 0;
+			r->event_status = NULL;
+			r->http_status = 404;
+			r->detail = "no payment matches the event, and the provider's policy is reject";
+		}
+	}
+}
+
+/*
+ * The headers to record: as passed, but with the API key's value
+ * redacted for apikey providers.
+ */
+static Jsonb *
+recorded_headers(WebhookProvider *prov, Jsonb *headers)
+{
+	JsonbParseState *state = NULL;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbValue *res = NULL;
+	JsonbIteratorToken tok;
+	bool		redact_next = false;
+
+	if (prov == NULL || prov->scheme != WEBHOOK_SCHEME_APIKEY)
+		return headers;
+	it = JsonbIteratorInit(&headers->root);
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			redact_next = (v.val.string.len == strlen(prov->config.header) &&
+						   pg_strncasecmp(v.val.string.val, prov->config.header,
+										  v.val.string.len) == 0);
+		else if (tok == WJB_VALUE && redact_next)
+		{
+			v.type = jbvString;
+			v.val.string.val = "[redacted]";
+			v.val.string.len = 10;
+		}
+		res = pushJsonbValue(&state, tok, tok < WJB_BEGIN_ARRAY ? &v : NULL);
+	}
+	return JsonbValueToJsonb(res);
+}
+
+/* Insert the webhook_deliveries row; sets r->delivery_id. */
+static void
+record_delivery(const char *schema, WebhookProvider *prov, const IngestRequest *req,
+				const unsigned char *sha, IngestResult *r)
+{
+	Datum		values[13];
+	char		nulls[13];
+	bool		isnull;
+	bytea	   *hash = palloc(VARHDRSZ + 32);
+	bool		keep_body = r->http_status >= 400 && r->http_status < 500 &&
+		strcmp(r->outcome, "body_too_large") != 0;
+
+	SET_VARSIZE(hash, VARHDRSZ + 32);
+	memcpy(VARDATA(hash), sha, 32);
+
+	TEXT_OR_NULL(req->provider, 0);
+	values[1] = TimestampTzGetDatum(req->received_at);
+	nulls[1] = ' ';
+	values[2] = Int32GetDatum(r->http_status);
+	nulls[2] = ' ';
+	TEXT_OR_NULL(r->outcome, 3);
+	TEXT_OR_NULL(r->detail, 4);
+	TEXT_OR_NULL(r->event_id, 5);
+	values[6] = Int64GetDatum(r->event_pk);
+	nulls[6] = r->event_pk ? ' ' : 'n';
+	values[7] = Int64GetDatum(r->secret_id);
+	nulls[7] = r->secret_id ? ' ' : 'n';
+	values[8] = req->path ? PointerGetDatum(req->path) : (Datum) 0;
+	nulls[8] = req->path ? ' ' : 'n';
+	values[9] = JsonbPGetDatum(recorded_headers(prov, req->headers));
+	nulls[9] = ' ';
+	values[10] = PointerGetDatum(hash);
+	nulls[10] = ' ';
+	values[11] = Int32GetDatum((int32) Min(req->body_len, (size_t) PG_INT32_MAX));
+	nulls[11] = ' ';
+	if (keep_body)
+	{
+		bytea	   *b = palloc(VARHDRSZ + req->body_len);
+
+		SET_VARSIZE(b, VARHDRSZ + req->body_len);
+		memcpy(VARDATA(b), req->body, req->body_len);
+		values[12] = PointerGetDatum(b);
+		nulls[12] = ' ';
+	}
+	else
+	{
+		values[12] = (Datum) 0;
+		nulls[12] = 'n';
+	}
+
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_DELIVERY, schema), values, nulls,
+						 false, 1) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "delivery insert returned no row");
+	r->delivery_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* Push "key": "value" (value may be NULL: then nothing is pushed). */
+static void
+push_string(JsonbParseState **state, const char *key, const char *value)
+{
+	JsonbValue	k,
+				v;
+
+	if (value == NULL)
+		return;
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	v.type = jbvString;
+	v.val.string.val = (char *) value;
+	v.val.string.len = strlen(value);
+	pushJsonbValue(state, WJB_KEY, &k);
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/* Push "key": number. */
+static void
+push_int(JsonbParseState **state, const char *key, int64 value)
+{
+	JsonbValue	k,
+				v;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	v.type = jbvNumeric;
+	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(value)));
+	pushJsonbValue(state, WJB_KEY, &k);
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/* Push "key": {"k1": v1, "k2": v2}. */
+static void
+push_pair(JsonbParseState **state, const char *key,
+		  const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	pushJsonbValue(state, WJB_KEY, &k);
+	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	push_string(state, k1, v1);
+	push_string(state, k2, v2);
+	pushJsonbValue(state, WJB_END_OBJECT, NULL);
+}
+
+/* The reply of SPEC section 2. */
+static Jsonb *
+build_reply(const IngestResult *r)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	push_int(&state, "http_status", r->http_status);
+	push_string(&state, "outcome", r->outcome);
+	push_int(&state, "delivery_id", r->delivery_id);
+	push_string(&state, "event_id", r->event_id);
+	push_string(&state, "event_status", r->event_status);
+	if (r->payment_state != NULL)
+		push_pair(&state, "payment", "reference", r->payment_ref, "state", r->payment_state);
+	if (r->order_state != NULL)
+		push_pair(&state, "order", "ref", r->order_ref, "state", r->order_state);
+	push_string(&state, "detail", r->detail);
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}
+
+/*
+ * The whole pipeline for one request.  Returns the reply (palloc'd in
+ * the caller's context).
+ */
+static Jsonb *
+ingest(IngestRequest *req)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	IngestResult r;
+	WebhookHeader *hdrs;
+	int			nhdrs;
+	WebhookConfig *cfg;
+	WebhookProvider *prov;
+	unsigned char sha[32];
+	WebhookEvent ev;
+	Jsonb	   *payload = NULL;
+	const char *detail;
+
+	memset(&r, 0, sizeof(r));
+	hdrs = headers_array(req->headers, &nhdrs);
+	req->received_at = GetCurrentTransactionStartTimestamp();
+	req->now = WebhookNow();
+
+	if (!WebhookSha256((const unsigned char *) req->body, req->body_len, sha))
+		elog(ERROR, "OpenSSL failed to hash the body");
+
+	cfg = WebhookConfigGet();
+	prov = WebhookConfigProvider(cfg, req->provider);
+
+	if (prov == NULL || !prov->enabled)
+		set_outcome(&r, "unknown_provider", prov == NULL ?
+					"no provider has this name" : "the provider is disabled");
+	else if (req->body_len > (size_t) webhook_max_body_bytes)
+		set_outcome(&r, "body_too_large",
+					psprintf("the body has %zu bytes; webhook.max_body_bytes is %d",
+							 req->body_len, webhook_max_body_bytes));
+	else if ((detail = parse_and_extract(cfg, prov, req, sha, hdrs, nhdrs, &payload, &ev)) != NULL)
+	{
+		set_outcome(&r, "malformed_body", detail);
+		r.event_id = ev.event_id;
+	}
+	else
+	{
+		r.event_id = ev.event_id;
+		if (verify_request(prov, req, hdrs, nhdrs, &ev, &r))
+		{
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			store_event(cfg->schema, prov, req, &ev, payload, &r, cxt);
+			record_delivery(cfg->schema, prov, req, sha, &r);
+			SPI_finish();
+			return build_reply(&r);
+		}
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	record_delivery(cfg->schema, prov, req, sha, &r);
+	SPI_finish();
+	return build_reply(&r);
+}
+
+/* Raise the caller error for a NULL required argument. */
+static void
+require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+/*
+ * webhook_ingest(provider text, headers jsonb, body bytea, path text DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+webhook_ingest_bytea(PG_FUNCTION_ARGS)
+{
+	IngestRequest req;
+	bytea	   *body;
+
+	require_arg(fcinfo, 0, "provider");
+	require_arg(fcinfo, 1, "headers");
+	require_arg(fcinfo, 2, "body");
+	body = PG_GETARG_BYTEA_PP(2);
+	memset(&req, 0, sizeof(req));
+	req.provider = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	req.headers = PG_GETARG_JSONB_P(1);
+	req.body = VARDATA_ANY(body);
+	req.body_len = VARSIZE_ANY_EXHDR(body);
+	req.path = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
+	PG_RETURN_JSONB_P(ingest(&req));
+}
+
+/*
+ * webhook_ingest(provider text, headers jsonb, body text, path text DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+webhook_ingest_text(PG_FUNCTION_ARGS)
+{
+	IngestRequest req;
+	text	   *body;
+
+	require_arg(fcinfo, 0, "provider");
+	require_arg(fcinfo, 1, "headers");
+	require_arg(fcinfo, 2, "body");
+	body = PG_GETARG_TEXT_PP(2);
+	memset(&req, 0, sizeof(req));
+	req.provider = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	req.headers = PG_GETARG_JSONB_P(1);
+	req.body = VARDATA_ANY(body);
+	req.body_len = VARSIZE_ANY_EXHDR(body);
+	req.path = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
+	PG_RETURN_JSONB_P(ingest(&req));
+}
+
+/* A string member of the envelope, or NULL; raises if present but not a string. */
+static char *
+envelope_string(Jsonb *request, const char *key, int *len)
+{
+	JsonbValue	buf;
+	JsonbValue *v = WebhookJsonGet(&request->root, key, &buf);
+
+	if (v == NULL || v->type == jbvNull)
+		return NULL;
+	if (v->type != jbvString)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("request.%s must be a JSON string", key)));
+	if (len)
+		*len = v->val.string.len;
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+/*
+ * webhook_ingest(request jsonb) RETURNS jsonb
+ *	  {provider, headers, path, body | body_base64}
+ */
+Datum
+webhook_ingest_envelope(PG_FUNCTION_ARGS)
+{
+	IngestRequest req;
+	Jsonb	   *request;
+	JsonbValue	buf;
+	JsonbValue *h;
+	char	   *body;
+	char	   *b64;
+	char	   *path;
+	int			len = 0;
+	int			b64len = 0;
+
+	require_arg(fcinfo, 0, "request");
+	request = PG_GETARG_JSONB_P(0);
+	if (!JB_ROOT_IS_OBJECT(request) || JB_ROOT_IS_SCALAR(request))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("request must be a JSON object"),
+				 errhint("Pass {\"provider\": ..., \"headers\": {...}, \"body\": \"...\"}.")));
+	memset(&req, 0, sizeof(req));
+	req.provider = envelope_string(request, "provider", NULL);
+	if (req.provider == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("request.provider must not be null")));
+	h = WebhookJsonGet(&request->root, "headers", &buf);
+	if (h == NULL || h->type != jbvBinary || !JsonContainerIsObject(h->val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("request.headers must be a JSON object")));
+	req.headers = JsonbValueToJsonb(h);
+	body = envelope_string(request, "body", &len);
+	b64 = envelope_string(request, "body_base64", &b64len);
+	if ((body == NULL) == (b64 == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("request must have exactly one of body and body_base64")));
+	if (body != NULL)
+	{
+		req.body = body;
+		req.body_len = len;
+	}
+	else
+	{
+		unsigned char *raw = palloc(WEBHOOK_BASE64_DECODED_MAX(b64len) + 1);
+		size_t		rawlen;
+		int			n = 0;
+
+		/* line breaks are how encode(..., 'base64') wraps: drop white space */
+		for (int i = 0; i < b64len; i++)
+			if (b64[i] != '\n' && b64[i] != '\r' && b64[i] != ' ' && b64[i] != '\t')
+				b64[n++] = b64[i];
+		b64len = n;
+
+		if (!WebhookBase64Decode(b64, b64len, false, raw,
+								 WEBHOOK_BASE64_DECODED_MAX(b64len) + 1, &rawlen))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("request.body_base64 is not valid base64")));
+		req.body = (const char *) raw;
+		req.body_len = rawlen;
+	}
+	path = envelope_string(request, "path", NULL);
+	req.path = path ? cstring_to_text(path) : NULL;
+	PG_RETURN_JSONB_P(ingest(&req));
+}

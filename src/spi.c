@@ -1,0 +1,121 @@
+/*-------------------------------------------------------------------------
+ *
+ * spi.c
+ *	  Named, cached SPI plans for the ingest path.
+ *
+ * The SQL of every statement webhook_ingest runs is here, in one table;
+ * "@s@" stands for the extension's schema.  Plans are kept for the life
+ * of the backend (the plan cache revalidates them after DDL) and are
+ * prepared again only when the extension's schema changes.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/memutils.h"
+
+#include "spi.h"
+
+typedef struct WebhookPlanDef
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[14];
+} WebhookPlanDef;
+
+static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
+	[WEBHOOK_PLAN_INSERT_EVENT] = {
+		"INSERT INTO @s@.webhook_events AS e "
+		"(provider, event_id, event_type, action, object_id, reference, amount, amount_minor, "
+		" currency, refund_id, cumulative, occurred_at, received_at, payload) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
+		" $9, $10, $11, $12, $13, $14) "
+		"ON CONFLICT (provider, event_id) DO UPDATE SET deliveries = e.deliveries OPERATOR(pg_catalog.+) 1 "
+		"RETURNING e.id, e.deliveries, e.status",
+		14,
+		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID}
+	},
+	[WEBHOOK_PLAN_EVENT_REPLY] = {
+		"SELECT e.status, e.detail, p.reference, p.state, o.ref, o.state "
+		"FROM @s@.webhook_events e "
+		"LEFT JOIN @s@.webhook_payments p ON p.id OPERATOR(pg_catalog.=) e.payment_id "
+		"LEFT JOIN @s@.webhook_orders o ON o.ref OPERATOR(pg_catalog.=) p.order_ref "
+		"WHERE e.id OPERATOR(pg_catalog.=) $1",
+		1, {INT8OID}
+	},
+	[WEBHOOK_PLAN_RETRY_EVENT] = {
+		"SELECT @s@.webhook_event_retry($1)",
+		1, {INT8OID}
+	},
+	[WEBHOOK_PLAN_DELETE_EVENT] = {
+		"DELETE FROM @s@.webhook_events WHERE id OPERATOR(pg_catalog.=) $1",
+		1, {INT8OID}
+	},
+	[WEBHOOK_PLAN_INSERT_DELIVERY] = {
+		"INSERT INTO @s@.webhook_deliveries "
+		"(provider, received_at, http_status, outcome, detail, event_id, event_pk, secret_id, "
+		" path, headers, body_sha256, body_size, body) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+		13,
+		{TEXTOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
+		TEXTOID, JSONBOID, BYTEAOID, INT4OID, BYTEAOID}
+	},
+};
+
+static SPIPlanPtr plans[WEBHOOK_NPLANS];
+static char *plans_schema = NULL;
+
+/* Replace every @s@ in sql with schema. */
+static char *
+substitute_schema(const char *sql, const char *schema)
+{
+	StringInfoData buf;
+	const char *p = sql;
+	const char *hit;
+
+	initStringInfo(&buf);
+	while ((hit = strstr(p, "@s@")) != NULL)
+	{
+		appendBinaryStringInfo(&buf, p, hit - p);
+		appendStringInfoString(&buf, schema);
+		p = hit + 3;
+	}
+	appendStringInfoString(&buf, p);
+	return buf.data;
+}
+
+SPIPlanPtr
+WebhookPlan(WebhookPlanId id, const char *schema)
+{
+	if (plans_schema == NULL || strcmp(plans_schema, schema) != 0)
+	{
+		/* first use, or the extension moved: forget every plan */
+		for (int i = 0; i < WEBHOOK_NPLANS; i++)
+		{
+			if (plans[i] != NULL)
+				SPI_freeplan(plans[i]);
+			plans[i] = NULL;
+		}
+		if (plans_schema != NULL)
+			pfree(plans_schema);
+		plans_schema = MemoryContextStrdup(TopMemoryContext, schema);
+	}
+	if (plans[id] == NULL)
+	{
+		const WebhookPlanDef *def = &plan_defs[id];
+		char	   *sql = substitute_schema(def->sql, schema);
+		SPIPlanPtr	plan = SPI_prepare(sql, def->nargs, (Oid *) def->argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for webhook plan %d: %s",
+				 (int) id, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed for webhook plan %d", (int) id);
+		plans[id] = plan;
+		pfree(sql);
+	}
+	return plans[id];
+}

@@ -1,0 +1,34 @@
+/*-------------------------------------------------------------------------
+ *
+ * spi.h
+ *	  Named, cached SPI plans for the ingest path.
+ *
+ * Each plan is prepared once per backend (SPI_prepare + SPI_keepplan) with
+ * the extension's schema in its text, and prepared again only if that
+ * schema changes.  The hot path never plans SQL text.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef WEBHOOK_SPI_H
+#define WEBHOOK_SPI_H
+
+#include "postgres.h"
+#include "executor/spi.h"
+
+typedef enum WebhookPlanId
+{
+	WEBHOOK_PLAN_INSERT_EVENT,
+	WEBHOOK_PLAN_EVENT_REPLY,
+	WEBHOOK_PLAN_RETRY_EVENT,
+	WEBHOOK_PLAN_DELETE_EVENT,
+	WEBHOOK_PLAN_INSERT_DELIVERY,
+	WEBHOOK_NPLANS
+} WebhookPlanId;
+
+/*
+ * The plan for id, with schema (already quoted) substituted for @s@.
+ * Must be called while connected to SPI.  Raises if preparing fails.
+ */
+extern SPIPlanPtr WebhookPlan(WebhookPlanId id, const char *schema);
+
+#endif							/* WEBHOOK_SPI_H */

@@ -1,0 +1,388 @@
+/*-------------------------------------------------------------------------
+ *
+ * verify.c
+ *	  Signature verification for each scheme, over the raw body bytes.
+ *
+ * Pure functions shared by webhook_ingest and the SQL-callable helpers so
+ * that both judge alike: no SPI, no ereport, no allocation except the
+ * string WebhookSignStripe returns.  Every comparison of a MAC or key is
+ * constant time; every buffer that held a computed MAC is cleansed before
+ * returning.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "crypto.h"
+#include "headers.h"
+#include "verify.h"
+
+/* Most items a Stripe-Signature header may hold; more is malformed. */
+#define WEBHOOK_STRIPE_MAX_ITEMS	64
+
+/* Most v1 values tried from one header. */
+#define WEBHOOK_STRIPE_MAX_V1		16
+
+/* Bytes in a Stripe v1 signature (HMAC-SHA256). */
+#define WEBHOOK_STRIPE_MAC_LEN		32
+
+/* Base64 values up to this long are decoded whole by decode_mac. */
+#define WEBHOOK_B64_SHORT	(WEBHOOK_BASE64_ENCODED_LEN(WEBHOOK_MAX_DIGEST) + 4)
+
+/* Result of decoding a received MAC. */
+typedef enum MacDecode
+{
+	MAC_DECODED,				/* fits: *outlen bytes in out */
+	MAC_UNDECODABLE,			/* not valid in the encoding */
+	MAC_TOO_LONG				/* valid, but longer than any digest */
+} MacDecode;
+
+/*
+ * prefix_matches: whether value[0..value_len) starts with the NUL-terminated
+ * prefix, ASCII case-insensitively.  A NULL prefix matches everything.
+ */
+static bool
+prefix_matches(const char *value, size_t value_len, const char *prefix)
+{
+	size_t		i;
+
+	if (prefix == NULL)
+		return true;
+	for (i = 0; prefix[i] != '\0'; i++)
+	{
+		unsigned char a;
+		unsigned char b;
+
+		if (i >= value_len)
+			return false;
+		a = (unsigned char) value[i];
+		b = (unsigned char) prefix[i];
+		if (a >= 'A' && a <= 'Z')
+			a += 'a' - 'A';
+		if (b >= 'A' && b <= 'Z')
+			b += 'a' - 'A';
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * base64_valid_long: whether in[0..len), too long to decode into a digest
+ * buffer, is nevertheless valid base64 (so that a long but well-formed
+ * value is told apart from garbage).  Checks it a quantum at a time.
+ */
+static bool
+base64_valid_long(const char *in, size_t len)
+{
+	unsigned char tmp[3];
+	size_t		tmplen;
+	size_t		i;
+
+	for (i = 0; i + 4 < len; i += 4)
+	{
+		if (memchr(in + i, '=', 4) != NULL ||
+			!WebhookBase64Decode(in + i, 4, false, tmp, sizeof(tmp), &tmplen))
+			return false;
+	}
+	/* the last one to four chars: the only place padding may be */
+	return WebhookBase64Decode(in + i, len - i, true, tmp, sizeof(tmp), &tmplen);
+}
+
+/*
+ * decode_mac: a received MAC in enc (hex either case; base64 padded or
+ * not) into out[WEBHOOK_MAX_DIGEST].
+ */
+static MacDecode
+decode_mac(const char *in, size_t len, WebhookEncoding enc,
+		   unsigned char *out, size_t *outlen)
+{
+	if (enc == WEBHOOK_HEX)
+	{
+		unsigned char tmp[1];
+		size_t		i;
+
+		if (WebhookHexDecode(in, len, out, WEBHOOK_MAX_DIGEST, outlen))
+			return MAC_DECODED;
+		if (len % 2 != 0)
+			return MAC_UNDECODABLE;
+		/* did it fail for its length or its characters? */
+		for (i = 0; i < len; i += 2)
+		{
+			size_t		n;
+
+			if (!WebhookHexDecode(in + i, 2, tmp, sizeof(tmp), &n))
+				return MAC_UNDECODABLE;
+		}
+		return MAC_TOO_LONG;
+	}
+	else
+	{
+		/* room for any value up to one quantum longer than a digest */
+		unsigned char buf[WEBHOOK_BASE64_DECODED_MAX(WEBHOOK_B64_SHORT)];
+
+		if (len <= WEBHOOK_B64_SHORT)
+		{
+			size_t		n;
+
+			if (!WebhookBase64Decode(in, len, true, buf, sizeof(buf), &n))
+				return MAC_UNDECODABLE;
+			if (n > WEBHOOK_MAX_DIGEST)
+				return MAC_TOO_LONG;
+			memcpy(out, buf, n);
+			*outlen = n;
+			return MAC_DECODED;
+		}
+		return base64_valid_long(in, len) ? MAC_TOO_LONG : MAC_UNDECODABLE;
+	}
+}
+
+/*
+ * WebhookVerifyStripe: judge a Stripe-Signature header over body with the
+ * given keys (see verify.h).  *which is the matching key's index on
+ * VERIFIED and on STALE_TIMESTAMP (a key did match), else -1; *ts is the
+ * header's t whenever it parsed.  Either pointer may be NULL.
+ */
+WebhookVerdict
+WebhookVerifyStripe(const char *header, size_t header_len,
+					const unsigned char *body, size_t body_len,
+					const WebhookKey *keys, int nkeys,
+					int64 now, int tolerance,
+					int *which, int64 *ts)
+{
+	WebhookKV	items[WEBHOOK_STRIPE_MAX_ITEMS];
+	unsigned char sigs[WEBHOOK_STRIPE_MAX_V1][WEBHOOK_STRIPE_MAC_LEN];
+	unsigned char mac[WEBHOOK_MAX_DIGEST];
+	const unsigned char *parts[3];
+	size_t		lens[3];
+	const char *t_text = NULL;
+	size_t		t_len = 0;
+	int			t_count = 0;
+	int64		t = 0;
+	int64		age;
+	int			nitems;
+	int			nsigs = 0;
+	int			matched = -1;
+	int			i;
+	int			k;
+
+	if (which != NULL)
+		*which = -1;
+
+	if (header == NULL)
+		return WEBHOOK_MISSING_HEADER;
+
+	nitems = WebhookSplitKV(header, header_len, ',', items,
+							WEBHOOK_STRIPE_MAX_ITEMS);
+	if (nitems < 0)
+		return WEBHOOK_MALFORMED_HEADER;
+
+	for (i = 0; i < nitems; i++)
+	{
+		const WebhookKV *kv = &items[i];
+
+		if (kv->key_len == 1 && kv->key[0] == 't')
+		{
+			t_count++;
+			t_text = kv->val;
+			t_len = (size_t) kv->val_len;
+		}
+		else if (kv->key_len == 2 && kv->key[0] == 'v' && kv->key[1] == '1')
+		{
+			size_t		n;
+
+			/* a malformed v1 is skipped, as is any beyond the limit */
+			if (nsigs < WEBHOOK_STRIPE_MAX_V1 &&
+				WebhookHexDecode(kv->val, (size_t) kv->val_len,
+								 sigs[nsigs], WEBHOOK_STRIPE_MAC_LEN, &n) &&
+				n == WEBHOOK_STRIPE_MAC_LEN)
+				nsigs++;
+		}
+		/* v0 and any other scheme: ignored */
+	}
+
+	if (t_count != 1 || !WebhookParseUnsigned(t_text, t_len, &t))
+		return WEBHOOK_MALFORMED_HEADER;
+	if (ts != NULL)
+		*ts = t;
+
+	if (nsigs == 0)
+		return WEBHOOK_INVALID_SIGNATURE;
+
+	/* signed payload: t exactly as sent, ".", the raw body */
+	parts[0] = (const unsigned char *) t_text;
+	lens[0] = t_len;
+	parts[1] = (const unsigned char *) ".";
+	lens[1] = 1;
+	parts[2] = body;
+	lens[2] = body_len;
+
+	for (k = 0; k < nkeys && matched < 0; k++)
+	{
+		bool		ok = false;
+
+		if (WebhookHmacParts(WEBHOOK_SHA256, keys[k].data, keys[k].len,
+							 parts, lens, 3, mac) != WEBHOOK_STRIPE_MAC_LEN)
+		{
+			WebhookCleanse(mac, sizeof(mac));
+			return WEBHOOK_CRYPTO_FAILURE;
+		}
+		/* look at every v1, so the time does not say which one matched */
+		for (i = 0; i < nsigs; i++)
+			ok |= WebhookCtEqual(mac, sigs[i], WEBHOOK_STRIPE_MAC_LEN);
+		if (ok)
+			matched = k;
+	}
+	WebhookCleanse(mac, sizeof(mac));
+
+	if (matched < 0)
+		return WEBHOOK_INVALID_SIGNATURE;
+	if (which != NULL)
+		*which = matched;
+
+	/* t has at most 18 digits, so this cannot overflow for any sane now */
+	age = now - t;
+	if (age < 0)
+		age = -age;
+	if (tolerance < 0 || age > (int64) tolerance)
+		return WEBHOOK_STALE_TIMESTAMP;
+	return WEBHOOK_VERIFIED;
+}
+
+/*
+ * WebhookSignStripe: "t=<ts>,v1=<hex>" for body signed with key at ts, in
+ * a palloc'd string (palloc may raise on out of memory; nothing else
+ * does).  NULL if OpenSSL failed.
+ */
+char *
+WebhookSignStripe(const unsigned char *body, size_t body_len,
+				  const WebhookKey *key, int64 ts)
+{
+	char		tbuf[32];
+	unsigned char mac[WEBHOOK_MAX_DIGEST];
+	char		hex[2 * WEBHOOK_STRIPE_MAC_LEN + 1];
+	const unsigned char *parts[3];
+	size_t		lens[3];
+	char	   *result;
+
+	snprintf(tbuf, sizeof(tbuf), INT64_FORMAT, ts);
+
+	parts[0] = (const unsigned char *) tbuf;
+	lens[0] = strlen(tbuf);
+	parts[1] = (const unsigned char *) ".";
+	lens[1] = 1;
+	parts[2] = body;
+	lens[2] = body_len;
+
+	if (WebhookHmacParts(WEBHOOK_SHA256, key->data, key->len,
+						 parts, lens, 3, mac) != WEBHOOK_STRIPE_MAC_LEN)
+	{
+		WebhookCleanse(mac, sizeof(mac));
+		return NULL;
+	}
+	WebhookHexEncode(mac, WEBHOOK_STRIPE_MAC_LEN, hex);
+	hex[2 * WEBHOOK_STRIPE_MAC_LEN] = '\0';
+	WebhookCleanse(mac, sizeof(mac));
+
+	result = psprintf("t=%s,v1=%s", tbuf, hex);
+	WebhookCleanse(hex, sizeof(hex));
+	return result;
+}
+
+/*
+ * WebhookVerifyHmacHeader: judge value = prefix + encode(HMAC(alg, key,
+ * body)) with the given keys (see verify.h).  A NULL or empty prefix
+ * means none.  Base64 is accepted with or without its padding.  *which
+ * (may be NULL) is the matching key's index on VERIFIED, else -1.
+ */
+WebhookVerdict
+WebhookVerifyHmacHeader(const char *value, size_t value_len,
+						const char *prefix,
+						WebhookDigest alg, WebhookEncoding enc,
+						const unsigned char *body, size_t body_len,
+						const WebhookKey *keys, int nkeys,
+						int *which)
+{
+	unsigned char sig[WEBHOOK_MAX_DIGEST];
+	unsigned char mac[WEBHOOK_MAX_DIGEST];
+	size_t		prefix_len = prefix != NULL ? strlen(prefix) : 0;
+	size_t		siglen = 0;
+	int			maclen = WebhookDigestLength(alg);
+	int			matched = -1;
+	int			k;
+
+	if (which != NULL)
+		*which = -1;
+
+	if (value == NULL)
+		return WEBHOOK_MISSING_HEADER;
+	if (maclen <= 0)
+		return WEBHOOK_CRYPTO_FAILURE;
+
+	if (!prefix_matches(value, value_len, prefix))
+		return WEBHOOK_MALFORMED_HEADER;
+
+	switch (decode_mac(value + prefix_len, value_len - prefix_len, enc,
+					   sig, &siglen))
+	{
+		case MAC_DECODED:
+			break;
+		case MAC_UNDECODABLE:
+			return WEBHOOK_MALFORMED_HEADER;
+		case MAC_TOO_LONG:
+			return WEBHOOK_INVALID_SIGNATURE;
+	}
+	if (siglen != (size_t) maclen)
+		return WEBHOOK_INVALID_SIGNATURE;
+
+	for (k = 0; k < nkeys && matched < 0; k++)
+	{
+		if (WebhookHmac(alg, keys[k].data, keys[k].len, body, body_len,
+						mac) != maclen)
+		{
+			WebhookCleanse(mac, sizeof(mac));
+			return WEBHOOK_CRYPTO_FAILURE;
+		}
+		if (WebhookCtEqual(mac, sig, (size_t) maclen))
+			matched = k;
+	}
+	WebhookCleanse(mac, sizeof(mac));
+
+	if (matched < 0)
+		return WEBHOOK_INVALID_SIGNATURE;
+	if (which != NULL)
+		*which = matched;
+	return WEBHOOK_VERIFIED;
+}
+
+/*
+ * WebhookVerifyApiKey: VERIFIED if value equals one of the keys, compared
+ * in constant time whatever the lengths; every key is compared, so the
+ * time does not say which one matched.  *which (may be NULL) is the first
+ * matching key's index on VERIFIED, else -1.
+ */
+WebhookVerdict
+WebhookVerifyApiKey(const char *value, size_t value_len,
+					const WebhookKey *keys, int nkeys, int *which)
+{
+	int			matched = -1;
+	int			k;
+
+	if (which != NULL)
+		*which = -1;
+	if (value == NULL)
+		return WEBHOOK_MISSING_HEADER;
+
+	for (k = 0; k < nkeys; k++)
+	{
+		if (WebhookCtEqualVar(value, value_len, keys[k].data, keys[k].len) &&
+			matched < 0)
+			matched = k;
+	}
+
+	if (matched < 0)
+		return WEBHOOK_INVALID_SIGNATURE;
+	if (which != NULL)
+		*which = matched;
+	return WEBHOOK_VERIFIED;
+}
