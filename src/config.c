@@ -116,7 +116,7 @@ WebhookSchemeName(WebhookScheme scheme)
 static WebhookScheme
 scheme_by_name(const char *name)
 {
-	for (int i = 0; i < lengthof(scheme_names); i++)
+	for (int i = 0; i < (int) lengthof(scheme_names); i++)
 		if (strcmp(name, scheme_names[i]) == 0)
 			return (WebhookScheme) i;
 	ereport(ERROR,
@@ -124,6 +124,14 @@ scheme_by_name(const char *name)
 			 errmsg("unknown scheme \"%s\"", name),
 			 errhint("Schemes: stripe, standard, vipps, paypal, hmac, apikey.")));
 	return WEBHOOK_SCHEME_STRIPE;	/* keep compiler quiet */
+}
+
+/* true when a jsonb string equals the C string s */
+static bool
+jstring_is(const JsonbValue *v, const char *s)
+{
+	return v->type == jbvString && (size_t) v->val.string.len == strlen(s) &&
+		memcmp(v->val.string.val, s, v->val.string.len) == 0;
 }
 
 /* Raise the standard "config key has the wrong kind" error. */
@@ -298,9 +306,8 @@ parse_config(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
 					bool		ok = false;
 
 					if (av.type == jbvString)
-						for (int i = 0; i < lengthof(acts); i++)
-							if (av.val.string.len == strlen(acts[i]) &&
-								memcmp(av.val.string.val, acts[i], av.val.string.len) == 0)
+						for (int i = 0; i < (int) lengthof(acts); i++)
+							if (jstring_is(&av, acts[i]))
 								ok = true;
 					if (!ok)
 						config_error(key, "an object whose values are pending, authorize, capture, fail, cancel, refund or ignore");
@@ -358,8 +365,7 @@ parse_config(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
 					if (ktok != WJB_KEY)
 						continue;
 					for (int f = 0; f < WEBHOOK_NFIELDS; f++)
-						if (kv.val.string.len == strlen(field_names[f]) &&
-							memcmp(kv.val.string.val, field_names[f], kv.val.string.len) == 0)
+						if (jstring_is(&kv, field_names[f]))
 							known = true;
 					if (!known)
 						ereport(ERROR,

@@ -95,7 +95,7 @@ set_outcome(IngestResult *r, const char *outcome, const char *detail)
 	r->outcome = outcome;
 	r->detail = detail;
 	r->http_status = 500;
-	for (int i = 0; i < lengthof(outcome_status); i++)
+	for (int i = 0; i < (int) lengthof(outcome_status); i++)
 		if (strcmp(outcome_status[i].outcome, outcome) == 0)
 			r->http_status = outcome_status[i].http_status;
 }
@@ -468,7 +468,7 @@ recorded_headers(WebhookProvider *prov, Jsonb *headers)
 	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
 	{
 		if (tok == WJB_KEY)
-			redact_next = (v.val.string.len == strlen(prov->config.header) &&
+			redact_next = ((size_t) v.val.string.len == strlen(prov->config.header) &&
 						   pg_strncasecmp(v.val.string.val, prov->config.header,
 										  v.val.string.len) == 0);
 		else if (tok == WJB_VALUE && redact_next)
