@@ -157,7 +157,7 @@ CREATE TABLE @extschema@.webhook_events (
     detail       text,
     processed_at timestamptz,
     deliveries   int NOT NULL DEFAULT 1,
-    UNIQUE (provider, event_id)
+    CONSTRAINT webhook_events_provider_event_id_key UNIQUE (provider, event_id)
 );
 CREATE INDEX webhook_events_payment_idx ON @extschema@.webhook_events (payment_id);
 CREATE INDEX webhook_events_parked_ref_idx ON @extschema@.webhook_events (provider, reference)
@@ -285,18 +285,8 @@ CREATE TRIGGER webhook_event_actions_invalidate
 --------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.webhook_transition_allowed(from_state text, to_state text)
-RETURNS bool LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT CASE from_state
-        WHEN 'pending' THEN to_state IN ('authorized', 'captured', 'failed', 'canceled')
-        WHEN 'authorized' THEN to_state IN ('captured', 'failed', 'canceled')
-        WHEN 'failed' THEN to_state IN ('authorized', 'captured', 'canceled')
-        WHEN 'captured' THEN to_state IN ('partially_refunded', 'refunded')
-        WHEN 'partially_refunded' THEN to_state IN ('partially_refunded', 'refunded')
-        ELSE false
-    END
-$$;
+RETURNS bool LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_transition_allowed';
 COMMENT ON FUNCTION @extschema@.webhook_transition_allowed(text, text) IS
     'The payment state machine: true when a payment may move from from_state to to_state.';
 
@@ -306,40 +296,36 @@ COMMENT ON FUNCTION @extschema@.webhook_transition_allowed(text, text) IS
  */
 CREATE FUNCTION @extschema@.webhook_order_recompute(p_ref text)
 RETURNS text LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_paid     numeric;
-    v_refunded numeric;
-    v_total    numeric;
-    v_state    text;
-    v_new      text;
+    v_state text;
 BEGIN
     IF p_ref IS NULL THEN
         RETURN NULL;
     END IF;
-    SELECT o.total, o.state INTO v_total, v_state
-      FROM @extschema@.webhook_orders o WHERE o.ref = p_ref FOR UPDATE;
+    -- Lock first, then sum in a new statement: its snapshot sees every
+    -- payment committed before the lock was granted.
+    PERFORM FROM @extschema@.webhook_orders o WHERE o.ref = p_ref FOR UPDATE;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    SELECT coalesce(sum(p.amount_captured), 0), coalesce(sum(p.amount_refunded), 0)
-      INTO v_paid, v_refunded
-      FROM @extschema@.webhook_payments p WHERE p.order_ref = p_ref;
-    v_new := CASE
-        WHEN v_refunded > 0 AND v_refunded >= v_paid THEN 'refunded'
-        WHEN v_refunded > 0 THEN 'partially_refunded'
-        WHEN v_paid > 0 AND v_paid >= v_total THEN 'paid'
-        WHEN v_paid > 0 THEN 'partially_paid'
-        ELSE 'open'
-    END;
     UPDATE @extschema@.webhook_orders o
-       SET amount_paid = v_paid, amount_refunded = v_refunded, state = v_new,
-           paid_at = CASE WHEN v_new = 'paid' AND o.paid_at IS NULL THEN now() ELSE o.paid_at END,
+       SET amount_paid = s.paid, amount_refunded = s.refunded,
+           state = s.state,
+           paid_at = CASE WHEN s.state = 'paid' AND o.paid_at IS NULL THEN now() ELSE o.paid_at END,
            updated_at = now()
+      FROM (SELECT t.paid, t.refunded,
+                   CASE WHEN t.refunded > 0 AND t.refunded >= t.paid THEN 'refunded'
+                        WHEN t.refunded > 0 THEN 'partially_refunded'
+                        WHEN t.paid > 0 AND t.paid >= (SELECT total FROM @extschema@.webhook_orders WHERE ref = p_ref) THEN 'paid'
+                        WHEN t.paid > 0 THEN 'partially_paid'
+                        ELSE 'open' END AS state
+              FROM (SELECT coalesce(sum(p.amount_captured), 0) AS paid,
+                           coalesce(sum(p.amount_refunded), 0) AS refunded
+                      FROM @extschema@.webhook_payments p WHERE p.order_ref = p_ref) t) s
      WHERE o.ref = p_ref
-       AND (o.amount_paid, o.amount_refunded, o.state) IS DISTINCT FROM (v_paid, v_refunded, v_new);
-    RETURN v_new;
+    RETURNING o.state INTO v_state;
+    RETURN v_state;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.webhook_order_recompute(text) IS
@@ -348,7 +334,6 @@ COMMENT ON FUNCTION @extschema@.webhook_order_recompute(text) IS
 /* BEFORE INSERT OR UPDATE on payments: the transition rules, for events and hand updates alike. */
 CREATE FUNCTION @extschema@.webhook_payments_guard() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -379,7 +364,6 @@ $$;
  */
 CREATE FUNCTION @extschema@.webhook_payments_after() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_order_state text;
@@ -401,7 +385,7 @@ BEGIN
                  OR (NEW.external_id IS NOT NULL AND e.object_id = NEW.external_id))
              ORDER BY e.occurred_at NULLS LAST, e.id
         LOOP
-            PERFORM @extschema@.webhook_event_apply(ev, false);
+            PERFORM @extschema@.webhook_event_reapply(ev.id, false, false);
         END LOOP;
     END IF;
 
@@ -442,7 +426,6 @@ CREATE TRIGGER webhook_payments_after
  */
 CREATE FUNCTION @extschema@.webhook_payment_lock(p_provider text, p_reference text, p_external_id text)
 RETURNS void LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     k1 int := CASE WHEN p_reference IS NOT NULL THEN hashtext('r:' || p_provider || ':' || p_reference) END;
@@ -465,15 +448,16 @@ $$;
 --------------------------------------------------------------------------
 
 /*
- * Apply one stored event to its payment and record the result on the
- * event row; returns the event's new status.  Errors while applying are
- * caught: the event becomes 'failed' with the error in detail, and
- * nothing of the attempt remains.  p_force applies a held event despite
- * its amount or currency mismatch.
+ * Apply an event to its payment; returns the event row with status,
+ * detail, payment_id, amount and processed_at filled in.  It writes the
+ * payment (and through its triggers the order and the refund ledger),
+ * never the event row itself: the BEFORE INSERT trigger stores what it
+ * returns, webhook_event_reapply() updates an existing row with it.
+ * Raises when applying fails.  p_force applies a held event despite its
+ * amount or currency mismatch.
  */
 CREATE FUNCTION @extschema@.webhook_event_apply(ev @extschema@.webhook_events, p_force bool)
-RETURNS text LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+RETURNS @extschema@.webhook_events LANGUAGE plpgsql
 AS $$
 DECLARE
     p          @extschema@.webhook_payments;
@@ -490,7 +474,6 @@ DECLARE
     v_mismatch bool := false;
     v_pid      bigint;
 BEGIN
-    BEGIN
         -- Minor units become major units through the currency table.
         IF v_amount IS NULL AND ev.amount_minor IS NOT NULL THEN
             SELECT c.exponent INTO v_exp FROM @extschema@.webhook_currencies c WHERE c.code = ev.currency;
@@ -612,53 +595,75 @@ BEGIN
                 END IF;
             END IF;
         END IF;
-    EXCEPTION WHEN OTHERS THEN
-        v_status := 'failed';
-        v_detail := SQLERRM;
-    END;
 
-    UPDATE @extschema@.webhook_events e
-       SET status = v_status, detail = v_detail, payment_id = coalesce(v_pid, e.payment_id),
-           amount = coalesce(v_amount, e.amount), processed_at = now()
-     WHERE e.id = ev.id;
-    RETURN v_status;
+    ev.status := v_status;
+    ev.detail := v_detail;
+    ev.payment_id := coalesce(v_pid, ev.payment_id);
+    ev.amount := coalesce(v_amount, ev.amount);
+    ev.processed_at := now();
+    RETURN ev;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.webhook_event_apply(@extschema@.webhook_events, bool) IS
-    'Apply a stored event to its payment; returns the event''s new status.  Used by the insert trigger, by parked events and by webhook_reprocess.';
+    'Apply an event to its payment; returns the event row with its status.  Used by the insert trigger and by webhook_event_reapply.';
 
-/* AFTER INSERT on events: inserting an event applies it. */
+/*
+ * BEFORE INSERT on events: inserting an event applies it, and the row is
+ * stored with the outcome.  A row inserted with a status already set (a
+ * failed event recorded by webhook_ingest, a restore) is stored as it is.
+ * If the insert then fails, on UNIQUE (provider, event_id) for a
+ * duplicate, everything the trigger did is rolled back with it.
+ */
 CREATE FUNCTION @extschema@.webhook_events_apply() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM @extschema@.webhook_event_apply(NEW, false);
-    RETURN NULL;
+    IF NEW.status IS NULL THEN
+        NEW := @extschema@.webhook_event_apply(NEW, false);
+    END IF;
+    RETURN NEW;
 END
 $$;
 CREATE TRIGGER webhook_events_apply
-    AFTER INSERT ON @extschema@.webhook_events
+    BEFORE INSERT ON @extschema@.webhook_events
     FOR EACH ROW EXECUTE FUNCTION @extschema@.webhook_events_apply();
 
 /*
- * Re-apply a failed event on redelivery; returns its new status.  Locks
- * the event row so that concurrent redeliveries apply it once.
+ * Apply a stored event again (parked, held, failed) and update its row;
+ * returns its new status.  Locks the event row, so concurrent attempts
+ * apply it once.  An error while applying leaves the event 'failed' with
+ * the error in detail, and nothing of the attempt.  p_only_failed makes
+ * it a no-op (returning 'duplicate') unless the event is failed: the
+ * redelivery of a failed event.
  */
-CREATE FUNCTION @extschema@.webhook_event_retry(p_event_pk bigint)
+CREATE FUNCTION @extschema@.webhook_event_reapply(p_event_pk bigint, p_force bool, p_only_failed bool)
 RETURNS text LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     ev @extschema@.webhook_events;
+    r  @extschema@.webhook_events;
 BEGIN
     SELECT * INTO ev FROM @extschema@.webhook_events WHERE id = p_event_pk FOR UPDATE;
-    IF NOT FOUND OR ev.status IS DISTINCT FROM 'failed' THEN
+    IF NOT FOUND OR (p_only_failed AND ev.status IS DISTINCT FROM 'failed') THEN
         RETURN 'duplicate';
     END IF;
-    RETURN @extschema@.webhook_event_apply(ev, false);
+    BEGIN
+        r := @extschema@.webhook_event_apply(ev, p_force);
+    EXCEPTION WHEN OTHERS THEN
+        r := ev;
+        r.status := 'failed';
+        r.detail := SQLERRM;
+        r.processed_at := now();
+    END;
+    UPDATE @extschema@.webhook_events e
+       SET status = r.status, detail = r.detail, payment_id = r.payment_id,
+           amount = r.amount, processed_at = r.processed_at
+     WHERE e.id = ev.id;
+    RETURN r.status;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.webhook_event_reapply(bigint, bool, bool) IS
+    'Apply a stored (parked, held or failed) event again and record its new status; returns it.';
 
 --------------------------------------------------------------------------
 -- Administration
@@ -695,7 +700,7 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Only unmatched, held and failed events can be reprocessed.';
     END IF;
-    PERFORM @extschema@.webhook_event_apply(ev, ev.status = 'held');
+    PERFORM @extschema@.webhook_event_reapply(ev.id, ev.status = 'held', false);
     RETURN @extschema@.webhook_event_summary(ev.id);
 END
 $$;
@@ -960,7 +965,7 @@ REVOKE ALL ON FUNCTION @extschema@.webhook_payments_after() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_payment_lock(text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_event_apply(@extschema@.webhook_events, bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_events_apply() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.webhook_event_retry(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.webhook_event_reapply(bigint, bool, bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_event_summary(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_providers_check() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_secrets_check() FROM PUBLIC;

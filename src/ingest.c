@@ -367,20 +367,11 @@ read_event(const char *schema, int64 event_pk, IngestResult *r, MemoryContext cx
 	r->order_state = spi_string(6, cxt);
 }
 
-/*
- * Store the verified event: insert it once (the trigger applies it), or
- * count a redelivery and retry it if it had failed.  Sets the outcome.
- */
+/* Fill the parameters shared by both event inserts (the first 14). */
 static void
-store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
-			const WebhookEvent *ev, Jsonb *payload, IngestResult *r, MemoryContext cxt)
+event_params(WebhookProvider *prov, const IngestRequest *req, const WebhookEvent *ev,
+			 Jsonb *payload, Datum *values, char *nulls)
 {
-	Datum		values[14];
-	char		nulls[14];
-	bool		isnull;
-	int32		deliveries;
-	char	   *status;
-
 	TEXT_OR_NULL(prov->name, 0);
 	TEXT_OR_NULL(ev->event_id, 1);
 	TEXT_OR_NULL(ev->event_type, 2);
@@ -399,19 +390,28 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 	nulls[12] = ' ';
 	values[13] = JsonbPGetDatum(payload);
 	nulls[13] = ' ';
+}
 
-	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_EVENT, schema), values, nulls,
-						 false, 1) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-		elog(ERROR, "event insert returned no row");
-	r->event_pk = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-											  1, &isnull));
-	deliveries = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-											 2, &isnull));
-	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+/* Column col of row 0 of the SPI result as int8. */
+static int64
+spi_int8(int col)
+{
+	bool		isnull;
 
-	if (deliveries > 1 && status != NULL && strcmp(status, "failed") == 0)
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									   col, &isnull));
+}
+
+/*
+ * The event was stored before (its row is locked by the caller's
+ * statement): apply it again if it had failed, else it is a duplicate.
+ * Sets the outcome.
+ */
+static void
+stored_before(const char *schema, const char *status, IngestResult *r, MemoryContext cxt)
+{
+	if (status != NULL && strcmp(status, "failed") == 0)
 	{
-		/* a failed event is applied again when the provider retries it */
 		Datum		arg[1];
 
 		arg[0] = Int64GetDatum(r->event_pk);
@@ -422,29 +422,123 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 		read_event(schema, r->event_pk, r, cxt);
 		set_outcome(r, status, r->detail);
 	}
-	else if (deliveries > 1)
+	else
 	{
 		read_event(schema, r->event_pk, r, cxt);
 		set_outcome(r, "duplicate", NULL);
 	}
-	else
-	{
-		read_event(schema, r->event_pk, r, cxt);
-		set_outcome(r, r->event_status, r->detail);
-		if (strcmp(r->event_status, "unmatched") == 0 && prov->config.unmatched_reject)
-		{
-			/* not kept: the provider retries until the payment exists */
-			Datum		arg[1];
+}
 
-			arg[0] = Int64GetDatum(r->event_pk);
-			if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_DELETE_EVENT, schema), arg, NULL,
-								 false, 0) != SPI_OK_DELETE)
-				elog(ERROR, "could not drop a rejected unmatched event");
-			r->event_pk = 0;
-			r->event_status = NULL;
-			r->http_status = 404;
-			r->detail = "no payment matches the event, and the provider's policy is reject";
+/* A redelivery of a stored event: count it, then as stored_before. */
+static void
+redelivered(const char *schema, WebhookProvider *prov, const WebhookEvent *ev,
+			IngestResult *r, MemoryContext cxt)
+{
+	Datum		values[2];
+
+	values[0] = CStringGetTextDatum(prov->name);
+	values[1] = CStringGetTextDatum(ev->event_id);
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_COUNT_REDELIVERY, schema), values, NULL,
+						 false, 0) != SPI_OK_UPDATE_RETURNING || SPI_processed != 1)
+		elog(ERROR, "stored event \"%s\" cannot be found again", ev->event_id);
+	r->event_pk = spi_int8(1);
+	stored_before(schema, spi_string(2, cxt), r, cxt);
+}
+
+/*
+ * Store the verified event.  The insert runs in a subtransaction: its
+ * BEFORE INSERT trigger applies the event to the payment, and the unique
+ * constraint on (provider, event_id) then decides whether it is new.  A
+ * duplicate rolls back whatever the trigger did; an error while applying
+ * stores the event as failed.  Sets the outcome.
+ */
+static void
+store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
+			const WebhookEvent *ev, Jsonb *payload, IngestResult *r, MemoryContext cxt)
+{
+	Datum		values[15];
+	char		nulls[15];
+	MemoryContext spicxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile failure = NULL;
+	volatile bool duplicate = false;
+
+	event_params(prov, req, ev, payload, values, nulls);
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(spicxt);
+	PG_TRY();
+	{
+		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_EVENT, schema), values, nulls,
+							 false, 1) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+			elog(ERROR, "event insert returned no row");
+		r->event_pk = spi_int8(1);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(spicxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(spicxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
+			ReThrowError(edata);
+		if (edata->sqlerrcode == ERRCODE_UNIQUE_VIOLATION && edata->constraint_name != NULL &&
+			strcmp(edata->constraint_name, "webhook_events_provider_event_id_key") == 0)
+			duplicate = true;
+		else
+			failure = edata;
+	}
+	PG_END_TRY();
+
+	if (duplicate)
+	{
+		redelivered(schema, prov, ev, r, cxt);
+		return;
+	}
+	if (failure != NULL)
+	{
+		/* verified but not applicable now: stored as failed, retried on redelivery */
+		values[14] = CStringGetTextDatum(failure->message);
+		nulls[14] = ' ';
+		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_FAILED_EVENT, schema), values, nulls,
+							 false, 1) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+			elog(ERROR, "failed event insert returned no row");
+		r->event_pk = spi_int8(1);
+		if (spi_int8(3) > 1)
+		{
+			/* stored before: applying fails before the unique check is reached */
+			stored_before(schema, spi_string(2, cxt), r, cxt);
+			return;
 		}
+		read_event(schema, r->event_pk, r, cxt);
+		set_outcome(r, "failed", r->detail);
+		return;
+	}
+
+	read_event(schema, r->event_pk, r, cxt);
+	set_outcome(r, r->event_status, r->detail);
+	if (strcmp(r->event_status, "unmatched") == 0 && prov->config.unmatched_reject)
+	{
+		/* not kept: the provider retries until the payment exists */
+		Datum		arg[1];
+
+		arg[0] = Int64GetDatum(r->event_pk);
+		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_DELETE_EVENT, schema), arg, NULL,
+							 false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "could not drop a rejected unmatched event");
+		r->event_pk = 0;
+		r->event_status = NULL;
+		r->http_status = 404;
+		r->detail = "no payment matches the event, and the provider's policy is reject";
 	}
 }
 
@@ -632,6 +726,7 @@ ingest(IngestRequest *req)
 	const char *detail;
 
 	memset(&r, 0, sizeof(r));
+	memset(&ev, 0, sizeof(ev));
 	hdrs = headers_array(req->headers, &nhdrs);
 	req->received_at = GetCurrentTransactionStartTimestamp();
 	req->now = WebhookNow();

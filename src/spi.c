@@ -22,21 +22,42 @@ typedef struct WebhookPlanDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[14];
+	Oid			argtypes[15];
 } WebhookPlanDef;
 
 static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
+	/* the BEFORE INSERT trigger applies the event and sets its status */
 	[WEBHOOK_PLAN_INSERT_EVENT] = {
-		"INSERT INTO @s@.webhook_events AS e "
+		"INSERT INTO @s@.webhook_events "
 		"(provider, event_id, event_type, action, object_id, reference, amount, amount_minor, "
 		" currency, refund_id, cumulative, occurred_at, received_at, payload) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
 		" $9, $10, $11, $12, $13, $14) "
-		"ON CONFLICT (provider, event_id) DO UPDATE SET deliveries = e.deliveries OPERATOR(pg_catalog.+) 1 "
-		"RETURNING e.id, e.deliveries, e.status",
+		"RETURNING id, status",
 		14,
 		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID}
+	},
+	/* applying raised: keep the event as failed (the trigger skips a set status) */
+	[WEBHOOK_PLAN_INSERT_FAILED_EVENT] = {
+		"INSERT INTO @s@.webhook_events AS e "
+		"(provider, event_id, event_type, action, object_id, reference, amount, amount_minor, "
+		" currency, refund_id, cumulative, occurred_at, received_at, payload, "
+		" status, detail, processed_at) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
+		" $9, $10, $11, $12, $13, $14, 'failed', $15, pg_catalog.now()) "
+		"ON CONFLICT (provider, event_id) DO UPDATE SET deliveries = e.deliveries OPERATOR(pg_catalog.+) 1 "
+		"RETURNING e.id, e.status, e.deliveries::pg_catalog.int8",
+		15,
+		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, TEXTOID}
+	},
+	/* a redelivery of a stored event: count it, and lock the row */
+	[WEBHOOK_PLAN_COUNT_REDELIVERY] = {
+		"UPDATE @s@.webhook_events SET deliveries = deliveries OPERATOR(pg_catalog.+) 1 "
+		"WHERE provider OPERATOR(pg_catalog.=) $1 AND event_id OPERATOR(pg_catalog.=) $2 "
+		"RETURNING id, status",
+		2, {TEXTOID, TEXTOID}
 	},
 	[WEBHOOK_PLAN_EVENT_REPLY] = {
 		"SELECT e.status, e.detail, p.reference, p.state, o.ref, o.state "
@@ -47,7 +68,7 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		1, {INT8OID}
 	},
 	[WEBHOOK_PLAN_RETRY_EVENT] = {
-		"SELECT @s@.webhook_event_retry($1)",
+		"SELECT @s@.webhook_event_reapply($1, false, true)",
 		1, {INT8OID}
 	},
 	[WEBHOOK_PLAN_DELETE_EVENT] = {
