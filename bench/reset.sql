@@ -1,8 +1,9 @@
 -- bench/reset.sql: put every table the workloads write back to the state
--- before any event (all payments pending, all orders open, no events, no
--- deliveries), on fresh files, so that every run starts equal.  Triggers
--- are off while reloading (session_replication_role): the seed is
--- consistent, and loading it is not what is measured.
+-- before the run (all payments pending, all orders open, only the history
+-- in the events and deliveries tables), on fresh files, so that every run
+-- starts equal.  Triggers are off while reloading
+-- (session_replication_role): the data is consistent, and loading it is
+-- not what is measured.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 SET session_replication_role = replica;
@@ -18,12 +19,20 @@ INSERT INTO webhook_payments (id, provider, reference, external_id, order_ref, a
 SELECT id, 'stripe', reference, external_id, order_ref, amount, currency,
        '2024-07-25 22:00+00', '2024-07-25 22:00+00', '2024-07-25 22:00+00'
   FROM bench_payments_seed ORDER BY id;
+INSERT INTO webhook_events SELECT * FROM bench_history_events ORDER BY id;
+INSERT INTO webhook_deliveries SELECT * FROM bench_history_deliveries ORDER BY id;
 INSERT INTO bench_floor_orders SELECT * FROM webhook_orders ORDER BY ref;
 INSERT INTO bench_floor_payments SELECT * FROM webhook_payments ORDER BY id;
+INSERT INTO bench_floor_events SELECT * FROM bench_history_events ORDER BY id;
 COMMIT;
 
-SELECT setval(pg_get_serial_sequence('webhook_payments', 'id'), max(id)) FROM webhook_payments \g /dev/null
-SELECT setval(pg_get_serial_sequence('bench_floor_payments', 'id'), max(id)) FROM bench_floor_payments \g /dev/null
+SELECT setval(pg_get_serial_sequence(t, 'id'), greatest(max_id, 1))
+  FROM (VALUES ('webhook_payments', (SELECT max(id) FROM webhook_payments)),
+               ('bench_floor_payments', (SELECT max(id) FROM bench_floor_payments)),
+               ('webhook_events', (SELECT max(id) FROM webhook_events)),
+               ('bench_floor_events', (SELECT max(id) FROM bench_floor_events)),
+               ('webhook_deliveries', (SELECT max(id) FROM webhook_deliveries))) AS s(t, max_id)
+ WHERE max_id IS NOT NULL \g /dev/null
 RESET session_replication_role;
 VACUUM ANALYZE;
 CHECKPOINT;

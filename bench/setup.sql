@@ -101,10 +101,7 @@ SELECT n,
        amount_minor / 100.0, amount_minor, upper(currency), to_timestamp(created)
   FROM b ORDER BY n;
 
--- The floor's tables: the same definitions, indexes and constraints, no triggers.
-CREATE TABLE bench_floor_orders (LIKE webhook_orders INCLUDING ALL);
-CREATE TABLE bench_floor_payments (LIKE webhook_payments INCLUDING ALL);
-CREATE TABLE bench_floor_events (LIKE webhook_events INCLUDING ALL);
+\ir tables.sql
 
 SELECT count(*) AS events,
        min(octet_length(body)) AS min_body_bytes,

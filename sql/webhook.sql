@@ -331,86 +331,20 @@ $$;
 COMMENT ON FUNCTION @extschema@.webhook_order_recompute(text) IS
     'Recompute an order''s amounts and state from its payments; returns the state.';
 
-/* BEFORE INSERT OR UPDATE on payments: the transition rules, for events and hand updates alike. */
+/*
+ * BEFORE INSERT OR UPDATE on payments: the transition rules, for events
+ * and hand updates alike (SQLSTATE WH001), time stamps, upper-case currency.
+ */
 CREATE FUNCTION @extschema@.webhook_payments_guard() RETURNS trigger
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        NEW.state_changed_at := coalesce(NEW.state_changed_at, now());
-        IF NEW.currency IS NOT NULL THEN
-            NEW.currency := upper(NEW.currency);
-        END IF;
-        RETURN NEW;
-    END IF;
-    IF NEW.state IS DISTINCT FROM OLD.state THEN
-        IF NOT @extschema@.webhook_transition_allowed(OLD.state, NEW.state) THEN
-            RAISE EXCEPTION 'payment % cannot move from % to %',
-                coalesce(OLD.reference, OLD.external_id), OLD.state, NEW.state
-                USING ERRCODE = 'WH001',
-                      HINT = 'Allowed: pending to authorized, captured, failed or canceled; authorized to captured, failed or canceled; failed to authorized, captured or canceled; captured or partially_refunded to partially_refunded or refunded.';
-        END IF;
-        NEW.state_changed_at := now();
-    END IF;
-    NEW.updated_at := now();
-    RETURN NEW;
-END
-$$;
+    LANGUAGE C AS 'MODULE_PATHNAME', 'webhook_payments_guard';
 
 /*
- * AFTER INSERT OR UPDATE OR DELETE on payments: recompute the order(s),
- * send NOTIFY webhook_payment on a state change, and on insert apply the
- * events that were parked waiting for this payment.
+ * AFTER INSERT OR UPDATE OR DELETE on payments: move the order by the
+ * change in captured and refunded amounts, send NOTIFY webhook_payment on
+ * a state change, and on insert apply the events parked for the payment.
  */
 CREATE FUNCTION @extschema@.webhook_payments_after() RETURNS trigger
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    v_order_state text;
-    ev            @extschema@.webhook_events;
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        PERFORM @extschema@.webhook_order_recompute(OLD.order_ref);
-        RETURN NULL;
-    END IF;
-
-    IF TG_OP = 'INSERT' THEN
-        -- Serialise with webhook_event_apply parking an event for this
-        -- payment: whichever commits first, the other sees it.
-        PERFORM @extschema@.webhook_payment_lock(NEW.provider, NEW.reference, NEW.external_id);
-        FOR ev IN
-            SELECT e.* FROM @extschema@.webhook_events e
-             WHERE e.provider = NEW.provider AND e.status = 'unmatched'
-               AND ((NEW.reference IS NOT NULL AND e.reference = NEW.reference)
-                 OR (NEW.external_id IS NOT NULL AND e.object_id = NEW.external_id))
-             ORDER BY e.occurred_at NULLS LAST, e.id
-        LOOP
-            PERFORM @extschema@.webhook_event_reapply(ev.id, false, false);
-        END LOOP;
-    END IF;
-
-    IF TG_OP = 'INSERT'
-       OR NEW.amount_captured IS DISTINCT FROM OLD.amount_captured
-       OR NEW.amount_refunded IS DISTINCT FROM OLD.amount_refunded
-       OR NEW.state IS DISTINCT FROM OLD.state
-       OR NEW.order_ref IS DISTINCT FROM OLD.order_ref THEN
-        v_order_state := @extschema@.webhook_order_recompute(NEW.order_ref);
-        IF TG_OP = 'UPDATE' AND OLD.order_ref IS DISTINCT FROM NEW.order_ref THEN
-            PERFORM @extschema@.webhook_order_recompute(OLD.order_ref);
-        END IF;
-    END IF;
-
-    IF TG_OP = 'UPDATE' AND NEW.state IS DISTINCT FROM OLD.state
-       AND current_setting('webhook.notify', true) IS DISTINCT FROM 'off' THEN
-        PERFORM pg_notify('webhook_payment', jsonb_build_object(
-            'provider', NEW.provider, 'reference', NEW.reference,
-            'external_id', NEW.external_id,
-            'old_state', OLD.state, 'new_state', NEW.state,
-            'order_ref', NEW.order_ref, 'order_state', v_order_state)::text);
-    END IF;
-    RETURN NULL;
-END
-$$;
+    LANGUAGE C AS 'MODULE_PATHNAME', 'webhook_payments_after';
 
 CREATE TRIGGER webhook_payments_guard
     BEFORE INSERT OR UPDATE ON @extschema@.webhook_payments
@@ -418,30 +352,6 @@ CREATE TRIGGER webhook_payments_guard
 CREATE TRIGGER webhook_payments_after
     AFTER INSERT OR UPDATE OR DELETE ON @extschema@.webhook_payments
     FOR EACH ROW EXECUTE FUNCTION @extschema@.webhook_payments_after();
-
-/*
- * Transaction-level advisory locks on a payment's keys, in a fixed order.
- * Taken by a payment insert and by an event about to be parked, so that a
- * parked event and its payment can never miss each other.
- */
-CREATE FUNCTION @extschema@.webhook_payment_lock(p_provider text, p_reference text, p_external_id text)
-RETURNS void LANGUAGE plpgsql
-AS $$
-DECLARE
-    k1 int := CASE WHEN p_reference IS NOT NULL THEN hashtext('r:' || p_provider || ':' || p_reference) END;
-    k2 int := CASE WHEN p_external_id IS NOT NULL THEN hashtext('x:' || p_provider || ':' || p_external_id) END;
-BEGIN
-    IF k1 IS NOT NULL AND k2 IS NOT NULL AND k2 < k1 THEN
-        SELECT k2, k1 INTO k1, k2;
-    END IF;
-    IF k1 IS NOT NULL THEN
-        PERFORM pg_advisory_xact_lock(22344, k1);
-    END IF;
-    IF k2 IS NOT NULL THEN
-        PERFORM pg_advisory_xact_lock(22344, k2);
-    END IF;
-END
-$$;
 
 --------------------------------------------------------------------------
 -- Applying an event to its payment
@@ -451,159 +361,12 @@ $$;
  * Apply an event to its payment; returns the event row with status,
  * detail, payment_id, amount and processed_at filled in.  It writes the
  * payment (and through its triggers the order and the refund ledger),
- * never the event row itself: the BEFORE INSERT trigger stores what it
- * returns, webhook_event_reapply() updates an existing row with it.
- * Raises when applying fails.  p_force applies a held event despite its
- * amount or currency mismatch.
+ * never the event row itself.  Raises when applying fails.  force applies
+ * a held event despite its amount or currency mismatch.
  */
-CREATE FUNCTION @extschema@.webhook_event_apply(ev @extschema@.webhook_events, p_force bool)
-RETURNS @extschema@.webhook_events LANGUAGE plpgsql
-AS $$
-DECLARE
-    p          @extschema@.webhook_payments;
-    v_config   jsonb;
-    v_amount   numeric := ev.amount;
-    v_exp      int;
-    v_status   text;
-    v_detail   text;
-    v_target   text;
-    v_captured numeric;
-    v_refunded numeric;
-    v_reported numeric;
-    v_ledger   numeric;
-    v_mismatch bool := false;
-    v_pid      bigint;
-BEGIN
-        -- Minor units become major units through the currency table.
-        IF v_amount IS NULL AND ev.amount_minor IS NOT NULL THEN
-            SELECT c.exponent INTO v_exp FROM @extschema@.webhook_currencies c WHERE c.code = ev.currency;
-            IF NOT FOUND THEN
-                RAISE EXCEPTION 'unknown currency "%"', ev.currency
-                    USING ERRCODE = 'WH002',
-                          HINT = 'Add it to webhook_currencies, then call webhook_reprocess().';
-            END IF;
-            v_amount := round(ev.amount_minor::numeric / (10::numeric ^ v_exp), v_exp);
-        END IF;
-
-        IF ev.action IS NULL OR ev.action = 'ignore' THEN
-            v_status := 'ignored';
-        ELSE
-            -- Find the payment: provider's id first, then the shop's reference.
-            IF ev.object_id IS NOT NULL THEN
-                SELECT * INTO p FROM @extschema@.webhook_payments
-                 WHERE provider = ev.provider AND external_id = ev.object_id FOR UPDATE;
-            END IF;
-            IF p.id IS NULL AND ev.reference IS NOT NULL THEN
-                SELECT * INTO p FROM @extschema@.webhook_payments
-                 WHERE provider = ev.provider AND reference = ev.reference FOR UPDATE;
-            END IF;
-            IF p.id IS NULL THEN
-                -- About to park: take the payment's keys, then look again
-                -- with a fresh snapshot (a payment insert holding them has
-                -- committed by now, or will see this event when it runs).
-                PERFORM @extschema@.webhook_payment_lock(ev.provider, ev.reference, ev.object_id);
-                IF ev.object_id IS NOT NULL THEN
-                    SELECT * INTO p FROM @extschema@.webhook_payments
-                     WHERE provider = ev.provider AND external_id = ev.object_id FOR UPDATE;
-                END IF;
-                IF p.id IS NULL AND ev.reference IS NOT NULL THEN
-                    SELECT * INTO p FROM @extschema@.webhook_payments
-                     WHERE provider = ev.provider AND reference = ev.reference FOR UPDATE;
-                END IF;
-            END IF;
-
-            IF p.id IS NULL THEN
-                v_status := 'unmatched';
-            ELSE
-                v_pid := p.id;
-                SELECT pr.config INTO v_config FROM @extschema@.webhook_providers pr WHERE pr.name = ev.provider;
-                v_captured := p.amount_captured;
-                v_refunded := p.amount_refunded;
-                v_reported := p.refunded_reported;
-
-                v_target := CASE ev.action
-                    WHEN 'pending' THEN 'pending'
-                    WHEN 'authorize' THEN 'authorized'
-                    WHEN 'capture' THEN 'captured'
-                    WHEN 'fail' THEN 'failed'
-                    WHEN 'cancel' THEN 'canceled'
-                    WHEN 'refund' THEN 'refund'
-                END;
-                IF v_target IS NULL THEN
-                    RAISE EXCEPTION 'unknown action "%"', ev.action USING ERRCODE = 'WH002';
-                END IF;
-
-                IF v_target = 'refund' THEN
-                    IF p.state NOT IN ('captured', 'partially_refunded', 'refunded') THEN
-                        v_status := 'superseded';
-                    ELSIF p.state = 'refunded' THEN
-                        v_status := 'unchanged';
-                    ELSE
-                        IF ev.cumulative THEN
-                            v_reported := greatest(v_reported, coalesce(v_amount, v_captured));
-                        ELSE
-                            INSERT INTO @extschema@.webhook_refunds
-                                   (payment_id, provider, refund_id, amount, currency, status, event_pk)
-                            VALUES (p.id, ev.provider, coalesce(ev.refund_id, 'event:' || ev.event_id),
-                                    coalesce(v_amount, greatest(v_captured - v_refunded, 0)),
-                                    coalesce(upper(ev.currency), p.currency), 'succeeded', ev.id)
-                            ON CONFLICT (provider, refund_id) DO NOTHING;
-                        END IF;
-                        SELECT coalesce(sum(r.amount), 0) INTO v_ledger
-                          FROM @extschema@.webhook_refunds r WHERE r.payment_id = p.id;
-                        v_refunded := greatest(v_ledger, v_reported, v_refunded);
-                        v_target := CASE WHEN v_refunded >= v_captured THEN 'refunded'
-                                         ELSE 'partially_refunded' END;
-                        IF v_refunded = p.amount_refunded THEN
-                            -- nothing new for the shop; remember the figure all the same
-                            v_status := 'unchanged';
-                            IF v_reported <> p.refunded_reported THEN
-                                UPDATE @extschema@.webhook_payments SET refunded_reported = v_reported
-                                 WHERE id = p.id;
-                            END IF;
-                        ELSE
-                            v_status := 'applied';
-                        END IF;
-                    END IF;
-                ELSIF v_target = p.state THEN
-                    v_status := 'unchanged';
-                ELSIF NOT @extschema@.webhook_transition_allowed(p.state, v_target) THEN
-                    v_status := 'superseded';
-                ELSE
-                    v_status := 'applied';
-                    IF v_target = 'captured' THEN
-                        v_mismatch := (ev.currency IS NOT NULL AND p.currency IS NOT NULL
-                                       AND upper(ev.currency) <> p.currency)
-                                   OR (v_amount IS NOT NULL AND p.amount IS NOT NULL AND v_amount <> p.amount);
-                        IF v_mismatch AND NOT p_force
-                           AND coalesce(v_config->>'on_mismatch', 'apply') = 'hold' THEN
-                            v_status := 'held';
-                        END IF;
-                        v_captured := coalesce(v_amount, p.amount, 0);
-                    END IF;
-                END IF;
-
-                IF v_mismatch THEN
-                    v_detail := 'amount_mismatch';
-                END IF;
-
-                IF v_status = 'applied' THEN
-                    UPDATE @extschema@.webhook_payments
-                       SET state = v_target, amount_captured = v_captured,
-                           amount_refunded = v_refunded, refunded_reported = v_reported
-                     WHERE id = p.id;
-                END IF;
-            END IF;
-        END IF;
-
-    ev.status := v_status;
-    ev.detail := v_detail;
-    ev.payment_id := coalesce(v_pid, ev.payment_id);
-    ev.amount := coalesce(v_amount, ev.amount);
-    ev.processed_at := now();
-    RETURN ev;
-END
-$$;
+CREATE FUNCTION @extschema@.webhook_event_apply(ev @extschema@.webhook_events, force bool)
+RETURNS @extschema@.webhook_events
+    LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'webhook_event_apply';
 COMMENT ON FUNCTION @extschema@.webhook_event_apply(@extschema@.webhook_events, bool) IS
     'Apply an event to its payment; returns the event row with its status.  Used by the insert trigger and by webhook_event_reapply.';
 
@@ -615,15 +378,7 @@ COMMENT ON FUNCTION @extschema@.webhook_event_apply(@extschema@.webhook_events, 
  * duplicate, everything the trigger did is rolled back with it.
  */
 CREATE FUNCTION @extschema@.webhook_events_apply() RETURNS trigger
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    IF NEW.status IS NULL THEN
-        NEW := @extschema@.webhook_event_apply(NEW, false);
-    END IF;
-    RETURN NEW;
-END
-$$;
+    LANGUAGE C AS 'MODULE_PATHNAME', 'webhook_events_apply';
 CREATE TRIGGER webhook_events_apply
     BEFORE INSERT ON @extschema@.webhook_events
     FOR EACH ROW EXECUTE FUNCTION @extschema@.webhook_events_apply();
@@ -962,7 +717,6 @@ REVOKE ALL ON FUNCTION @extschema@.webhook_transition_allowed(text, text) FROM P
 REVOKE ALL ON FUNCTION @extschema@.webhook_order_recompute(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_payments_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_payments_after() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.webhook_payment_lock(text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_event_apply(@extschema@.webhook_events, bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_events_apply() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_event_reapply(bigint, bool, bool) FROM PUBLIC;

@@ -84,6 +84,72 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		{TEXTOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
 		TEXTOID, JSONBOID, BYTEAOID, INT4OID, BYTEAOID}
 	},
+#define PAYMENT_COLUMNS \
+	"SELECT id, state, amount, currency, amount_captured, amount_refunded, refunded_reported " \
+	"FROM @s@.webhook_payments WHERE provider OPERATOR(pg_catalog.=) $1 AND "
+	[WEBHOOK_PLAN_PAYMENT_BY_EXTERNAL] = {
+		PAYMENT_COLUMNS "external_id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+		2, {TEXTOID, TEXTOID}
+	},
+	[WEBHOOK_PLAN_PAYMENT_BY_REFERENCE] = {
+		PAYMENT_COLUMNS "reference OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+		2, {TEXTOID, TEXTOID}
+	},
+	[WEBHOOK_PLAN_PAYMENT_UPDATE] = {
+		"UPDATE @s@.webhook_payments SET state = $2, amount_captured = $3, "
+		"amount_refunded = $4, refunded_reported = $5 WHERE id OPERATOR(pg_catalog.=) $1",
+		5, {INT8OID, TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID}
+	},
+	[WEBHOOK_PLAN_PROVIDER_ON_MISMATCH] = {
+		"SELECT config OPERATOR(pg_catalog.->>) 'on_mismatch' FROM @s@.webhook_providers "
+		"WHERE name OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	[WEBHOOK_PLAN_CURRENCY_EXPONENT] = {
+		"SELECT exponent FROM @s@.webhook_currencies WHERE code OPERATOR(pg_catalog.=) pg_catalog.upper($1)",
+		1, {TEXTOID}
+	},
+	[WEBHOOK_PLAN_REFUND_INSERT] = {
+		"INSERT INTO @s@.webhook_refunds (payment_id, provider, refund_id, amount, currency, status, event_pk) "
+		"VALUES ($1, $2, $3, $4, pg_catalog.upper($5), 'succeeded', $6) "
+		"ON CONFLICT (provider, refund_id) DO NOTHING",
+		6, {INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, INT8OID}
+	},
+	[WEBHOOK_PLAN_REFUND_SUM] = {
+		"SELECT COALESCE(pg_catalog.sum(amount), 0) FROM @s@.webhook_refunds "
+		"WHERE payment_id OPERATOR(pg_catalog.=) $1",
+		1, {INT8OID}
+	},
+	/* relative updates: right under concurrent changes to one order's payments */
+#define NEW_PAID "(o.amount_paid OPERATOR(pg_catalog.+) $2)"
+#define NEW_REFUNDED "(o.amount_refunded OPERATOR(pg_catalog.+) $3)"
+	[WEBHOOK_PLAN_ORDER_MOVE] = {
+		"UPDATE @s@.webhook_orders o SET "
+		" amount_paid = " NEW_PAID ", amount_refunded = " NEW_REFUNDED ", "
+		" state = CASE "
+		"  WHEN " NEW_REFUNDED " OPERATOR(pg_catalog.>) 0 AND " NEW_REFUNDED " OPERATOR(pg_catalog.>=) " NEW_PAID
+		"   THEN 'refunded' "
+		"  WHEN " NEW_REFUNDED " OPERATOR(pg_catalog.>) 0 THEN 'partially_refunded' "
+		"  WHEN " NEW_PAID " OPERATOR(pg_catalog.>) 0 AND " NEW_PAID " OPERATOR(pg_catalog.>=) o.total THEN 'paid' "
+		"  WHEN " NEW_PAID " OPERATOR(pg_catalog.>) 0 THEN 'partially_paid' "
+		"  ELSE 'open' END, "
+		" paid_at = CASE WHEN o.paid_at IS NULL AND " NEW_PAID " OPERATOR(pg_catalog.>) 0 "
+		"  AND " NEW_PAID " OPERATOR(pg_catalog.>=) o.total THEN pg_catalog.now() ELSE o.paid_at END, "
+		" updated_at = pg_catalog.now() "
+		"WHERE o.ref OPERATOR(pg_catalog.=) $1 RETURNING o.state",
+		3, {TEXTOID, NUMERICOID, NUMERICOID}
+	},
+	[WEBHOOK_PLAN_PARKED_EVENTS] = {
+		"SELECT id FROM @s@.webhook_events WHERE provider OPERATOR(pg_catalog.=) $1 "
+		"AND status OPERATOR(pg_catalog.=) 'unmatched' "
+		"AND (reference OPERATOR(pg_catalog.=) $2 OR object_id OPERATOR(pg_catalog.=) $3) "
+		"ORDER BY occurred_at NULLS LAST, id",
+		3, {TEXTOID, TEXTOID, TEXTOID}
+	},
+	[WEBHOOK_PLAN_REAPPLY_EVENT] = {
+		"SELECT @s@.webhook_event_reapply($1, false, false)",
+		1, {INT8OID}
+	},
 };
 
 static SPIPlanPtr plans[WEBHOOK_NPLANS];

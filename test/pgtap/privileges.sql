@@ -115,7 +115,9 @@ SELECT format('GRANT EXECUTE ON FUNCTION %s TO webhook_tap_ingest', f.oid::regpr
 
 -- The verifier's clock: set first, since a secret is valid from webhook_now().
 SET webhook.clock_override = '2026-03-01 12:00:00+00';
+\o /dev/null
 SELECT webhook_add_provider('stripe', 'stripe', 'whsec_tap_secret');
+\o
 INSERT INTO webhook_orders (ref, total, currency) VALUES ('SO-1', 10.99, 'EUR');
 INSERT INTO webhook_payments (provider, reference, external_id, order_ref, amount, currency)
 VALUES ('stripe', 'R-1', 'pi_1', 'SO-1', 10.99, 'EUR');
