@@ -105,15 +105,19 @@ else
 fi
 
 # --- the runs -------------------------------------------------------------------
-declare -A TPS
+declare -A TPS WALTX CKPT
+# probe: "WAL position|checkpoints so far"
+probe() { q "SELECT pg_current_wal_lsn() || '|' || (checkpoints_timed + checkpoints_req) FROM pg_stat_bgwriter"; }
 run() {	# run WORKLOAD SYNC CLIENTS
-	local w=$1 sync=$2 c=$3 log tps nxact
+	local w=$1 sync=$2 c=$3 log tps nxact before after
 	log="$LOGDIR/$w-sync_$sync-c$c.log"
 	"${PSQL[@]}" -d "$DB" -f "$BENCH/reset.sql" >/dev/null
+	before=$(probe)
 	PGOPTIONS="-c synchronous_commit=$sync" \
 		pgbench -n -M prepared -T "$SECS" -c "$c" -j "$c" -D i=0 -D stride=$((NEVENTS / c)) \
 		-f "$BENCH/$w.pgb" "$DB" >"$log" 2>&1 ||
 		{ cat "$log"; die "pgbench failed: $w, synchronous_commit $sync, $c clients"; }
+	after=$(probe)
 	tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$log")
 	nxact=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$log")
 	[ -n "$tps" ] && [ -n "$nxact" ] || { cat "$log"; die "cannot read pgbench's output"; }
@@ -121,8 +125,10 @@ run() {	# run WORKLOAD SYNC CLIENTS
 		{ cat "$log"; die "transactions failed: $w, synchronous_commit $sync, $c clients"; }
 	check "$w" "$nxact"
 	TPS[$w,$sync,$c]=$tps
-	printf 'bench: %-6s synchronous_commit=%-3s clients=%s  %8.1f tps  (%s transactions)\n' \
-		"$w" "$sync" "$c" "$tps" "$nxact"
+	WALTX[$w,$sync,$c]=$(q "SELECT round(pg_wal_lsn_diff('${after%|*}', '${before%|*}') / $nxact)")
+	CKPT[$w,$sync,$c]=$((${after#*|} - ${before#*|}))
+	printf 'bench: %-6s synchronous_commit=%-3s clients=%s  %8.1f tps  (%s transactions, %s WAL bytes each, %s checkpoints during the run)\n' \
+		"$w" "$sync" "$c" "$tps" "$nxact" "${WALTX[$w,$sync,$c]}" "${CKPT[$w,$sync,$c]}"
 }
 
 # check WORKLOAD N: the run did what it claims: N new events, each applied
@@ -161,12 +167,13 @@ say "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- the table ------------------------------------------------------------------
 echo
-printf '%-8s %-18s %-8s %10s %8s\n' workload synchronous_commit clients TPS ratio
+printf '%-8s %-18s %-8s %10s %8s %12s %12s\n' workload synchronous_commit clients TPS ratio WAL/xact checkpoints
 for sync in $SYNC_LIST; do
 	for c in $CLIENT_LIST; do
 		for w in floor ingest; do
-			printf '%-8s %-18s %-8s %10.1f %8.2f\n' "$w" "$sync" "$c" "${TPS[$w,$sync,$c]}" \
-				"$(awk -v a="${TPS[$w,$sync,$c]}" -v b="${TPS[floor,$sync,$c]}" 'BEGIN { print a / b }')"
+			printf '%-8s %-18s %-8s %10.1f %8.2f %12s %12s\n' "$w" "$sync" "$c" "${TPS[$w,$sync,$c]}" \
+				"$(awk -v a="${TPS[$w,$sync,$c]}" -v b="${TPS[floor,$sync,$c]}" 'BEGIN { print a / b }')" \
+				"${WALTX[$w,$sync,$c]}" "${CKPT[$w,$sync,$c]}"
 		done
 	done
 done

@@ -38,6 +38,7 @@
 #include "extract.h"
 #include "headers.h"
 #include "spi.h"
+#include "state.h"
 #include "verify.h"
 #include "webhook.h"
 
@@ -464,6 +465,7 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 	volatile bool duplicate = false;
 
 	event_params(prov, req, ev, payload, values, nulls);
+	WebhookLastApplied.event_pk = 0;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(spicxt);
@@ -473,6 +475,8 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 							 false, 1) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 			elog(ERROR, "event insert returned no row");
 		r->event_pk = spi_int8(1);
+		r->event_status = spi_string(2, cxt);
+		r->detail = spi_string(3, cxt);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(spicxt);
 		CurrentResourceOwner = owner;
@@ -524,7 +528,16 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 		return;
 	}
 
-	read_event(schema, r->event_pk, r, cxt);
+	if (WebhookLastApplied.event_pk == r->event_pk && WebhookLastApplied.complete)
+	{
+		/* the trigger says what it did: no need to read it back */
+		r->payment_ref = WebhookLastApplied.payment_ref;
+		r->payment_state = WebhookLastApplied.payment_state;
+		r->order_ref = WebhookLastApplied.order_ref;
+		r->order_state = WebhookLastApplied.order_state;
+	}
+	else
+		read_event(schema, r->event_pk, r, cxt);
 	set_outcome(r, r->event_status, r->detail);
 	if (strcmp(r->event_status, "unmatched") == 0 && prov->config.unmatched_reject)
 	{

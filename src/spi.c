@@ -33,7 +33,7 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		" currency, refund_id, cumulative, occurred_at, received_at, payload) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
 		" $9, $10, $11, $12, $13, $14) "
-		"RETURNING id, status",
+		"RETURNING id, status, detail",
 		14,
 		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID}
@@ -85,7 +85,8 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		TEXTOID, JSONBOID, BYTEAOID, INT4OID, BYTEAOID}
 	},
 #define PAYMENT_COLUMNS \
-	"SELECT id, state, amount, currency, amount_captured, amount_refunded, refunded_reported " \
+	"SELECT id, state, amount, currency, amount_captured, amount_refunded, refunded_reported, " \
+	" reference, order_ref " \
 	"FROM @s@.webhook_payments WHERE provider OPERATOR(pg_catalog.=) $1 AND "
 	[WEBHOOK_PLAN_PAYMENT_BY_EXTERNAL] = {
 		PAYMENT_COLUMNS "external_id OPERATOR(pg_catalog.=) $2 FOR UPDATE",

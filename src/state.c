@@ -69,6 +69,60 @@ static const char *const payment_states[] = {
 	"partially_refunded", "refunded"
 };
 
+WebhookApplied WebhookLastApplied;
+
+/* The order the last payment change moved (payments_after -> apply_event). */
+static int64 moved_payment_id = 0;
+static char *moved_order_state = NULL;
+
+static const char *const event_statuses[] = {
+	"applied", "unchanged", "superseded", "ignored", "unmatched", "held", "failed"
+};
+
+static const char *const order_states[] = {
+	"open", "partially_paid", "paid", "partially_refunded", "refunded"
+};
+
+/* true when s is one of the n words */
+static bool
+one_of(const char *s, const char *const *words, int n)
+{
+	if (s == NULL)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (strcmp(words[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* Raise a check violation naming the column and what it must be. */
+static void
+invalid_column(const char *table, const char *column, const char *value, const char *must)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("invalid %s.%s \"%s\"", table, column, value ? value : "null"),
+			 errdetail("%s must be %s.", column, must)));
+}
+
+/* An ISO 4217-shaped code: three upper-case letters. */
+static bool
+currency_code(const char *s)
+{
+	return s != NULL && strlen(s) == 3 &&
+		s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] >= 'A' && s[2] <= 'Z';
+}
+
+/* A text column of a tuple, or NULL. */
+static char *
+tuple_text(HeapTuple tup, TupleDesc desc, int attno)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, attno, desc, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
 /* Advisory lock class for payment keys ("WH"). */
 #define WEBHOOK_LOCK_CLASS 22344
 
@@ -263,6 +317,8 @@ typedef struct PaymentRow
 	Datum		captured;
 	Datum		refunded;
 	Datum		reported;
+	char	   *reference;
+	char	   *order_ref;
 } PaymentRow;
 
 /* Find and lock the payment by one key; false if none. */
@@ -293,6 +349,8 @@ payment_by(const char *schema, WebhookPlanId plan, const char *provider, const c
 	p->captured = SPI_datumTransfer(SPI_getbinval(tup, desc, 5, &isnull), false, -1);
 	p->refunded = SPI_datumTransfer(SPI_getbinval(tup, desc, 6, &isnull), false, -1);
 	p->reported = SPI_datumTransfer(SPI_getbinval(tup, desc, 7, &isnull), false, -1);
+	p->reference = SPI_getvalue(tup, desc, 8);
+	p->order_ref = SPI_getvalue(tup, desc, 9);
 	return true;
 }
 
@@ -426,9 +484,30 @@ update_payment(const char *schema, const PaymentRow *p, const char *state,
 	values[2] = captured;
 	values[3] = refunded;
 	values[4] = reported;
+	moved_payment_id = 0;
 	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_UPDATE, schema), values, NULL,
 						 false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "payment update failed");
+}
+
+/* Remember what an applied event did, for the reply (see state.h). */
+static void
+remember_applied(const EventRow *ev, const PaymentRow *p, const char *state)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+	WebhookLastApplied.event_pk = ev->id;
+	WebhookLastApplied.payment_ref = p->reference ? pstrdup(p->reference) : NULL;
+	WebhookLastApplied.payment_state = pstrdup(state);
+	WebhookLastApplied.order_ref = p->order_ref ? pstrdup(p->order_ref) : NULL;
+	WebhookLastApplied.order_state = NULL;
+	WebhookLastApplied.complete = p->order_ref == NULL;
+	if (p->order_ref != NULL && moved_payment_id == p->id && moved_order_state != NULL)
+	{
+		WebhookLastApplied.order_state = pstrdup(moved_order_state);
+		WebhookLastApplied.complete = true;
+	}
+	MemoryContextSwitchTo(old);
 }
 
 /* A refund event: the ledger, the cumulative figure, the new state.  Sets ev->status. */
@@ -494,9 +573,13 @@ apply_refund(const char *schema, EventRow *ev, PaymentRow *p)
 			update_payment(schema, p, p->state, p->captured, p->refunded, reported);
 		return;
 	}
-	ev->status = "applied";
-	update_payment(schema, p, num_cmp(refunded, p->captured) >= 0 ? "refunded" : "partially_refunded",
-				   p->captured, refunded, reported);
+	{
+		const char *state = num_cmp(refunded, p->captured) >= 0 ? "refunded" : "partially_refunded";
+
+		ev->status = "applied";
+		update_payment(schema, p, state, p->captured, refunded, reported);
+		remember_applied(ev, p, state);
+	}
 }
 
 /*
@@ -577,9 +660,11 @@ apply_event(const char *schema, EventRow *ev, bool force)
 		}
 		captured = ev->has_amount ? ev->amount : (p.has_amount ? p.amount : num_zero());
 		update_payment(schema, &p, target, captured, p.refunded, p.reported);
+		remember_applied(ev, &p, target);
 		return;
 	}
 	update_payment(schema, &p, target, p.captured, p.refunded, p.reported);
+	remember_applied(ev, &p, target);
 }
 
 /* The extension's schema, quoted, from a relation of it. */
@@ -610,17 +695,34 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 	char	   *schema;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		elog(ERROR, "webhook_events_apply() must be a BEFORE INSERT row trigger");
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "webhook_events_apply() must be a BEFORE row trigger");
 	rel = trigdata->tg_relation;
 	desc = RelationGetDescr(rel);
-	tup = trigdata->tg_trigtuple;
 	event_attrs(desc, &a);
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		/* a status written by hand or by webhook_event_reapply must be one of ours */
+		char	   *status = tuple_text(trigdata->tg_newtuple, desc, a.status);
+
+		if (status != NULL && !one_of(status, event_statuses, lengthof(event_statuses)))
+			invalid_column("webhook_events", "status", status,
+						   "applied, unchanged, superseded, ignored, unmatched, held or failed");
+		return PointerGetDatum(trigdata->tg_newtuple);
+	}
+	tup = trigdata->tg_trigtuple;
 	values = palloc(sizeof(Datum) * desc->natts);
 	nulls = palloc(sizeof(bool) * desc->natts);
 	heap_deform_tuple(tup, desc, values, nulls);
 	if (!nulls[a.status - 1])
+	{
+		char	   *status = TextDatumGetCString(values[a.status - 1]);
+
+		if (!one_of(status, event_statuses, lengthof(event_statuses)))
+			invalid_column("webhook_events", "status", status,
+						   "applied, unchanged, superseded, ignored, unmatched, held or failed");
 		return PointerGetDatum(tup);
+	}
 
 	event_from_values(&a, values, nulls, &ev);
 	schema = schema_of(RelationGetNamespace(rel));
@@ -691,7 +793,8 @@ typedef struct PaymentAttrs
 				amount_captured,
 				amount_refunded,
 				state_changed_at,
-				updated_at;
+				updated_at,
+				amount;
 } PaymentAttrs;
 
 static void
@@ -711,27 +814,32 @@ payment_attrs(TupleDesc desc, PaymentAttrs *a)
 	ATT(amount_refunded);
 	ATT(state_changed_at);
 	ATT(updated_at);
+	ATT(amount);
 #undef ATT
 }
 
-/* A text column of a tuple, or NULL. */
-static char *
-tuple_text(HeapTuple tup, TupleDesc desc, int attno)
+/* Raise unless the numeric column is NULL or not negative. */
+static void
+check_amount(HeapTuple tup, TupleDesc desc, int attno, const char *table, const char *column)
 {
 	bool		isnull;
 	Datum		d = heap_getattr(tup, attno, desc, &isnull);
 
-	return isnull ? NULL : TextDatumGetCString(d);
+	if (!isnull && num_cmp(d, num_zero()) < 0)
+		invalid_column(table, column,
+					   DatumGetCString(DirectFunctionCall1(numeric_out, d)), "zero or more");
 }
 
+/* The text column is the same in both tuples. */
 static bool
-known_state(const char *state)
+currency_equal(HeapTuple a, HeapTuple b, TupleDesc desc, int attno)
 {
-	for (int i = 0; i < (int) lengthof(payment_states); i++)
-		if (strcmp(payment_states[i], state) == 0)
-			return true;
-	return false;
+	char	   *x = tuple_text(a, desc, attno);
+	char	   *y = tuple_text(b, desc, attno);
+
+	return (x == NULL && y == NULL) || (x != NULL && y != NULL && strcmp(x, y) == 0);
 }
+
 
 /*
  * webhook_payments_guard() RETURNS trigger: BEFORE INSERT OR UPDATE on
@@ -766,11 +874,9 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 		bool		isnull;
 		char	   *currency = tuple_text(newtup, desc, a.currency);
 
-		if (state == NULL || !known_state(state))
-			ereport(ERROR,
-					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("\"%s\" is not a payment state", state ? state : "null"),
-					 errhint("States: pending, authorized, captured, failed, canceled, partially_refunded, refunded.")));
+		if (!one_of(state, payment_states, lengthof(payment_states)))
+			invalid_column("webhook_payments", "state", state,
+						   "pending, authorized, captured, failed, canceled, partially_refunded or refunded");
 		(void) heap_getattr(newtup, a.state_changed_at, desc, &isnull);
 		if (isnull)
 		{
@@ -781,9 +887,17 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 		{
 			for (char *c = currency; *c; c++)
 				*c = pg_toupper((unsigned char) *c);
+			if (!currency_code(currency))
+				invalid_column("webhook_payments", "currency", currency, "a three-letter ISO 4217 code");
 			cols[n] = a.currency;
 			vals[n++] = CStringGetTextDatum(currency);
 		}
+		if (tuple_text(newtup, desc, a.reference) == NULL &&
+			tuple_text(newtup, desc, a.external_id) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("a payment needs a reference or an external_id")));
+		check_amount(newtup, desc, a.amount, "webhook_payments", "amount");
 	}
 	else
 	{
@@ -807,10 +921,50 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 		}
 		cols[n] = a.updated_at;
 		vals[n++] = TimestampTzGetDatum(now);
+		if (!currency_equal(trigdata->tg_trigtuple, newtup, desc, a.currency))
+		{
+			char	   *currency = tuple_text(newtup, desc, a.currency);
+
+			if (currency != NULL && !currency_code(currency))
+				invalid_column("webhook_payments", "currency", currency, "a three-letter ISO 4217 code");
+		}
+		check_amount(newtup, desc, a.amount, "webhook_payments", "amount");
 	}
 	if (n == 0)
 		return PointerGetDatum(newtup);
 	return PointerGetDatum(heap_modify_tuple_by_cols(newtup, desc, n, cols, vals, nulls));
+}
+
+PG_FUNCTION_INFO_V1(webhook_orders_guard);
+
+/*
+ * webhook_orders_guard() RETURNS trigger: BEFORE INSERT OR UPDATE OF
+ *	  total, currency, state on webhook_orders.  What CHECK constraints would
+ *	  say, without their per-statement cost.
+ */
+Datum
+webhook_orders_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	tup;
+	char	   *state;
+	char	   *currency;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "webhook_orders_guard() must be a BEFORE row trigger");
+	desc = RelationGetDescr(trigdata->tg_relation);
+	tup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	state = tuple_text(tup, desc, SPI_fnumber(desc, "state"));
+	currency = tuple_text(tup, desc, SPI_fnumber(desc, "currency"));
+	if (!one_of(state, order_states, lengthof(order_states)))
+		invalid_column("webhook_orders", "state", state,
+					   "open, partially_paid, paid, partially_refunded or refunded");
+	if (currency != NULL && !currency_code(currency))
+		invalid_column("webhook_orders", "currency", currency, "a three-letter ISO 4217 code");
+	check_amount(tup, desc, SPI_fnumber(desc, "total"), "webhook_orders", "total");
+	return PointerGetDatum(tup);
 }
 
 /* Move an order by deltas; returns its new state, or NULL if there is no such order. */
@@ -969,7 +1123,16 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 		bool		state_changed = old_state == NULL || strcmp(old_state, new_state) != 0;
 
 		if (num_cmp(dpaid, zero) != 0 || num_cmp(drefunded, zero) != 0 || state_changed)
+		{
 			order_state = move_order(schema, new_order, dpaid, drefunded);
+			if (order_state != NULL)
+			{
+				bool		isnull2;
+
+				moved_payment_id = DatumGetInt64(heap_getattr(newtup, a.id, desc, &isnull2));
+				moved_order_state = MemoryContextStrdup(TopTransactionContext, order_state);
+			}
+		}
 	}
 
 	if (oldtup && newtup && strcmp(old_state, new_state) != 0 && webhook_notify)
