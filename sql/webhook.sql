@@ -147,7 +147,7 @@ CREATE TABLE @extschema@.webhook_events (
     cumulative   bool NOT NULL DEFAULT false,
     occurred_at  timestamptz,
     received_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    payload      jsonb,
+    payload      jsonb COMPRESSION lz4,
     status       text,
     detail       text,
     processed_at timestamptz,
@@ -341,11 +341,11 @@ CREATE FUNCTION @extschema@.webhook_payments_guard() RETURNS trigger
 CREATE FUNCTION @extschema@.webhook_payments_after() RETURNS trigger
     LANGUAGE C AS 'MODULE_PATHNAME', 'webhook_payments_after';
 
-/* BEFORE INSERT OR UPDATE on orders: total, currency and state are valid. */
+/* BEFORE INSERT OR UPDATE OF total, currency on orders: they (and the state) are valid. */
 CREATE FUNCTION @extschema@.webhook_orders_guard() RETURNS trigger
     LANGUAGE C AS 'MODULE_PATHNAME', 'webhook_orders_guard';
 CREATE TRIGGER webhook_orders_guard
-    BEFORE INSERT OR UPDATE OF total, currency, state ON @extschema@.webhook_orders
+    BEFORE INSERT OR UPDATE OF total, currency ON @extschema@.webhook_orders
     FOR EACH ROW EXECUTE FUNCTION @extschema@.webhook_orders_guard();
 
 CREATE TRIGGER webhook_payments_guard

@@ -368,6 +368,10 @@ read_event(const char *schema, int64 event_pk, IngestResult *r, MemoryContext cx
 	r->order_state = spi_string(6, cxt);
 }
 
+static void delivery_params(WebhookProvider *prov, const IngestRequest *req,
+							const unsigned char *sha, const IngestResult *r,
+							Datum *values, char *nulls);
+
 /* Fill the parameters shared by both event inserts (the first 14). */
 static void
 event_params(WebhookProvider *prov, const IngestRequest *req, const WebhookEvent *ev,
@@ -455,10 +459,12 @@ redelivered(const char *schema, WebhookProvider *prov, const WebhookEvent *ev,
  */
 static void
 store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
-			const WebhookEvent *ev, Jsonb *payload, IngestResult *r, MemoryContext cxt)
+			const WebhookEvent *ev, Jsonb *payload, const unsigned char *sha,
+			IngestResult *r, MemoryContext cxt)
 {
-	Datum		values[15];
-	char		nulls[15];
+	Datum		values[19];
+	char		nulls[19];
+	bool		with_delivery = !prov->config.unmatched_reject;
 	MemoryContext spicxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	ErrorData  *volatile failure = NULL;
@@ -466,17 +472,30 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 
 	event_params(prov, req, ev, payload, values, nulls);
 	WebhookLastApplied.event_pk = 0;
+	if (with_delivery)
+	{
+		/* the delivery row goes in with the event, in one statement */
+		Datum		dvalues[13];
+		char		dnulls[13];
+
+		delivery_params(prov, req, sha, r, dvalues, dnulls);
+		memcpy(values + 14, dvalues + 7, sizeof(Datum) * 5);
+		memcpy(nulls + 14, dnulls + 7, 5);
+	}
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(spicxt);
 	PG_TRY();
 	{
-		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_EVENT, schema), values, nulls,
-							 false, 1) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		if (SPI_execute_plan(WebhookPlan(with_delivery ? WEBHOOK_PLAN_INSERT_EVENT_DELIVERY :
+										 WEBHOOK_PLAN_INSERT_EVENT, schema),
+							 values, nulls, false, 1) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 			elog(ERROR, "event insert returned no row");
 		r->event_pk = spi_int8(1);
 		r->event_status = spi_string(2, cxt);
 		r->detail = spi_string(3, cxt);
+		if (with_delivery)
+			r->delivery_id = spi_int8(4);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(spicxt);
 		CurrentResourceOwner = owner;
@@ -505,12 +524,14 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 
 	if (duplicate)
 	{
+		r->delivery_id = 0;
 		redelivered(schema, prov, ev, r, cxt);
 		return;
 	}
 	if (failure != NULL)
 	{
 		/* verified but not applicable now: stored as failed, retried on redelivery */
+		r->delivery_id = 0;
 		values[14] = CStringGetTextDatum(failure->message);
 		nulls[14] = ' ';
 		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_FAILED_EVENT, schema), values, nulls,
@@ -589,14 +610,14 @@ recorded_headers(WebhookProvider *prov, Jsonb *headers)
 	return JsonbValueToJsonb(res);
 }
 
-/* Insert the webhook_deliveries row; sets r->delivery_id. */
+/*
+ * The parameters of a webhook_deliveries row (13, in the table's order of
+ * WEBHOOK_PLAN_INSERT_DELIVERY).
+ */
 static void
-record_delivery(const char *schema, WebhookProvider *prov, const IngestRequest *req,
-				const unsigned char *sha, IngestResult *r)
+delivery_params(WebhookProvider *prov, const IngestRequest *req, const unsigned char *sha,
+				const IngestResult *r, Datum *values, char *nulls)
 {
-	Datum		values[13];
-	char		nulls[13];
-	bool		isnull;
 	bytea	   *hash = palloc(VARHDRSZ + 32);
 	bool		keep_body = r->http_status >= 400 && r->http_status < 500 &&
 		strcmp(r->outcome, "body_too_large") != 0;
@@ -638,12 +659,23 @@ record_delivery(const char *schema, WebhookProvider *prov, const IngestRequest *
 		values[12] = (Datum) 0;
 		nulls[12] = 'n';
 	}
+}
 
+/* Insert the webhook_deliveries row, unless it was written with the event; sets r->delivery_id. */
+static void
+record_delivery(const char *schema, WebhookProvider *prov, const IngestRequest *req,
+				const unsigned char *sha, IngestResult *r)
+{
+	Datum		values[13];
+	char		nulls[13];
+
+	if (r->delivery_id != 0)
+		return;
+	delivery_params(prov, req, sha, r, values, nulls);
 	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_DELIVERY, schema), values, nulls,
 						 false, 1) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "delivery insert returned no row");
-	r->delivery_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-												 SPI_tuptable->tupdesc, 1, &isnull));
+	r->delivery_id = spi_int8(1);
 }
 
 /* Push "key": "value" (value may be NULL: then nothing is pushed). */
@@ -769,7 +801,7 @@ ingest(IngestRequest *req)
 		{
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "SPI_connect failed");
-			store_event(cfg->schema, prov, req, &ev, payload, &r, cxt);
+			store_event(cfg->schema, prov, req, &ev, payload, sha, &r, cxt);
 			record_delivery(cfg->schema, prov, req, sha, &r);
 			SPI_finish();
 			return build_reply(&r);

@@ -22,7 +22,7 @@ typedef struct WebhookPlanDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[15];
+	Oid			argtypes[19];
 } WebhookPlanDef;
 
 static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
@@ -37,6 +37,42 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		14,
 		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID}
+	},
+	/* the same, with its delivery row, for the common case: one statement */
+	[WEBHOOK_PLAN_INSERT_EVENT_DELIVERY] = {
+		"WITH e AS (INSERT INTO @s@.webhook_events "
+		"(provider, event_id, event_type, action, object_id, reference, amount, amount_minor, "
+		" currency, refund_id, cumulative, occurred_at, received_at, payload) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
+		" $9, $10, $11, $12, $13, $14) "
+		"RETURNING id, status, detail, event_id) "
+		"INSERT INTO @s@.webhook_deliveries AS d "
+		"(provider, received_at, http_status, outcome, detail, event_id, event_pk, secret_id, "
+		" path, headers, body_sha256, body_size) "
+		"SELECT $1, $13, 200, e.status, e.detail, e.event_id, e.id, $15, $16, $17, $18, $19 FROM e "
+		"RETURNING d.event_pk, d.outcome, d.detail, d.id",
+		19,
+		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID,
+		INT8OID, TEXTOID, JSONBOID, BYTEAOID, INT4OID}
+	},
+	/*
+	 * The common move in one statement: the payment found by the provider's
+	 * id moves to $3 when the state machine allows it and (for a capture)
+	 * amount and currency agree.  No row: the caller takes the slow path,
+	 * which tells unchanged, superseded, held and unmatched apart.
+	 */
+	[WEBHOOK_PLAN_PAYMENT_FAST] = {
+		"UPDATE @s@.webhook_payments p SET state = $3, "
+		" amount_captured = CASE WHEN $3 OPERATOR(pg_catalog.=) 'captured' "
+		"  THEN COALESCE($4, p.amount, 0) ELSE p.amount_captured END "
+		"WHERE p.provider OPERATOR(pg_catalog.=) $1 AND p.external_id OPERATOR(pg_catalog.=) $2 "
+		" AND @s@.webhook_transition_allowed(p.state, $3) "
+		" AND ($3 OPERATOR(pg_catalog.<>) 'captured' OR "
+		"  (($5::text IS NULL OR p.currency IS NULL OR p.currency OPERATOR(pg_catalog.=) $5) "
+		"   AND ($4::pg_catalog.numeric IS NULL OR p.amount IS NULL OR p.amount OPERATOR(pg_catalog.=) $4))) "
+		"RETURNING p.id, p.reference, p.order_ref",
+		5, {TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID}
 	},
 	/* applying raised: keep the event as failed (the trigger skips a set status) */
 	[WEBHOOK_PLAN_INSERT_FAILED_EVENT] = {

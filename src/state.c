@@ -583,6 +583,44 @@ apply_refund(const char *schema, EventRow *ev, PaymentRow *p)
 }
 
 /*
+ * The common case in one statement (WEBHOOK_PLAN_PAYMENT_FAST): the payment
+ * named by the provider's id takes the event's state, the transition is
+ * allowed and nothing disagrees.  Returns false when no row moved; the
+ * caller then finds out why on the slow path.
+ */
+static bool
+apply_fast(const char *schema, EventRow *ev, const char *target)
+{
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	PaymentRow	p;
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(ev->provider);
+	values[1] = CStringGetTextDatum(ev->object_id);
+	values[2] = CStringGetTextDatum(target);
+	values[3] = ev->has_amount ? ev->amount : (Datum) 0;
+	nulls[3] = ev->has_amount ? ' ' : 'n';
+	values[4] = ev->currency ? CStringGetTextDatum(ev->currency) : (Datum) 0;
+	nulls[4] = ev->currency ? ' ' : 'n';
+	moved_payment_id = 0;
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
+						 false, 0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "payment update failed");
+	if (SPI_processed != 1)
+		return false;
+	memset(&p, 0, sizeof(p));
+	p.id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	p.reference = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	p.order_ref = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	ev->status = "applied";
+	ev->has_payment = true;
+	ev->payment_id = p.id;
+	remember_applied(ev, &p, target);
+	return true;
+}
+
+/*
  * Apply an event to its payment.  Fills ev->status (and detail, payment_id,
  * amount).  Writes the payment, never the event.  Raises when applying
  * fails; the caller decides what a failure means.  Must run connected to
@@ -606,6 +644,10 @@ apply_event(const char *schema, EventRow *ev, bool force)
 		return;
 	}
 	target = target_state(ev->action);
+
+	if (strcmp(target, "refund") != 0 && ev->object_id != NULL &&
+		apply_fast(schema, ev, target))
+		return;
 
 	if (!find_payment(schema, ev, &p))
 	{

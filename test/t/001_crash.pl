@@ -148,56 +148,84 @@ note "$n_calls deliveries of " . scalar(keys %planned) . " events by $n_clients 
 my $dir = PostgreSQL::Test::Utils::tempdir();
 my @stdbuf = -x '/usr/bin/stdbuf' ? ('/usr/bin/stdbuf', '-oL') : ();
 
-# Start psql on a script; stdout (one line per completed call) into $out.
+# Start psql on a script; its stdout (one line per completed call) goes to
+# $dir/$name.out, line-buffered.
 sub start_client
 {
-	my ($name, $sql) = @_;
+	my ($name, $sql, $connstr) = @_;
 	my $script = "$dir/$name.sql";
 	open my $fh, '>', $script or die "$script: $!";
 	print $fh $sql;
 	close $fh;
-	my ($stderr);
-	my $h = IPC::Run::start(
+	return IPC::Run::start(
 		[
 			@stdbuf, 'psql', '-X', '-A', '-t', '-q',
 			'-v', 'ON_ERROR_STOP=1',
-			'-d', $node->connstr('postgres'), '-f', $script
+			'-d', $connstr // $node->connstr('postgres'), '-f', $script
 		],
 		'<', \undef, '>', "$dir/$name.out", '2>', "$dir/$name.err");
-	return $h;
 }
+
+# A gate: this session holds advisory lock 7; every client stops at the
+# gate (a third of its way through) until the lock is released, so that the
+# crash below lands in the middle of the load however fast the machine is.
+my $gate_key = 7;
+my $gate = start_client('gate', "SELECT pg_advisory_lock($gate_key);\nSELECT pg_sleep(300);\n",
+	$node->connstr('postgres') . ' application_name=crash_gate');
+my $gate_sql = "SELECT FROM pg_advisory_lock_shared($gate_key);\n";
+
+# $sql with the gate after the first $at of its lines.
+sub with_gate
+{
+	my ($at, @lines) = @_;
+	splice(@lines, $at, 0, $gate_sql);
+	return join '', @lines;
+}
+
+# Poll until $sql returns true, or give up after 60 seconds; returns whether it did.
+sub wait_until
+{
+	my ($sql) = @_;
+	my $deadline = time + 60;
+	while (time < $deadline)
+	{
+		my $rc = $node->psql('postgres', $sql, stdout => \my $out);
+		return 1 if $rc == 0 && $out eq 't';
+		usleep(5_000);
+	}
+	return 0;
+}
+
+ok(wait_until("SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $gate_key AND granted"),
+	'the gate is closed');
 
 my @clients;
 for my $c (0 .. $n_clients - 1)
 {
-	my $sql = join '',
-	  map { "SELECT crash_deliver('$_->[0]', '$_->[1]', $_->[2]);\n" } @{ $plan[$c] };
-	push @clients, start_client("client$c", $sql);
+	my @lines = map { "SELECT crash_deliver('$_->[0]', '$_->[1]', $_->[2]);\n" } @{ $plan[$c] };
+	push @clients, start_client("client$c", with_gate(int(@lines / 3), @lines));
 }
-# the app inserts the raced payments one by one, spread over the load
-my $app_sql = join '',
-  map { "SELECT pg_sleep(0.01);\nSELECT crash_insert_payment($_);\n" }
+# the app inserts the raced payments one by one, half of them before the
+# gate, half after it, while the events for them arrive
+my @app_lines = map { "SELECT pg_sleep(0.005);\nSELECT crash_insert_payment($_);\n" }
   shuffle($n_payments + 1 .. $n_payments + $n_raced);
-push @clients, start_client('app', $app_sql);
+push @clients, start_client('app', with_gate(int(@app_lines / 2), @app_lines));
 
 # --- kill the server in the middle of the load -------------------------------
 
-my $target = int($n_calls * 0.4);
-my $seen = 0;
-my $deadline = time + 60;
-while (time < $deadline)
-{
-	my $out = $node->psql('postgres', 'SELECT count(*) FROM webhook_deliveries', stdout => \my $n);
-	$seen = $n if $out == 0 && $n =~ /^\d+$/;
-	last if $seen >= $target;
-	usleep(20_000);
-}
-note "deliveries recorded when the server was killed: $seen of $n_calls";
-ok($seen >= $target && $seen < $n_calls, 'the server is killed in the middle of the load')
-  or diag "recorded $seen, target $target, total $n_calls";
+my $n_gated = $n_clients + 1;
+ok(wait_until("SELECT count(*) = $n_gated FROM pg_locks WHERE locktype = 'advisory' AND objid = $gate_key AND NOT granted"),
+	'every client reached the gate');
+my $at_gate = $node->safe_psql('postgres', 'SELECT count(*) FROM webhook_deliveries');
+$node->safe_psql('postgres',
+	"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'crash_gate'");
+# let the load run for a moment, then kill the server
+my $kill_at = $at_gate + int($n_calls / 10);
+wait_until("SELECT count(*) >= $kill_at FROM webhook_deliveries");
 $node->stop('immediate');
+note "deliveries: $at_gate at the gate, about $kill_at when the server was killed, of $n_calls";
 
-for my $h (@clients)
+for my $h (@clients, $gate)
 {
 	eval { $h->finish; 1 } or diag "client: $@";
 }
@@ -234,7 +262,8 @@ my %app_acked;
 }
 note "clients saw $n_lines replies for " . scalar(keys %acked)
   . " events; the app saw " . scalar(keys %app_acked) . " payments inserted";
-ok($n_lines > 0 && $n_lines < $n_calls, 'the clients saw some replies, not all');
+ok($n_lines >= $at_gate && $n_lines < $n_calls, 'the crash came in the middle of the load')
+  or diag "replies seen: $n_lines, deliveries at the gate: $at_gate, calls planned: $n_calls";
 is(scalar(@bad), 0, 'every reply before the crash was 200') or diag join("\n", @bad[0 .. ($#bad < 9 ? $#bad : 9)]);
 
 # --- restart -----------------------------------------------------------------
