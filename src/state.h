@@ -10,6 +10,33 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
+
+#define WEBHOOK_NEVENT_STATUSES 7
+
+/* applied unchanged superseded ignored unmatched held failed */
+extern const char *const WebhookEventStatuses[WEBHOOK_NEVENT_STATUSES];
+
+/* The order the last payment change moved (payments_after, read by apply.c). */
+extern int64 WebhookMovedPaymentId;
+extern char *WebhookMovedOrderState;
+
+/* Helpers shared by state.c and apply.c (state.c). */
+extern bool WebhookOneOf(const char *s, const char *const *words, int n);
+extern void WebhookInvalidColumn(const char *table, const char *column,
+								 const char *value, const char *must) pg_attribute_noreturn();
+extern char *WebhookTupleText(HeapTuple tup, TupleDesc desc, int attno);
+extern int	WebhookNumCmp(Datum a, Datum b);
+extern Datum WebhookNumSub(Datum a, Datum b);
+extern Datum WebhookNumMax(Datum a, Datum b);
+extern Datum WebhookNumZero(void);
+
+/* apply.c: advisory locks on a payment's keys, and the quoted schema of a namespace. */
+extern void WebhookLockPaymentKeys(const char *provider, const char *reference,
+								   const char *external_id);
+extern char *WebhookSchemaOf(Oid nspoid);
+
 /* true when a payment may move from one state to the other */
 extern bool WebhookTransitionAllowed(const char *from, const char *to);
 

@@ -1,0 +1,682 @@
+/*-------------------------------------------------------------------------
+ *
+ * apply.c
+ *	  Applying an event to its payment: the BEFORE INSERT trigger on
+ *	  webhook_events and webhook_event_apply() for stored events.
+ *
+ * Invariants: a payment row is locked (by the UPDATE of the fast path, or
+ * SELECT ... FOR UPDATE on the slow path) before its state is judged, so
+ * two events for one payment apply in some serial order.  An event that
+ * finds no payment takes the payment's advisory keys and looks again
+ * before it parks; a payment insert takes the same keys before it looks
+ * for parked events (state.c), so neither can miss the other.  Nothing
+ * here writes the event row: the trigger returns it, the caller of
+ * webhook_event_apply() stores it.  All SQL runs through spi.c's plans.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "commands/async.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/json.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+#include "spi.h"
+#include "state.h"
+#include "webhook.h"
+
+WebhookApplied WebhookLastApplied;
+
+/* Advisory lock class for payment keys ("WH"). */
+#define WEBHOOK_LOCK_CLASS 22344
+
+PG_FUNCTION_INFO_V1(webhook_events_apply);
+PG_FUNCTION_INFO_V1(webhook_event_apply);
+
+/* Attribute numbers of webhook_events, found by name (stable across versions). */
+typedef struct EventAttrs
+{
+	int			id,
+				provider,
+				event_id,
+				action,
+				object_id,
+				reference,
+				payment_id,
+				amount,
+				amount_minor,
+				currency,
+				refund_id,
+				cumulative,
+				status,
+				detail,
+				processed_at;
+} EventAttrs;
+
+static void
+event_attrs(TupleDesc desc, EventAttrs *a)
+{
+#define ATT(f) \
+	do { a->f = SPI_fnumber(desc, #f); \
+		 if (a->f <= 0) elog(ERROR, "webhook_events has no column " #f); } while (0)
+	ATT(id);
+	ATT(provider);
+	ATT(event_id);
+	ATT(action);
+	ATT(object_id);
+	ATT(reference);
+	ATT(payment_id);
+	ATT(amount);
+	ATT(amount_minor);
+	ATT(currency);
+	ATT(refund_id);
+	ATT(cumulative);
+	ATT(status);
+	ATT(detail);
+	ATT(processed_at);
+#undef ATT
+}
+
+/* An event's fields as apply_event reads and writes them. */
+typedef struct EventRow
+{
+	int64		id;
+	char	   *provider;
+	char	   *event_id;
+	char	   *action;
+	char	   *object_id;
+	char	   *reference;
+	char	   *currency;
+	char	   *refund_id;
+	bool		cumulative;
+	bool		has_amount;
+	Datum		amount;			/* Numeric, major units */
+	bool		has_minor;
+	int64		amount_minor;
+	/* results */
+	const char *status;
+	const char *detail;
+	bool		has_payment;
+	int64		payment_id;
+} EventRow;
+
+static char *
+text_or_null(Datum *values, bool *nulls, int attno)
+{
+	return nulls[attno - 1] ? NULL : TextDatumGetCString(values[attno - 1]);
+}
+
+static void
+event_from_values(const EventAttrs *a, Datum *values, bool *nulls, EventRow *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->id = DatumGetInt64(values[a->id - 1]);
+	ev->provider = text_or_null(values, nulls, a->provider);
+	ev->event_id = text_or_null(values, nulls, a->event_id);
+	ev->action = text_or_null(values, nulls, a->action);
+	ev->object_id = text_or_null(values, nulls, a->object_id);
+	ev->reference = text_or_null(values, nulls, a->reference);
+	ev->currency = text_or_null(values, nulls, a->currency);
+	ev->refund_id = text_or_null(values, nulls, a->refund_id);
+	ev->cumulative = !nulls[a->cumulative - 1] && DatumGetBool(values[a->cumulative - 1]);
+	ev->has_amount = !nulls[a->amount - 1];
+	if (ev->has_amount)
+		ev->amount = values[a->amount - 1];
+	ev->has_minor = !nulls[a->amount_minor - 1];
+	if (ev->has_minor)
+		ev->amount_minor = DatumGetInt64(values[a->amount_minor - 1]);
+	ev->has_payment = !nulls[a->payment_id - 1];
+	if (ev->has_payment)
+		ev->payment_id = DatumGetInt64(values[a->payment_id - 1]);
+}
+
+/* Write apply_event's results back into the row's values. */
+static void
+event_to_values(const EventAttrs *a, const EventRow *ev, Datum *values, bool *nulls)
+{
+	values[a->status - 1] = CStringGetTextDatum(ev->status);
+	nulls[a->status - 1] = false;
+	values[a->detail - 1] = ev->detail ? CStringGetTextDatum(ev->detail) : (Datum) 0;
+	nulls[a->detail - 1] = ev->detail == NULL;
+	if (ev->has_payment)
+	{
+		values[a->payment_id - 1] = Int64GetDatum(ev->payment_id);
+		nulls[a->payment_id - 1] = false;
+	}
+	if (ev->has_amount)
+	{
+		values[a->amount - 1] = ev->amount;
+		nulls[a->amount - 1] = false;
+	}
+	values[a->processed_at - 1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	nulls[a->processed_at - 1] = false;
+}
+
+/* ---------- the payment ---------- */
+
+typedef struct PaymentRow
+{
+	int64		id;
+	char	   *state;
+	bool		has_amount;
+	Datum		amount;
+	char	   *currency;
+	Datum		captured;
+	Datum		refunded;
+	Datum		reported;
+	char	   *reference;
+	char	   *order_ref;
+} PaymentRow;
+
+/* Find and lock the payment by one key; false if none. */
+static bool
+payment_by(const char *schema, WebhookPlanId plan, const char *provider, const char *key,
+		   PaymentRow *p)
+{
+	Datum		values[2];
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+
+	if (key == NULL)
+		return false;
+	values[0] = CStringGetTextDatum(provider);
+	values[1] = CStringGetTextDatum(key);
+	if (SPI_execute_plan(WebhookPlan(plan, schema), values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "payment lookup failed");
+	if (SPI_processed == 0)
+		return false;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	p->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+	p->state = SPI_getvalue(tup, desc, 2);
+	p->amount = SPI_datumTransfer(SPI_getbinval(tup, desc, 3, &isnull), false, -1);
+	p->has_amount = !isnull;
+	p->currency = SPI_getvalue(tup, desc, 4);
+	p->captured = SPI_datumTransfer(SPI_getbinval(tup, desc, 5, &isnull), false, -1);
+	p->refunded = SPI_datumTransfer(SPI_getbinval(tup, desc, 6, &isnull), false, -1);
+	p->reported = SPI_datumTransfer(SPI_getbinval(tup, desc, 7, &isnull), false, -1);
+	p->reference = SPI_getvalue(tup, desc, 8);
+	p->order_ref = SPI_getvalue(tup, desc, 9);
+	return true;
+}
+
+/* Find and lock the payment an event names: provider's id, then reference. */
+static bool
+find_payment(const char *schema, const EventRow *ev, PaymentRow *p)
+{
+	return payment_by(schema, WEBHOOK_PLAN_PAYMENT_BY_EXTERNAL, ev->provider, ev->object_id, p) ||
+		payment_by(schema, WEBHOOK_PLAN_PAYMENT_BY_REFERENCE, ev->provider, ev->reference, p);
+}
+
+/* 32-bit hash of a lock key */
+static int32
+key_hash(const char *key)
+{
+	return (int32) hash_bytes((const unsigned char *) key, strlen(key));
+}
+
+/*
+ * Take the transaction-level advisory locks on a payment's keys, in a fixed
+ * order.  A payment insert and an event about to park both take them.
+ */
+void
+WebhookLockPaymentKeys(const char *provider, const char *reference, const char *external_id)
+{
+	int32		keys[2];
+	int			n = 0;
+
+	if (reference != NULL)
+		keys[n++] = key_hash(psprintf("r:%s:%s", provider, reference));
+	if (external_id != NULL)
+		keys[n++] = key_hash(psprintf("x:%s:%s", provider, external_id));
+	if (n == 2 && keys[1] < keys[0])
+	{
+		int32		t = keys[0];
+
+		keys[0] = keys[1];
+		keys[1] = t;
+	}
+	for (int i = 0; i < n; i++)
+		DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(WEBHOOK_LOCK_CLASS),
+							Int32GetDatum(keys[i]));
+}
+
+/* The provider's on_mismatch policy is hold (read only when a mismatch occurs). */
+static bool
+provider_holds(const char *schema, const char *provider)
+{
+	Datum		values[1];
+	char	   *policy;
+
+	values[0] = CStringGetTextDatum(provider);
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PROVIDER_ON_MISMATCH, schema), values, NULL,
+						 true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		return false;
+	policy = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	return policy != NULL && strcmp(policy, "hold") == 0;
+}
+
+/* Major units from minor through webhook_currencies; raises for an unknown currency. */
+static Datum
+minor_to_major(const char *schema, const char *currency, int64 minor)
+{
+	Datum		values[1];
+	bool		isnull;
+	int32		exponent;
+
+	if (currency == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WEBHOOK_CONFIG),
+				 errmsg("an amount in minor units has no currency")));
+	values[0] = CStringGetTextDatum(currency);
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_CURRENCY_EXPONENT, schema), values, NULL,
+						 true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "currency lookup failed");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_WEBHOOK_CONFIG),
+				 errmsg("unknown currency \"%s\"", currency),
+				 errhint("Add it to webhook_currencies, then call webhook_reprocess().")));
+	exponent = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	return WebhookMinorToMajor(minor, exponent);
+}
+
+Datum
+WebhookMinorToMajor(int64 minor, int exponent)
+{
+	char		buf[64];
+	char	   *digits;
+	int			len;
+	bool		neg = minor < 0;
+
+	snprintf(buf, sizeof(buf), "%lld", (long long) (neg ? -minor : minor));
+	len = strlen(buf);
+	if (exponent <= 0)
+		digits = psprintf("%s%s", neg ? "-" : "", buf);
+	else if (len > exponent)
+		digits = psprintf("%s%.*s.%s", neg ? "-" : "", len - exponent, buf, buf + len - exponent);
+	else
+		digits = psprintf("%s0.%0*d%s", neg ? "-" : "", exponent - len, 0, buf);
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(digits),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+static const char *
+target_state(const char *action)
+{
+	static const char *const map[][2] = {
+		{"pending", "pending"}, {"authorize", "authorized"}, {"capture", "captured"},
+		{"fail", "failed"}, {"cancel", "canceled"}, {"refund", "refund"}
+	};
+
+	for (int i = 0; i < (int) lengthof(map); i++)
+		if (strcmp(map[i][0], action) == 0)
+			return map[i][1];
+	ereport(ERROR,
+			(errcode(ERRCODE_WEBHOOK_CONFIG),
+			 errmsg("unknown action \"%s\"", action)));
+	return NULL;
+}
+
+/* Write the payment's new state and amounts (its triggers move the order). */
+static void
+update_payment(const char *schema, const PaymentRow *p, const char *state,
+			   Datum captured, Datum refunded, Datum reported)
+{
+	Datum		values[5];
+
+	values[0] = Int64GetDatum(p->id);
+	values[1] = CStringGetTextDatum(state);
+	values[2] = captured;
+	values[3] = refunded;
+	values[4] = reported;
+	WebhookMovedPaymentId = 0;
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_UPDATE, schema), values, NULL,
+						 false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "payment update failed");
+}
+
+/* Remember what an applied event did, for the reply (see state.h). */
+static void
+remember_applied(const EventRow *ev, const PaymentRow *p, const char *state)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+	WebhookLastApplied.event_pk = ev->id;
+	WebhookLastApplied.payment_ref = p->reference ? pstrdup(p->reference) : NULL;
+	WebhookLastApplied.payment_state = pstrdup(state);
+	WebhookLastApplied.order_ref = p->order_ref ? pstrdup(p->order_ref) : NULL;
+	WebhookLastApplied.order_state = NULL;
+	WebhookLastApplied.complete = p->order_ref == NULL;
+	if (p->order_ref != NULL && WebhookMovedPaymentId == p->id && WebhookMovedOrderState != NULL)
+	{
+		WebhookLastApplied.order_state = pstrdup(WebhookMovedOrderState);
+		WebhookLastApplied.complete = true;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/* A refund event: the ledger, the cumulative figure, the new state.  Sets ev->status. */
+static void
+apply_refund(const char *schema, EventRow *ev, PaymentRow *p)
+{
+	Datum		reported = p->reported;
+	Datum		refunded;
+	Datum		ledger;
+	bool		isnull;
+
+	if (strcmp(p->state, "refunded") == 0)
+	{
+		ev->status = "unchanged";
+		return;
+	}
+	if (strcmp(p->state, "captured") != 0 && strcmp(p->state, "partially_refunded") != 0)
+	{
+		ev->status = "superseded";
+		return;
+	}
+	if (ev->cumulative)
+		reported = WebhookNumMax(reported, ev->has_amount ? ev->amount : p->captured);
+	else
+	{
+		Datum		values[7];
+		char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+		Datum		remaining = WebhookNumMax(WebhookNumSub(p->captured, p->refunded), WebhookNumZero());
+
+		values[0] = Int64GetDatum(p->id);
+		values[1] = CStringGetTextDatum(ev->provider);
+		values[2] = CStringGetTextDatum(ev->refund_id ? ev->refund_id :
+										psprintf("event:%s", ev->event_id));
+		values[3] = ev->has_amount ? ev->amount : remaining;
+		values[4] = ev->currency ? CStringGetTextDatum(ev->currency) : (Datum) 0;
+		nulls[4] = ev->currency ? ' ' : 'n';
+		if (ev->currency == NULL && p->currency != NULL)
+		{
+			values[4] = CStringGetTextDatum(p->currency);
+			nulls[4] = ' ';
+		}
+		values[5] = Int64GetDatum(ev->id);
+		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_REFUND_INSERT, schema), values, nulls,
+							 false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "refund insert failed");
+	}
+	{
+		Datum		values[1];
+
+		values[0] = Int64GetDatum(p->id);
+		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_REFUND_SUM, schema), values, NULL,
+							 false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "refund sum failed");
+		ledger = SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+												 1, &isnull), false, -1);
+	}
+	refunded = WebhookNumMax(WebhookNumMax(ledger, reported), p->refunded);
+	if (WebhookNumCmp(refunded, p->refunded) == 0)
+	{
+		/* nothing new for the shop; remember a higher cumulative figure all the same */
+		ev->status = "unchanged";
+		if (WebhookNumCmp(reported, p->reported) != 0)
+			update_payment(schema, p, p->state, p->captured, p->refunded, reported);
+		return;
+	}
+	{
+		const char *state = WebhookNumCmp(refunded, p->captured) >= 0 ? "refunded" : "partially_refunded";
+
+		ev->status = "applied";
+		update_payment(schema, p, state, p->captured, refunded, reported);
+		remember_applied(ev, p, state);
+	}
+}
+
+/*
+ * The common case in one statement (WEBHOOK_PLAN_PAYMENT_FAST): the payment
+ * named by the provider's id takes the event's state, the transition is
+ * allowed and nothing disagrees.  Returns false when no row moved; the
+ * caller then finds out why on the slow path.
+ */
+static bool
+apply_fast(const char *schema, EventRow *ev, const char *target)
+{
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	PaymentRow	p;
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(ev->provider);
+	values[1] = CStringGetTextDatum(ev->object_id);
+	values[2] = CStringGetTextDatum(target);
+	values[3] = ev->has_amount ? ev->amount : (Datum) 0;
+	nulls[3] = ev->has_amount ? ' ' : 'n';
+	values[4] = ev->currency ? CStringGetTextDatum(ev->currency) : (Datum) 0;
+	nulls[4] = ev->currency ? ' ' : 'n';
+	WebhookMovedPaymentId = 0;
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
+						 false, 0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "payment update failed");
+	if (SPI_processed != 1)
+		return false;
+	memset(&p, 0, sizeof(p));
+	p.id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	p.reference = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	p.order_ref = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	ev->status = "applied";
+	ev->has_payment = true;
+	ev->payment_id = p.id;
+	remember_applied(ev, &p, target);
+	return true;
+}
+
+/*
+ * Apply an event to its payment.  Fills ev->status (and detail, payment_id,
+ * amount).  Writes the payment, never the event.  Raises when applying
+ * fails; the caller decides what a failure means.  Must run connected to
+ * SPI.
+ */
+static void
+apply_event(const char *schema, EventRow *ev, bool force)
+{
+	PaymentRow	p;
+	const char *target;
+
+	ev->detail = NULL;
+	if (!ev->has_amount && ev->has_minor)
+	{
+		ev->amount = minor_to_major(schema, ev->currency, ev->amount_minor);
+		ev->has_amount = true;
+	}
+	if (ev->action == NULL || strcmp(ev->action, "ignore") == 0)
+	{
+		ev->status = "ignored";
+		return;
+	}
+	target = target_state(ev->action);
+
+	if (strcmp(target, "refund") != 0 && ev->object_id != NULL &&
+		apply_fast(schema, ev, target))
+		return;
+
+	if (!find_payment(schema, ev, &p))
+	{
+		/*
+		 * About to park: take the payment's keys, then look again.  The
+		 * lookup is a new statement with a new snapshot, so a payment whose
+		 * insert held the keys has committed and is seen; a payment inserted
+		 * later waits for our keys and then sees this event.
+		 */
+		WebhookLockPaymentKeys(ev->provider, ev->reference, ev->object_id);
+		if (!find_payment(schema, ev, &p))
+		{
+			ev->status = "unmatched";
+			return;
+		}
+	}
+	ev->has_payment = true;
+	ev->payment_id = p.id;
+
+	if (strcmp(target, "refund") == 0)
+	{
+		apply_refund(schema, ev, &p);
+		return;
+	}
+	if (strcmp(target, p.state) == 0)
+	{
+		ev->status = "unchanged";
+		return;
+	}
+	if (!WebhookTransitionAllowed(p.state, target))
+	{
+		ev->status = "superseded";
+		return;
+	}
+	ev->status = "applied";
+	if (strcmp(target, "captured") == 0)
+	{
+		Datum		captured;
+		bool		mismatch;
+
+		mismatch = (ev->currency != NULL && p.currency != NULL &&
+					pg_strcasecmp(ev->currency, p.currency) != 0) ||
+			(ev->has_amount && p.has_amount && WebhookNumCmp(ev->amount, p.amount) != 0);
+		if (mismatch)
+		{
+			ev->detail = "amount_mismatch";
+			if (!force && provider_holds(schema, ev->provider))
+			{
+				ev->status = "held";
+				return;
+			}
+		}
+		captured = ev->has_amount ? ev->amount : (p.has_amount ? p.amount : WebhookNumZero());
+		update_payment(schema, &p, target, captured, p.refunded, p.reported);
+		remember_applied(ev, &p, target);
+		return;
+	}
+	update_payment(schema, &p, target, p.captured, p.refunded, p.reported);
+	remember_applied(ev, &p, target);
+}
+
+/* The extension's schema, quoted, from a relation of it. */
+char *
+WebhookSchemaOf(Oid nspoid)
+{
+	return pstrdup(quote_identifier(get_namespace_name(nspoid)));
+}
+
+/*
+ * webhook_events_apply() RETURNS trigger: BEFORE INSERT on webhook_events.
+ *	  Inserting an event applies it and stores the outcome in the row.  A row
+ *	  inserted with its status set is stored as it is.  If the insert then
+ *	  fails (UNIQUE (provider, event_id): a duplicate), everything done here
+ *	  is rolled back with it.
+ */
+Datum
+webhook_events_apply(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	desc;
+	HeapTuple	tup;
+	EventAttrs	a;
+	EventRow	ev;
+	Datum	   *values;
+	bool	   *nulls;
+	char	   *schema;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "webhook_events_apply() must be a BEFORE row trigger");
+	rel = trigdata->tg_relation;
+	desc = RelationGetDescr(rel);
+	event_attrs(desc, &a);
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		/* a status written by hand or by webhook_event_reapply must be one of ours */
+		char	   *status = WebhookTupleText(trigdata->tg_newtuple, desc, a.status);
+
+		if (status != NULL && !WebhookOneOf(status, WebhookEventStatuses, WEBHOOK_NEVENT_STATUSES))
+			WebhookInvalidColumn("webhook_events", "status", status,
+						   "applied, unchanged, superseded, ignored, unmatched, held or failed");
+		return PointerGetDatum(trigdata->tg_newtuple);
+	}
+	tup = trigdata->tg_trigtuple;
+	values = palloc(sizeof(Datum) * desc->natts);
+	nulls = palloc(sizeof(bool) * desc->natts);
+	heap_deform_tuple(tup, desc, values, nulls);
+	if (!nulls[a.status - 1])
+	{
+		char	   *status = TextDatumGetCString(values[a.status - 1]);
+
+		if (!WebhookOneOf(status, WebhookEventStatuses, WEBHOOK_NEVENT_STATUSES))
+			WebhookInvalidColumn("webhook_events", "status", status,
+						   "applied, unchanged, superseded, ignored, unmatched, held or failed");
+		return PointerGetDatum(tup);
+	}
+
+	event_from_values(&a, values, nulls, &ev);
+	schema = WebhookSchemaOf(RelationGetNamespace(rel));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	apply_event(schema, &ev, false);
+	SPI_finish();
+
+	event_to_values(&a, &ev, values, nulls);
+	return PointerGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+/*
+ * webhook_event_apply(ev webhook_events, force boolean) RETURNS webhook_events
+ *	  Apply a stored event again; returns the row with its new outcome (the
+ *	  caller stores it).  A held event is applied despite its mismatch when
+ *	  force is true.  Raises when applying fails.
+ */
+Datum
+webhook_event_apply(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(0);
+	bool		force = PG_GETARG_BOOL(1);
+	Oid			typid = HeapTupleHeaderGetTypeId(row);
+	TupleDesc	desc = lookup_rowtype_tupdesc(typid, HeapTupleHeaderGetTypMod(row));
+	HeapTupleData tmp;
+	EventAttrs	a;
+	EventRow	ev;
+	Datum	   *values;
+	bool	   *nulls;
+	HeapTuple	result;
+	char	   *schema;
+
+	tmp.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tmp.t_self);
+	tmp.t_tableOid = InvalidOid;
+	tmp.t_data = row;
+	event_attrs(desc, &a);
+	values = palloc(sizeof(Datum) * desc->natts);
+	nulls = palloc(sizeof(bool) * desc->natts);
+	heap_deform_tuple(&tmp, desc, values, nulls);
+	event_from_values(&a, values, nulls, &ev);
+
+	schema = WebhookSchemaOf(get_func_namespace(fcinfo->flinfo->fn_oid));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	apply_event(schema, &ev, force);
+	SPI_finish();
+
+	event_to_values(&a, &ev, values, nulls);
+	result = heap_form_tuple(desc, values, nulls);
+	ReleaseTupleDesc(desc);
+	PG_RETURN_DATUM(HeapTupleGetDatum(result));
+}
