@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "commands/async.h"
@@ -31,6 +32,7 @@
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/json.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -254,6 +256,33 @@ WebhookLockPaymentKeys(const char *provider, const char *reference, const char *
 	for (int i = 0; i < n; i++)
 		DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(WEBHOOK_LOCK_CLASS),
 							Int32GetDatum(keys[i]));
+}
+
+/*
+ * Under REPEATABLE READ or SERIALIZABLE the second lookup cannot see a
+ * payment committed after the snapshot: look with the latest snapshot.
+ */
+static bool
+payment_committed_since(const char *schema, const EventRow *ev)
+{
+	const char *keys[2] = {ev->object_id, ev->reference};
+	WebhookPlanId plans[2] = {WEBHOOK_PLAN_PAYMENT_EXISTS_EXTERNAL, WEBHOOK_PLAN_PAYMENT_EXISTS_REFERENCE};
+
+	for (int i = 0; i < 2; i++)
+	{
+		Datum		values[2];
+
+		if (keys[i] == NULL)
+			continue;
+		values[0] = CStringGetTextDatum(ev->provider);
+		values[1] = CStringGetTextDatum(keys[i]);
+		if (SPI_execute_snapshot(WebhookPlan(plans[i], schema), values, NULL,
+								 GetLatestSnapshot(), InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "payment lookup failed");
+		if (SPI_processed > 0)
+			return true;
+	}
+	return false;
 }
 
 /* The provider's on_mismatch policy is hold (read only when a mismatch occurs). */
@@ -521,6 +550,12 @@ apply_event(const char *schema, EventRow *ev, bool force)
 		WebhookLockPaymentKeys(ev->provider, ev->reference, ev->object_id);
 		if (!find_payment(schema, ev, &p))
 		{
+			if (IsolationUsesXactSnapshot() && payment_committed_since(schema, ev))
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access: the payment for event %s committed after this transaction began",
+								ev->event_id),
+						 errhint("Deliver the event again; webhook_ingest is meant to run in READ COMMITTED.")));
 			ev->status = "unmatched";
 			return;
 		}

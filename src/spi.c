@@ -132,6 +132,16 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		PAYMENT_COLUMNS "reference OPERATOR(pg_catalog.=) $2 FOR UPDATE",
 		2, {TEXTOID, TEXTOID}
 	},
+	[WEBHOOK_PLAN_PAYMENT_EXISTS_EXTERNAL] = {
+		"SELECT 1 FROM @s@.webhook_payments WHERE provider OPERATOR(pg_catalog.=) $1 "
+		"AND external_id OPERATOR(pg_catalog.=) $2",
+		2, {TEXTOID, TEXTOID}
+	},
+	[WEBHOOK_PLAN_PAYMENT_EXISTS_REFERENCE] = {
+		"SELECT 1 FROM @s@.webhook_payments WHERE provider OPERATOR(pg_catalog.=) $1 "
+		"AND reference OPERATOR(pg_catalog.=) $2",
+		2, {TEXTOID, TEXTOID}
+	},
 	[WEBHOOK_PLAN_PAYMENT_UPDATE] = {
 		"UPDATE @s@.webhook_payments SET state = $2, amount_captured = $3, "
 		"amount_refunded = $4, refunded_reported = $5 WHERE id OPERATOR(pg_catalog.=) $1",

@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "commands/async.h"
@@ -37,6 +38,7 @@
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/json.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -409,9 +411,28 @@ apply_parked(const char *schema, const char *provider, const char *reference,
 	nulls[1] = reference ? ' ' : 'n';
 	values[2] = external_id ? CStringGetTextDatum(external_id) : (Datum) 0;
 	nulls[2] = external_id ? ' ' : 'n';
+	if (IsolationUsesXactSnapshot())
+	{
+		/*
+		 * The keys make an event that parked meanwhile committed, but this
+		 * transaction's snapshot cannot see it: do not leave it behind.
+		 */
+		if (SPI_execute_snapshot(WebhookPlan(WEBHOOK_PLAN_PARKED_EVENTS, schema), values, nulls,
+								 GetLatestSnapshot(), InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "parked event lookup failed");
+		n = SPI_processed;
+	}
+	else
+		n = 0;
 	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PARKED_EVENTS, schema), values, nulls,
 						 false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "parked event lookup failed");
+	if (n > SPI_processed)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access: an event for payment %s was parked after this transaction began",
+						reference ? reference : external_id),
+				 errhint("Retry the transaction.")));
 	n = SPI_processed;
 	if (n == 0)
 		return;
