@@ -25,3 +25,6 @@ $(DATA): sql/$(EXTENSION).sql
 	cp $< $@
 
 all: $(DATA)
+
+# PGXS does not track headers: rebuild every object when one changes.
+$(OBJS): $(wildcard src/*.h)

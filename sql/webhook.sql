@@ -724,6 +724,8 @@ REVOKE ALL ON FUNCTION @extschema@.webhook_event_apply(@extschema@.webhook_event
 REVOKE ALL ON FUNCTION @extschema@.webhook_events_apply() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_event_reapply(bigint, bool, bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_event_summary(bigint) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.webhook_event_summary(bigint) IS
+    'A jsonb summary of an event, its payment and its order, as webhook_reprocess returns it.';
 REVOKE ALL ON FUNCTION @extschema@.webhook_providers_check() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_secrets_check() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_check_config(text, jsonb) FROM PUBLIC;

@@ -643,7 +643,11 @@ config_rebuild(void)
 			/* a secret that cannot serve its scheme verifies nothing */
 			if (decode_secret(p->scheme, &p->config, VARDATA_ANY(secret),
 							  VARSIZE_ANY_EXHDR(secret), &s->key, &why))
+			{
 				p->nsecrets++;
+				if (s->payment_reference != NULL)
+					p->payment_secrets = true;
+			}
 		}
 		MemoryContextSwitchTo(oldctx);
 

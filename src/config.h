@@ -104,6 +104,7 @@ typedef struct WebhookProvider
 	WebhookProviderConfig config;
 	int			nsecrets;
 	WebhookSecret *secrets;
+	bool		payment_secrets;	/* some secret is scoped to a payment */
 } WebhookProvider;
 
 typedef struct WebhookConfig

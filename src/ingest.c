@@ -261,11 +261,41 @@ candidate_keys(WebhookProvider *prov, const char *reference, TimestampTz now,
 }
 
 /*
+ * The payment reference that scopes per-payment secrets: the event's own,
+ * else, for a provider that has per-payment secrets, the reference of the
+ * payment the event names by the provider's id.  NULL if none.
+ */
+static const char *
+payment_reference(const char *schema, WebhookProvider *prov, const WebhookEvent *ev)
+{
+	Datum		values[2];
+	char	   *ref = NULL;
+
+	if (ev->reference != NULL || !prov->payment_secrets || ev->object_id == NULL)
+		return ev->reference;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	values[0] = CStringGetTextDatum(prov->name);
+	values[1] = CStringGetTextDatum(ev->object_id);
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_REFERENCE, schema), values, NULL,
+						 true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		char	   *s = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (s != NULL)
+			ref = SPI_palloc(strlen(s) + 1), strcpy(ref, s);
+	}
+	SPI_finish();
+	return ref;
+}
+
+/*
  * Verify the request for its scheme.  Returns true when verified (and
  * r->secret_id set); otherwise sets the outcome on r.
  */
 static bool
-verify_request(WebhookProvider *prov, const IngestRequest *req, const WebhookHeader *hdrs,
+verify_request(const char *schema, WebhookProvider *prov, const IngestRequest *req,
+			   const WebhookHeader *hdrs,
 			   int nhdrs, const WebhookEvent *ev, IngestResult *r)
 {
 	WebhookKey	keys[MAX_KEYS];
@@ -277,7 +307,7 @@ verify_request(WebhookProvider *prov, const IngestRequest *req, const WebhookHea
 	WebhookVerdict verdict;
 	const unsigned char *body = (const unsigned char *) req->body;
 
-	nkeys = candidate_keys(prov, ev->reference, req->now, keys, ids);
+	nkeys = candidate_keys(prov, payment_reference(schema, prov, ev), req->now, keys, ids);
 
 	switch (prov->scheme)
 	{
@@ -797,7 +827,7 @@ ingest(IngestRequest *req)
 	else
 	{
 		r.event_id = ev.event_id;
-		if (verify_request(prov, req, hdrs, nhdrs, &ev, &r))
+		if (verify_request(cfg->schema, prov, req, hdrs, nhdrs, &ev, &r))
 		{
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "SPI_connect failed");

@@ -142,6 +142,12 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		"AND reference OPERATOR(pg_catalog.=) $2",
 		2, {TEXTOID, TEXTOID}
 	},
+	/* the shop's reference of a payment the event names only by the provider's id */
+	[WEBHOOK_PLAN_PAYMENT_REFERENCE] = {
+		"SELECT reference FROM @s@.webhook_payments WHERE provider OPERATOR(pg_catalog.=) $1 "
+		"AND external_id OPERATOR(pg_catalog.=) $2",
+		2, {TEXTOID, TEXTOID}
+	},
 	[WEBHOOK_PLAN_PAYMENT_UPDATE] = {
 		"UPDATE @s@.webhook_payments SET state = $2, amount_captured = $3, "
 		"amount_refunded = $4, refunded_reported = $5 WHERE id OPERATOR(pg_catalog.=) $1",

@@ -65,8 +65,12 @@ SELECT webhook_add_secret('stripe', 'whsec_only_r7', 'hook-7', 'R-7') > 0 AS add
 SELECT show(stripe('{"id": "evt_f", "type": "x", "data": {"object": {"metadata": {"reference": "R-7"}}}}', 'whsec_only_r7'));
 SELECT show(stripe('{"id": "evt_g", "type": "x", "data": {"object": {"metadata": {"reference": "R-8"}}}}', 'whsec_only_r7'));
 SELECT show(stripe('{"id": "evt_h", "type": "x", "data": {"object": {"metadata": {"reference": "R-7"}}}}', 'whsec_new'));
+-- an event naming the payment only by the provider's id is scoped through the payment row
+INSERT INTO webhook_payments (provider, reference, external_id, amount, currency) VALUES ('stripe', 'R-7', 'pi_7', 1, 'EUR');
+SELECT show(stripe('{"id": "evt_f2", "type": "x", "data": {"object": {"id": "pi_7", "object": "payment_intent"}}}', 'whsec_only_r7'));
+SELECT show(stripe('{"id": "evt_g2", "type": "x", "data": {"object": {"id": "pi_8", "object": "payment_intent"}}}', 'whsec_only_r7'));
 SELECT d.event_id, s.label FROM webhook_deliveries d JOIN webhook_secrets s ON s.id = d.secret_id
- WHERE d.event_id IN ('evt_f', 'evt_h') ORDER BY d.id;
+ WHERE d.event_id IN ('evt_f', 'evt_h', 'evt_f2') ORDER BY d.id;
 
 -- Reprocessing parked, held and failed events
 UPDATE webhook_providers SET config = '{"on_mismatch": "hold"}' WHERE name = 'stripe';

@@ -37,6 +37,17 @@ UPDATE webhook_payments SET state = 'authorized' WHERE reference = 'R-1';
 UPDATE webhook_payments SET state = 'pending' WHERE reference = 'R-1';
 UPDATE webhook_payments SET state = 'refunded' WHERE reference = 'R-1';
 UPDATE webhook_payments SET state = 'shipped' WHERE reference = 'R-1';
+-- what CHECK constraints would refuse, the triggers refuse
+INSERT INTO webhook_payments (provider, reference, amount, currency) VALUES ('stripe', 'X-1', 1, 'euro');
+INSERT INTO webhook_payments (provider, reference, amount, currency) VALUES ('stripe', 'X-2', -1, 'EUR');
+INSERT INTO webhook_payments (provider, reference, amount, currency, state) VALUES ('stripe', 'X-3', 1, 'EUR', 'paid');
+INSERT INTO webhook_payments (provider, amount, currency) VALUES ('stripe', 1, 'EUR');
+UPDATE webhook_payments SET currency = 'EU' WHERE reference = 'R-1';
+UPDATE webhook_payments SET amount = -10 WHERE reference = 'R-1';
+INSERT INTO webhook_orders (ref, total, currency) VALUES ('SO-X', -1, 'EUR');
+INSERT INTO webhook_orders (ref, total, currency) VALUES ('SO-X', 1, 'eur');
+INSERT INTO webhook_orders (ref, total, currency, state) VALUES ('SO-X', 1, 'EUR', 'shipped');
+UPDATE webhook_orders SET total = -5 WHERE ref = 'SO-1';
 -- capturing by hand moves the order like an event would
 UPDATE webhook_payments SET state = 'captured', amount_captured = 10 WHERE reference = 'R-1';
 SELECT ref, state, amount_paid, amount_refunded, paid_at IS NOT NULL AS paid FROM webhook_orders;
