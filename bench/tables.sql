@@ -5,12 +5,23 @@
 SET client_min_messages = warning;
 
 DROP TABLE IF EXISTS bench_floor_events, bench_floor_payments, bench_floor_orders,
-                     bench_history_events, bench_history_deliveries;
+                     bench_floor_deliveries, bench_history_events, bench_history_deliveries;
 
--- The floor's tables: the same definitions, indexes and constraints, no triggers.
+/*
+ * The floor's tables: the same definitions, indexes, constraints and
+ * storage parameters (fillfactor: LIKE does not copy those), no triggers.
+ * bench_floor_deliveries serves only bench/profile.sh.
+ */
 CREATE TABLE bench_floor_orders (LIKE webhook_orders INCLUDING ALL);
 CREATE TABLE bench_floor_payments (LIKE webhook_payments INCLUDING ALL);
 CREATE TABLE bench_floor_events (LIKE webhook_events INCLUDING ALL);
+CREATE TABLE bench_floor_deliveries (LIKE webhook_deliveries INCLUDING ALL);
+SELECT format('ALTER TABLE %I SET (%s)', 'bench_floor_' || substr(relname, 9),
+              array_to_string(reloptions, ', '))
+  FROM pg_class
+ WHERE relname IN ('webhook_orders', 'webhook_payments', 'webhook_events', 'webhook_deliveries')
+   AND relnamespace = (SELECT extnamespace FROM pg_extension WHERE extname = 'webhook')
+   AND reloptions IS NOT NULL \gexec
 
 /*
  * History: the events and deliveries of earlier payments, loaded into

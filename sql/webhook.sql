@@ -145,6 +145,7 @@ CREATE TABLE @extschema@.webhook_events (
     currency     text,
     refund_id    text,
     cumulative   bool NOT NULL DEFAULT false,
+    partial      bool NOT NULL DEFAULT false,
     occurred_at  timestamptz,
     received_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     payload      jsonb COMPRESSION lz4,
@@ -165,6 +166,7 @@ COMMENT ON COLUMN @extschema@.webhook_events.object_id IS 'The provider''s payme
 COMMENT ON COLUMN @extschema@.webhook_events.amount IS 'Major units (12.50), converted through webhook_currencies when the provider sends minor units.';
 COMMENT ON COLUMN @extschema@.webhook_events.amount_minor IS 'The amount as sent, for providers that send minor units.';
 COMMENT ON COLUMN @extschema@.webhook_events.cumulative IS 'The amount is a running total (Stripe charge.refunded amount_refunded), not one operation.';
+COMMENT ON COLUMN @extschema@.webhook_events.partial IS 'The amount is one capture of several (Vipps partial captures, each by its pspReference): it adds to the captured amount.';
 COMMENT ON COLUMN @extschema@.webhook_events.status IS
     'Outcome of the first delivery (applied unchanged superseded ignored unmatched held failed), updated when a parked, held or failed event is applied later.';
 COMMENT ON COLUMN @extschema@.webhook_events.deliveries IS 'How many times the provider delivered this event.';
@@ -247,6 +249,25 @@ INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUE
     ('stripe', 'checkout.session.async_payment_succeeded', 'capture'),
     ('stripe', 'checkout.session.async_payment_failed', 'fail'),
     ('stripe', 'checkout.session.expired', 'cancel');
+
+INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
+    ('vipps', 'epayments.payment.created.v1', 'pending'),
+    ('vipps', 'epayments.payment.authorized.v1', 'authorize'),
+    ('vipps', 'epayments.payment.captured.v1', 'capture'),
+    ('vipps', 'epayments.payment.refunded.v1', 'refund'),
+    ('vipps', 'epayments.payment.cancelled.v1', 'cancel'),
+    ('vipps', 'epayments.payment.aborted.v1', 'cancel'),
+    ('vipps', 'epayments.payment.expired.v1', 'cancel'),
+    ('vipps', 'epayments.payment.terminated.v1', 'cancel'),
+    ('paypal', 'PAYMENT.CAPTURE.COMPLETED', 'capture'),
+    ('paypal', 'PAYMENT.CAPTURE.PENDING', 'pending'),
+    ('paypal', 'PAYMENT.CAPTURE.DENIED', 'fail'),
+    ('paypal', 'PAYMENT.CAPTURE.DECLINED', 'fail'),
+    ('paypal', 'PAYMENT.CAPTURE.REFUNDED', 'refund'),
+    ('paypal', 'PAYMENT.CAPTURE.REVERSED', 'refund'),
+    ('paypal', 'PAYMENT.AUTHORIZATION.CREATED', 'authorize'),
+    ('paypal', 'PAYMENT.AUTHORIZATION.VOIDED', 'cancel'),
+    ('paypal', 'CHECKOUT.ORDER.APPROVED', 'ignore');
 
 INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action)
 SELECT s.scheme, w.word, w.action
@@ -706,6 +727,32 @@ COMMENT ON FUNCTION @extschema@.webhook_verify_stripe(pg_catalog.bytea, pg_catal
     'Whether a Stripe-Signature header verifies for body with secret (any v1; v0 ignored) and its t is within tolerance_seconds of now (webhook.clock_override honoured).  A malformed header gives false.';
 COMMENT ON FUNCTION @extschema@.webhook_verify_stripe(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.int4) IS
     'As webhook_verify_stripe(bytea, ...), over the UTF-8 bytes of body.';
+
+CREATE FUNCTION @extschema@.webhook_sign_standard(body bytea, secret text, msg_id text, ts bigint DEFAULT NULL)
+RETURNS text LANGUAGE C VOLATILE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_sign_standard';
+CREATE FUNCTION @extschema@.webhook_sign_standard(body text, secret text, msg_id text, ts bigint DEFAULT NULL)
+RETURNS text LANGUAGE C VOLATILE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_sign_standard_text';
+COMMENT ON FUNCTION @extschema@.webhook_sign_standard(bytea, text, text, bigint) IS
+    'The webhook-signature value ("v1,<base64>") Standard Webhooks would send: HMAC-SHA256 over msg_id.ts.body with the whsec_ secret base64-decoded; ts NULL is now.';
+COMMENT ON FUNCTION @extschema@.webhook_sign_standard(text, text, text, bigint) IS
+    'webhook_sign_standard over the UTF-8 bytes of a text body.';
+REVOKE ALL ON FUNCTION @extschema@.webhook_sign_standard(bytea, text, text, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.webhook_sign_standard(text, text, text, bigint) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.webhook_sign_vipps(body bytea, secret text, path text, host text, date text DEFAULT NULL)
+RETURNS jsonb LANGUAGE C VOLATILE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_sign_vipps';
+CREATE FUNCTION @extschema@.webhook_sign_vipps(body text, secret text, path text, host text, date text DEFAULT NULL)
+RETURNS jsonb LANGUAGE C VOLATILE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_sign_vipps_text';
+COMMENT ON FUNCTION @extschema@.webhook_sign_vipps(bytea, text, text, text, text) IS
+    'The four headers Vipps MobilePay would send for body (x-ms-date, x-ms-content-sha256, host, Authorization); the secret is used as given; date NULL is now.';
+COMMENT ON FUNCTION @extschema@.webhook_sign_vipps(text, text, text, text, text) IS
+    'webhook_sign_vipps over the UTF-8 bytes of a text body.';
+REVOKE ALL ON FUNCTION @extschema@.webhook_sign_vipps(bytea, text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.webhook_sign_vipps(text, text, text, text, text) FROM PUBLIC;
 
 --------------------------------------------------------------------------
 -- Privileges: nothing for PUBLIC.  Trigger and internal functions are

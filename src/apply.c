@@ -64,6 +64,7 @@ typedef struct EventAttrs
 				currency,
 				refund_id,
 				cumulative,
+				partial,
 				status,
 				detail,
 				processed_at;
@@ -87,6 +88,7 @@ event_attrs(TupleDesc desc, EventAttrs *a)
 	ATT(currency);
 	ATT(refund_id);
 	ATT(cumulative);
+	ATT(partial);
 	ATT(status);
 	ATT(detail);
 	ATT(processed_at);
@@ -105,6 +107,7 @@ typedef struct EventRow
 	char	   *currency;
 	char	   *refund_id;
 	bool		cumulative;
+	bool		partial;
 	bool		has_amount;
 	Datum		amount;			/* Numeric, major units */
 	bool		has_minor;
@@ -135,6 +138,7 @@ event_from_values(const EventAttrs *a, Datum *values, bool *nulls, EventRow *ev)
 	ev->currency = text_or_null(values, nulls, a->currency);
 	ev->refund_id = text_or_null(values, nulls, a->refund_id);
 	ev->cumulative = !nulls[a->cumulative - 1] && DatumGetBool(values[a->cumulative - 1]);
+	ev->partial = !nulls[a->partial - 1] && DatumGetBool(values[a->partial - 1]);
 	ev->has_amount = !nulls[a->amount - 1];
 	if (ev->has_amount)
 		ev->amount = values[a->amount - 1];
@@ -473,6 +477,46 @@ apply_refund(const char *schema, EventRow *ev, PaymentRow *p)
 }
 
 /*
+ * One capture of several (a Vipps partial capture, each its own event):
+ * the amount adds to what was captured.  From a state that can become
+ * captured it moves there; a captured or partly refunded payment keeps
+ * its state and gains the amount; from anywhere else it is superseded.
+ */
+static void
+apply_partial_capture(const char *schema, EventRow *ev, PaymentRow *p)
+{
+	const char *state;
+	Datum		captured;
+
+	if (strcmp(p->state, "captured") == 0 || strcmp(p->state, "partially_refunded") == 0)
+		state = p->state;
+	else if (WebhookTransitionAllowed(p->state, "captured"))
+		state = "captured";
+	else
+	{
+		ev->status = "superseded";
+		return;
+	}
+	captured = ev->has_amount ?
+		DirectFunctionCall2(numeric_add, p->captured, ev->amount) :
+		(p->has_amount ? p->amount : p->captured);
+	/* another currency, or more captured than the payment's amount */
+	if ((ev->currency != NULL && p->currency != NULL && pg_strcasecmp(ev->currency, p->currency) != 0) ||
+		(p->has_amount && WebhookNumCmp(captured, p->amount) > 0))
+	{
+		ev->detail = "amount_mismatch";
+		if (provider_holds(schema, ev->provider))
+		{
+			ev->status = "held";
+			return;
+		}
+	}
+	ev->status = "applied";
+	update_payment(schema, p, state, captured, p->refunded, p->reported);
+	remember_applied(ev, p, state);
+}
+
+/*
  * The common case in one statement (WEBHOOK_PLAN_PAYMENT_FAST): the payment
  * named by the provider's id takes the event's state, the transition is
  * allowed and nothing disagrees.  Returns false when no row moved; the
@@ -535,7 +579,7 @@ apply_event(const char *schema, EventRow *ev, bool force)
 	}
 	target = target_state(ev->action);
 
-	if (strcmp(target, "refund") != 0 && ev->object_id != NULL &&
+	if (strcmp(target, "refund") != 0 && !ev->partial && ev->object_id != NULL &&
 		apply_fast(schema, ev, target))
 		return;
 
@@ -566,6 +610,11 @@ apply_event(const char *schema, EventRow *ev, bool force)
 	if (strcmp(target, "refund") == 0)
 	{
 		apply_refund(schema, ev, &p);
+		return;
+	}
+	if (ev->partial && strcmp(target, "captured") == 0)
+	{
+		apply_partial_capture(schema, ev, &p);
 		return;
 	}
 	if (strcmp(target, p.state) == 0)

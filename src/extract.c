@@ -15,6 +15,7 @@
 
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/formatting.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
@@ -259,6 +260,120 @@ extract_stripe(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhoo
 	}
 }
 
+/*
+ * The capture id in a PayPal resource's links[rel="up"].href
+ * (".../v2/payments/captures/{id}"), or NULL.
+ */
+static char *
+paypal_up_capture(JsonbContainer *res)
+{
+	JsonbValue	buf;
+	JsonbValue *links = WebhookJsonGet(res, "links", &buf);
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (links == NULL || links->type != jbvBinary || !JsonContainerIsArray(links->val.binary.data))
+		return NULL;
+	it = JsonbIteratorInit(links->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *rel;
+		char	   *href;
+		char	   *slash;
+
+		if (tok != WJB_ELEM || v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
+			continue;
+		rel = get_text(v.val.binary.data, "rel");
+		href = get_text(v.val.binary.data, "href");
+		if (rel == NULL || href == NULL || strcmp(rel, "up") != 0 ||
+			strstr(href, "/captures/") == NULL)
+			continue;
+		slash = strrchr(href, '/');
+		if (slash != NULL && slash[1] != '\0')
+			return pstrdup(slash + 1);
+	}
+	return NULL;
+}
+
+/* Vipps MobilePay ePayment events (SPEC section 6). */
+static void
+extract_vipps(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
+{
+	JsonbContainer *root = &payload->root;
+	JsonbContainer *amount = get_object(root, "amount");
+	JsonbValue	buf;
+	char	   *msn = get_text(root, "msn");
+	char	   *psp = get_text(root, "pspReference");
+	char	   *name = get_text(root, "name");
+	char	   *success = get_text(root, "success");
+
+	/* Vipps' own plugin notes that some payloads spell the msn out */
+	if (msn == NULL)
+		msn = get_text(root, "merchantSerialNumber");
+	ev->reference = get_text(root, "reference");
+	if (msn != NULL && ev->reference != NULL && psp != NULL && name != NULL)
+		ev->event_id = psprintf("%s:%s:%s:%s", msn, ev->reference, psp, name);
+	if (name != NULL)
+		ev->event_type = psprintf("epayments.payment.%s.v1",
+								  asc_tolower(name, strlen(name)));
+	if (amount != NULL)
+	{
+		ev->amount_minor = get_text(amount, "value");
+		ev->currency = upper_currency(get_text(amount, "currency"));
+	}
+	ev->has_occurred_at = json_time(WebhookJsonGet(root, "timestamp", &buf), &ev->occurred_at);
+	ev->action = WebhookConfigAction(cfg, prov, ev->event_type);
+	if (success != NULL && strcmp(success, "false") == 0)
+		ev->action = "ignore";
+	if (name != NULL && strcmp(name, "REFUNDED") == 0)
+		ev->refund_id = psp;	/* each refund by its pspReference */
+	if (name != NULL && strcmp(name, "CAPTURED") == 0)
+		ev->partial = true;		/* each capture by its pspReference */
+}
+
+/* PayPal REST events (SPEC section 6). */
+static void
+extract_paypal(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
+{
+	JsonbContainer *root = &payload->root;
+	JsonbContainer *res = get_object(root, "resource");
+	JsonbValue	buf;
+
+	ev->event_id = get_text(root, "id");
+	ev->event_type = get_text(root, "event_type");
+	ev->has_occurred_at = json_time(WebhookJsonGet(root, "create_time", &buf), &ev->occurred_at);
+	if (res != NULL)
+	{
+		JsonbContainer *amount = get_object(res, "amount");
+		JsonbContainer *sup = get_object(res, "supplementary_data");
+		JsonbContainer *rel = sup ? get_object(sup, "related_ids") : NULL;
+		bool		refund = ev->event_type != NULL &&
+			(strcmp(ev->event_type, "PAYMENT.CAPTURE.REFUNDED") == 0 ||
+			 strcmp(ev->event_type, "PAYMENT.CAPTURE.REVERSED") == 0);
+
+		ev->reference = get_text(res, "custom_id");
+		if (ev->reference == NULL)
+			ev->reference = get_text(res, "invoice_id");
+		if (refund)
+		{
+			/* a refund's own id is the refund; the capture is in the "up" link */
+			ev->refund_id = get_text(res, "id");
+			ev->object_id = paypal_up_capture(res);
+		}
+		if (ev->object_id == NULL && rel != NULL)
+			ev->object_id = get_text(rel, "order_id");
+		if (ev->object_id == NULL && !refund)
+			ev->object_id = get_text(res, "id");
+		if (amount != NULL)
+		{
+			ev->amount = get_text(amount, "value");
+			ev->currency = upper_currency(get_text(amount, "currency_code"));
+		}
+	}
+	ev->action = WebhookConfigAction(cfg, prov, ev->event_type);
+}
+
 /* The two generic gateway shapes (SPEC section 6). */
 static void
 extract_generic(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
@@ -305,6 +420,12 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 		case WEBHOOK_SCHEME_STRIPE:
 			extract_stripe(cfg, prov, payload, ev);
 			break;
+		case WEBHOOK_SCHEME_VIPPS:
+			extract_vipps(cfg, prov, payload, ev);
+			break;
+		case WEBHOOK_SCHEME_PAYPAL:
+			extract_paypal(cfg, prov, payload, ev);
+			break;
 		default:
 			extract_generic(cfg, prov, payload, ev);
 			break;
@@ -339,8 +460,9 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 		else
 			ev->amount = a;
 	}
-	/* Stripe's own rules chose its action; the others map the type as found */
-	if (prov->scheme != WEBHOOK_SCHEME_STRIPE || c->has_path[WEBHOOK_F_EVENT_TYPE])
+	/* Stripe's, Vipps' and PayPal's rules chose their action; the others map the type as found */
+	if ((prov->scheme != WEBHOOK_SCHEME_STRIPE && prov->scheme != WEBHOOK_SCHEME_VIPPS &&
+		 prov->scheme != WEBHOOK_SCHEME_PAYPAL) || c->has_path[WEBHOOK_F_EVENT_TYPE])
 		ev->action = WebhookConfigAction(cfg, prov, ev->event_type);
 
 	/* where no body field names the event, a header may; else the body's hash */
@@ -363,8 +485,20 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 		}
 	}
 
+	/* Standard Webhooks: the id is the webhook-id header (verification reports its absence) */
+	if (ev->event_id == NULL && !c->has_path[WEBHOOK_F_EVENT_ID] &&
+		prov->scheme == WEBHOOK_SCHEME_STANDARD)
+	{
+		const WebhookHeader *h;
+		char	   *name = psprintf("%sid", c->header_prefix);
+
+		if (WebhookFindHeader(headers, nheaders, name, &h) != WEBHOOK_HEADER_FOUND)
+			return NULL;
+		ev->event_id = pnstrdup(h->value, h->value_len);
+	}
 	if (ev->event_id == NULL || ev->event_id[0] == '\0')
-		return "the event has no id";
+		return prov->scheme == WEBHOOK_SCHEME_VIPPS ?
+			"the event lacks msn, reference, pspReference or name" : "the event has no id";
 	if (strlen(ev->event_id) > 255)
 		return "the event id is longer than 255 characters";
 	if (prov->scheme == WEBHOOK_SCHEME_STRIPE && ev->event_type == NULL)
@@ -372,7 +506,8 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 
 	/* amounts: the unit is the scheme's unless config.amount_unit says otherwise */
 	minor = (c->amount_unit == WEBHOOK_UNIT_MINOR) ||
-		(c->amount_unit == WEBHOOK_UNIT_DEFAULT && prov->scheme == WEBHOOK_SCHEME_STRIPE);
+		(c->amount_unit == WEBHOOK_UNIT_DEFAULT &&
+		 (prov->scheme == WEBHOOK_SCHEME_STRIPE || prov->scheme == WEBHOOK_SCHEME_VIPPS));
 	if (minor && ev->amount != NULL)
 	{
 		ev->amount_minor = ev->amount;

@@ -28,6 +28,7 @@ typedef struct WebhookEvent
 	char	   *currency;		/* upper case */
 	char	   *refund_id;
 	bool		cumulative;
+	bool		partial;		/* one capture of several: adds to the captured amount */
 	bool		has_occurred_at;
 	TimestampTz occurred_at;
 } WebhookEvent;

@@ -22,7 +22,7 @@ typedef struct WebhookPlanDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[19];
+	Oid			argtypes[20];
 } WebhookPlanDef;
 
 static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
@@ -30,30 +30,30 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 	[WEBHOOK_PLAN_INSERT_EVENT] = {
 		"INSERT INTO @s@.webhook_events "
 		"(provider, event_id, event_type, action, object_id, reference, amount, amount_minor, "
-		" currency, refund_id, cumulative, occurred_at, received_at, payload) "
+		" currency, refund_id, cumulative, occurred_at, received_at, payload, partial) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
-		" $9, $10, $11, $12, $13, $14) "
+		" $9, $10, $11, $12, $13, $14, $15) "
 		"RETURNING id, status, detail",
-		14,
+		15,
 		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID}
+		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID}
 	},
 	/* the same, with its delivery row, for the common case: one statement */
 	[WEBHOOK_PLAN_INSERT_EVENT_DELIVERY] = {
 		"WITH e AS (INSERT INTO @s@.webhook_events "
 		"(provider, event_id, event_type, action, object_id, reference, amount, amount_minor, "
-		" currency, refund_id, cumulative, occurred_at, received_at, payload) "
+		" currency, refund_id, cumulative, occurred_at, received_at, payload, partial) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
-		" $9, $10, $11, $12, $13, $14) "
+		" $9, $10, $11, $12, $13, $14, $15) "
 		"RETURNING id, status, detail, event_id) "
 		"INSERT INTO @s@.webhook_deliveries AS d "
 		"(provider, received_at, http_status, outcome, detail, event_id, event_pk, secret_id, "
 		" path, headers, body_sha256, body_size) "
-		"SELECT $1, $13, 200, e.status, e.detail, e.event_id, e.id, $15, $16, $17, $18, $19 FROM e "
+		"SELECT $1, $13, 200, e.status, e.detail, e.event_id, e.id, $16, $17, $18, $19, $20 FROM e "
 		"RETURNING d.event_pk, d.outcome, d.detail, d.id",
-		19,
+		20,
 		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID,
+		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID,
 		INT8OID, TEXTOID, JSONBOID, BYTEAOID, INT4OID}
 	},
 	/*
@@ -78,15 +78,15 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 	[WEBHOOK_PLAN_INSERT_FAILED_EVENT] = {
 		"INSERT INTO @s@.webhook_events AS e "
 		"(provider, event_id, event_type, action, object_id, reference, amount, amount_minor, "
-		" currency, refund_id, cumulative, occurred_at, received_at, payload, "
+		" currency, refund_id, cumulative, occurred_at, received_at, payload, partial, "
 		" status, detail, processed_at) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
-		" $9, $10, $11, $12, $13, $14, 'failed', $15, pg_catalog.now()) "
+		" $9, $10, $11, $12, $13, $14, $15, 'failed', $16, pg_catalog.now()) "
 		"ON CONFLICT (provider, event_id) DO UPDATE SET deliveries = e.deliveries OPERATOR(pg_catalog.+) 1 "
 		"RETURNING e.id, e.status, e.deliveries::pg_catalog.int8",
-		15,
+		16,
 		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, TEXTOID}
+		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID, TEXTOID}
 	},
 	/* a redelivery of a stored event: count it, and lock the row */
 	[WEBHOOK_PLAN_COUNT_REDELIVERY] = {

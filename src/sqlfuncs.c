@@ -18,7 +18,10 @@
 
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
 
 #include "crypto.h"
 #include "headers.h"
@@ -590,4 +593,159 @@ Datum
 webhook_verify_stripe_text(PG_FUNCTION_ARGS)
 {
 	return verify_stripe_common(fcinfo, true);
+}
+
+PG_FUNCTION_INFO_V1(webhook_sign_standard);
+PG_FUNCTION_INFO_V1(webhook_sign_standard_text);
+PG_FUNCTION_INFO_V1(webhook_sign_vipps);
+PG_FUNCTION_INFO_V1(webhook_sign_vipps_text);
+
+/*
+ * sign_standard_common: webhook_sign_standard(body, secret, msg_id, ts):
+ * "v1,<base64>" of HMAC-SHA256 over "msg_id.ts.body" with the secret
+ * base64-decoded after an optional whsec_ prefix.
+ */
+static Datum
+sign_standard_common(FunctionCallInfo fcinfo, bool as_text)
+{
+	ArgBytes	body;
+	char	   *secret;
+	char	   *msg_id;
+	const char *b64;
+	unsigned char *raw;
+	size_t		rawlen;
+	WebhookKey	wkey;
+	int64		ts;
+	char	   *sig;
+	text	   *result;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	ts = PG_ARGISNULL(3) ? WebhookNowUnix() : PG_GETARG_INT64(3);
+	if (ts < 0 || ts > WEBHOOK_STRIPE_MAX_TS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timestamp " INT64_FORMAT " is out of range", ts)));
+	secret = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	msg_id = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (strchr(msg_id, '.') != NULL || msg_id[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("msg_id must be non-empty and hold no \".\"")));
+	b64 = strncmp(secret, "whsec_", 6) == 0 ? secret + 6 : secret;
+	raw = palloc(WEBHOOK_BASE64_DECODED_MAX(strlen(b64)) + 1);
+	if (b64[0] == '\0' ||
+		!WebhookBase64Decode(b64, strlen(b64), true, raw,
+							 WEBHOOK_BASE64_DECODED_MAX(strlen(b64)) + 1, &rawlen))
+	{
+		WebhookCleanse(secret, strlen(secret));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a Standard Webhooks secret must be whsec_ followed by base64")));
+	}
+	if (as_text)
+		arg_text_utf8(fcinfo, 0, &body);
+	else
+		arg_bytea(fcinfo, 0, &body);
+	wkey.data = raw;
+	wkey.len = rawlen;
+	sig = WebhookSignStandard(body.data, body.len, &wkey, msg_id, ts);
+	WebhookCleanse(raw, rawlen);
+	WebhookCleanse(secret, strlen(secret));
+	arg_release(&body, false);
+	if (sig == NULL)
+		elog(ERROR, "could not compute an hmac");
+	result = cstring_to_text(sig);
+	pfree(sig);
+	PG_RETURN_TEXT_P(result);
+}
+
+/*
+ * webhook_sign_standard(body bytea, secret text, msg_id text, ts bigint DEFAULT NULL)
+ * RETURNS text: the webhook-signature value ("v1,<base64>"); NULL ts is now.
+ */
+Datum
+webhook_sign_standard(PG_FUNCTION_ARGS)
+{
+	return sign_standard_common(fcinfo, false);
+}
+
+/* webhook_sign_standard(body text, ...): over the UTF-8 bytes of body. */
+Datum
+webhook_sign_standard_text(PG_FUNCTION_ARGS)
+{
+	return sign_standard_common(fcinfo, true);
+}
+
+/*
+ * sign_vipps_common: webhook_sign_vipps(body, secret, path, host, date):
+ * the four headers Vipps sends, as a jsonb object.  NULL date is now, as
+ * an RFC 1123 date.
+ */
+static Datum
+sign_vipps_common(FunctionCallInfo fcinfo, bool as_text)
+{
+	ArgBytes	body;
+	ArgBytes	key;
+	WebhookKey	wkey;
+	char	   *path;
+	char	   *host;
+	char	   *date;
+	char		datebuf[40];
+	char		hash[64];
+	char	   *auth;
+	StringInfoData buf;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_NULL();
+	path = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	host = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (PG_ARGISNULL(4))
+	{
+		WebhookFormatHttpDate(WebhookNowUnix(), datebuf);
+		date = datebuf;
+	}
+	else
+		date = text_to_cstring(PG_GETARG_TEXT_PP(4));
+	if (as_text)
+		arg_text_utf8(fcinfo, 0, &body);
+	else
+		arg_bytea(fcinfo, 0, &body);
+	arg_text_utf8(fcinfo, 1, &key);
+	wkey.data = key.data;
+	wkey.len = key.len;
+	auth = WebhookSignVipps(body.data, body.len, &wkey, path, host, date, hash);
+	arg_release(&key, true);
+	arg_release(&body, false);
+	if (auth == NULL)
+		elog(ERROR, "could not compute an hmac");
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"x-ms-date\": ");
+	escape_json(&buf, date);
+	appendStringInfoString(&buf, ", \"x-ms-content-sha256\": ");
+	escape_json(&buf, hash);
+	appendStringInfoString(&buf, ", \"host\": ");
+	escape_json(&buf, host);
+	appendStringInfoString(&buf, ", \"Authorization\": ");
+	escape_json(&buf, auth);
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+/*
+ * webhook_sign_vipps(body bytea, secret text, path text, host text, date text DEFAULT NULL)
+ * RETURNS jsonb: {"x-ms-date", "x-ms-content-sha256", "host", "Authorization"}.
+ */
+Datum
+webhook_sign_vipps(PG_FUNCTION_ARGS)
+{
+	return sign_vipps_common(fcinfo, false);
+}
+
+/* webhook_sign_vipps(body text, ...): over the UTF-8 bytes of body. */
+Datum
+webhook_sign_vipps_text(PG_FUNCTION_ARGS)
+{
+	return sign_vipps_common(fcinfo, true);
 }

@@ -386,3 +386,214 @@ WebhookVerifyApiKey(const char *value, size_t value_len,
 		*which = matched;
 	return WEBHOOK_VERIFIED;
 }
+
+/* Bytes of an HMAC-SHA256. */
+#define WEBHOOK_SHA256_LEN 32
+
+/*
+ * WebhookVerifyStandard: see verify.h.  The MAC is computed once per key
+ * and compared, in constant time, against every v1 in the list.
+ */
+WebhookVerdict
+WebhookVerifyStandard(const char *id, size_t id_len, const char *ts, size_t ts_len,
+					  const char *sigs, size_t sigs_len,
+					  const unsigned char *body, size_t body_len,
+					  const WebhookKey *keys, int nkeys, int64 now, int tolerance,
+					  int *which, int64 *tsout)
+{
+	unsigned char macs[WEBHOOK_STRIPE_MAX_V1][WEBHOOK_SHA256_LEN];
+	int			nmacs = 0;
+	int64		t;
+	size_t		pos = 0;
+	WebhookVerdict verdict = WEBHOOK_INVALID_SIGNATURE;
+
+	if (which)
+		*which = -1;
+	if (id == NULL || ts == NULL || sigs == NULL)
+		return WEBHOOK_MISSING_HEADER;
+	if (id_len == 0 || memchr(id, '.', id_len) != NULL ||
+		!WebhookParseUnsigned(ts, ts_len, &t))
+		return WEBHOOK_MALFORMED_HEADER;
+	if (tsout)
+		*tsout = t;
+
+	/* collect the v1 signatures that decode to 32 bytes */
+	while (pos < sigs_len && nmacs < WEBHOOK_STRIPE_MAX_V1)
+	{
+		const char *item = sigs + pos;
+		const char *end = memchr(item, ' ', sigs_len - pos);
+		size_t		len = end ? (size_t) (end - item) : sigs_len - pos;
+		size_t		outlen;
+		unsigned char buf[WEBHOOK_BASE64_DECODED_MAX(64)];
+
+		pos += len + 1;
+		if (len > 3 && memcmp(item, "v1,", 3) == 0 && len - 3 <= 64 &&
+			WebhookBase64Decode(item + 3, len - 3, false, buf, sizeof(buf), &outlen) &&
+			outlen == WEBHOOK_SHA256_LEN)
+			memcpy(macs[nmacs++], buf, WEBHOOK_SHA256_LEN);
+	}
+
+	for (int k = 0; k < nkeys && verdict != WEBHOOK_VERIFIED; k++)
+	{
+		unsigned char mac[WEBHOOK_MAX_DIGEST];
+		const unsigned char *parts[5] = {(const unsigned char *) id, (const unsigned char *) ".",
+		(const unsigned char *) ts, (const unsigned char *) ".", body};
+		size_t		lens[5] = {id_len, 1, ts_len, 1, body_len};
+
+		if (WebhookHmacParts(WEBHOOK_SHA256, keys[k].data, keys[k].len, parts, lens, 5, mac) < 0)
+		{
+			verdict = WEBHOOK_CRYPTO_FAILURE;
+			break;
+		}
+		for (int m = 0; m < nmacs; m++)
+			if (WebhookCtEqual(mac, macs[m], WEBHOOK_SHA256_LEN))
+			{
+				verdict = WEBHOOK_VERIFIED;
+				if (which)
+					*which = k;
+			}
+		WebhookCleanse(mac, sizeof(mac));
+	}
+	WebhookCleanse(macs, sizeof(macs));
+	if (verdict == WEBHOOK_VERIFIED && (t > now + tolerance || t < now - tolerance))
+		return WEBHOOK_STALE_TIMESTAMP;
+	return verdict;
+}
+
+char *
+WebhookSignStandard(const unsigned char *body, size_t body_len, const WebhookKey *key,
+					const char *msg_id, int64 ts)
+{
+	unsigned char mac[WEBHOOK_MAX_DIGEST];
+	char		tsbuf[32];
+	char	   *out;
+	const unsigned char *parts[5];
+	size_t		lens[5];
+	size_t		n;
+
+	snprintf(tsbuf, sizeof(tsbuf), "%lld", (long long) ts);
+	parts[0] = (const unsigned char *) msg_id;
+	lens[0] = strlen(msg_id);
+	parts[1] = (const unsigned char *) ".";
+	lens[1] = 1;
+	parts[2] = (const unsigned char *) tsbuf;
+	lens[2] = strlen(tsbuf);
+	parts[3] = (const unsigned char *) ".";
+	lens[3] = 1;
+	parts[4] = body;
+	lens[4] = body_len;
+	if (WebhookHmacParts(WEBHOOK_SHA256, key->data, key->len, parts, lens, 5, mac) < 0)
+		return NULL;
+	out = palloc(3 + WEBHOOK_BASE64_ENCODED_LEN(WEBHOOK_SHA256_LEN) + 1);
+	memcpy(out, "v1,", 3);
+	n = WebhookBase64Encode(mac, WEBHOOK_SHA256_LEN, out + 3);
+	out[3 + n] = '\0';
+	WebhookCleanse(mac, sizeof(mac));
+	return out;
+}
+
+/* base64(SHA-256(body)) into out (44 chars + NUL); false if OpenSSL failed. */
+static bool
+content_hash(const unsigned char *body, size_t body_len, char *out)
+{
+	unsigned char digest[WEBHOOK_SHA256_LEN];
+	size_t		n;
+
+	if (!WebhookSha256(body, body_len, digest))
+		return false;
+	n = WebhookBase64Encode(digest, WEBHOOK_SHA256_LEN, out);
+	out[n] = '\0';
+	return true;
+}
+
+/* HMAC-SHA256 of Vipps' string to sign. */
+static int
+vipps_mac(const WebhookKey *key, const char *path, size_t path_len, const char *date,
+		  size_t date_len, const char *host, size_t host_len, const char *hash,
+		  unsigned char *mac)
+{
+	const unsigned char *parts[8] = {
+		(const unsigned char *) "POST\n", (const unsigned char *) path,
+		(const unsigned char *) "\n", (const unsigned char *) date,
+		(const unsigned char *) ";", (const unsigned char *) host,
+		(const unsigned char *) ";", (const unsigned char *) hash
+	};
+	size_t		lens[8] = {5, path_len, 1, date_len, 1, host_len, 1, strlen(hash)};
+
+	return WebhookHmacParts(WEBHOOK_SHA256, key->data, key->len, parts, lens, 8, mac);
+}
+
+#define VIPPS_AUTH_PREFIX "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature="
+
+WebhookVerdict
+WebhookVerifyVipps(const char *date, size_t date_len, const char *content_sha,
+				   size_t content_sha_len, const char *authorization, size_t authorization_len,
+				   const char *host, size_t host_len, const char *path, size_t path_len,
+				   const unsigned char *body, size_t body_len,
+				   const WebhookKey *keys, int nkeys, int64 now, int tolerance,
+				   int *which, int64 *tsout)
+{
+	char		hash[WEBHOOK_BASE64_ENCODED_LEN(WEBHOOK_SHA256_LEN) + 1];
+	unsigned char sig[WEBHOOK_SHA256_LEN + 3];
+	size_t		siglen;
+	size_t		plen = strlen(VIPPS_AUTH_PREFIX);
+	int64		t;
+	WebhookVerdict verdict = WEBHOOK_INVALID_SIGNATURE;
+
+	if (which)
+		*which = -1;
+	if (date == NULL || content_sha == NULL || authorization == NULL || host == NULL)
+		return WEBHOOK_MISSING_HEADER;
+	if (!WebhookParseHttpDate(date, date_len, &t) || host_len == 0 ||
+		authorization_len <= plen || memcmp(authorization, VIPPS_AUTH_PREFIX, plen) != 0 ||
+		!WebhookBase64Decode(authorization + plen, authorization_len - plen, false,
+							 sig, sizeof(sig), &siglen) ||
+		siglen != WEBHOOK_SHA256_LEN)
+		return WEBHOOK_MALFORMED_HEADER;
+	if (tsout)
+		*tsout = t;
+	if (!content_hash(body, body_len, hash))
+		return WEBHOOK_CRYPTO_FAILURE;
+	/* the header must name the body received; the computed hash is what is signed */
+	if (!WebhookCtEqualVar(hash, strlen(hash), content_sha, content_sha_len))
+		return WEBHOOK_INVALID_SIGNATURE;
+
+	for (int k = 0; k < nkeys && verdict != WEBHOOK_VERIFIED; k++)
+	{
+		unsigned char mac[WEBHOOK_MAX_DIGEST];
+
+		if (vipps_mac(&keys[k], path, path_len, date, date_len, host, host_len, hash, mac) < 0)
+			return WEBHOOK_CRYPTO_FAILURE;
+		if (WebhookCtEqual(mac, sig, WEBHOOK_SHA256_LEN))
+		{
+			verdict = WEBHOOK_VERIFIED;
+			if (which)
+				*which = k;
+		}
+		WebhookCleanse(mac, sizeof(mac));
+	}
+	if (verdict == WEBHOOK_VERIFIED && (t > now + tolerance || t < now - tolerance))
+		return WEBHOOK_STALE_TIMESTAMP;
+	return verdict;
+}
+
+char *
+WebhookSignVipps(const unsigned char *body, size_t body_len, const WebhookKey *key,
+				 const char *path, const char *host, const char *date, char *content_sha)
+{
+	unsigned char mac[WEBHOOK_MAX_DIGEST];
+	size_t		plen = strlen(VIPPS_AUTH_PREFIX);
+	char	   *out;
+	size_t		n;
+
+	if (!content_hash(body, body_len, content_sha) ||
+		vipps_mac(key, path, strlen(path), date, strlen(date), host, strlen(host),
+				  content_sha, mac) < 0)
+		return NULL;
+	out = palloc(plen + WEBHOOK_BASE64_ENCODED_LEN(WEBHOOK_SHA256_LEN) + 1);
+	memcpy(out, VIPPS_AUTH_PREFIX, plen);
+	n = WebhookBase64Encode(mac, WEBHOOK_SHA256_LEN, out + plen);
+	out[plen + n] = '\0';
+	WebhookCleanse(mac, sizeof(mac));
+	return out;
+}

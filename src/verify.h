@@ -76,4 +76,51 @@ extern WebhookVerdict WebhookVerifyApiKey(const char *value, size_t value_len,
 										  const WebhookKey *keys, int nkeys,
 										  int *which);
 
+/*
+ * Standard Webhooks: webhook-id, webhook-timestamp (strict integer) and a
+ * space-separated list of "<version>,<base64>" signatures over
+ * "id.timestamp.body".  Keys are the decoded secret bytes.  Only v1 is
+ * checked (others skipped, malformed elements skipped); an id or a
+ * timestamp holding '.' or an unparsable timestamp is MALFORMED_HEADER; no
+ * v1 that verifies is INVALID_SIGNATURE; then |now - ts| > tolerance is
+ * STALE_TIMESTAMP.
+ */
+extern WebhookVerdict WebhookVerifyStandard(const char *id, size_t id_len,
+											const char *ts, size_t ts_len,
+											const char *sigs, size_t sigs_len,
+											const unsigned char *body, size_t body_len,
+											const WebhookKey *keys, int nkeys,
+											int64 now, int tolerance,
+											int *which, int64 *tsout);
+
+/* "v1,<base64>" for body signed with key as msg_id at ts (palloc'd), or NULL. */
+extern char *WebhookSignStandard(const unsigned char *body, size_t body_len,
+								 const WebhookKey *key, const char *msg_id, int64 ts);
+
+/*
+ * Vipps MobilePay Webhooks API.  content_sha must equal base64(SHA-256(body))
+ * (else INVALID_SIGNATURE); authorization must be
+ * "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<b64>"
+ * (else MALFORMED_HEADER), and the signature the HMAC-SHA256 of
+ * "POST\n<path_and_query>\n<date>;<host>;<content hash>" with a key; date is
+ * an RFC 1123 date within tolerance of now (after the signature).
+ */
+extern WebhookVerdict WebhookVerifyVipps(const char *date, size_t date_len,
+										 const char *content_sha, size_t content_sha_len,
+										 const char *authorization, size_t authorization_len,
+										 const char *host, size_t host_len,
+										 const char *path, size_t path_len,
+										 const unsigned char *body, size_t body_len,
+										 const WebhookKey *keys, int nkeys,
+										 int64 now, int tolerance,
+										 int *which, int64 *tsout);
+
+/*
+ * The Authorization value Vipps would send (palloc'd), and in *content_sha
+ * (45 bytes of room) the content hash; NULL if OpenSSL failed.
+ */
+extern char *WebhookSignVipps(const unsigned char *body, size_t body_len,
+							  const WebhookKey *key, const char *path, const char *host,
+							  const char *date, char *content_sha);
+
 #endif							/* WEBHOOK_VERIFY_H */

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# bench/profile.sh: where webhook_ingest's time goes, by difference.
+#
+#   bash bench/profile.sh
+#
+# Same database, data, resets and checks as bench/run.sh (see there and
+# bench/lib.sh), but it runs a ladder of workloads, each adding one part of
+# what webhook_ingest does, at one setting (default 2 clients,
+# synchronous_commit off: the goal's):
+#
+#   lookup           fetch the pre-generated delivery only (profile/lookup.pgb)
+#   floor            bench/floor.pgb
+#   floor_delivery   the floor plus the delivery row (profile/floor_delivery.pgb)
+#   triggers         INSERT the parsed event and its delivery into the
+#                    extension's tables: its triggers do the state work, no
+#                    verification, no C front end (profile/triggers.pgb)
+#   ingest_nonotify  webhook_ingest with webhook.notify = off
+#   ingest           webhook_ingest
+#
+# and prints TPS, time per transaction per client, and the step from the
+# previous line.  With BENCH_PERF=1 (and perf installed) it then records
+# the ingest workload with perf and prints the heaviest functions
+# (inclusive) of the backends.
+#
+# Environment: see bench/lib.sh, and
+#   BENCH_CLIENTS  clients (default 2)
+#   BENCH_SYNC     synchronous_commit (default off)
+#   BENCH_LADDER   the workloads to run (default: all of the above)
+#   BENCH_PERF=1   also profile ingest with perf
+set -euo pipefail
+NAME=profile
+BENCH_SECONDS=${BENCH_SECONDS:-15}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+c=${BENCH_CLIENTS:-2}
+sync=${BENCH_SYNC:-off}
+LADDER=${BENCH_LADDER:-"lookup floor floor_delivery triggers ingest_nonotify ingest"}
+
+say "$SECS s per run; $c clients; synchronous_commit $sync; $(nproc) CPUs"
+printf '\n%-16s %10s %12s %12s %10s\n' workload TPS 'us/xact' step WAL/xact
+prev=
+for w in $LADDER; do
+	opts=
+	[ "$w" = ingest_nonotify ] && opts="-c webhook.notify=off"
+	run_workload "$w" "$sync" "$c" "$opts"
+	us=$(awk -v t="$TPS" -v c="$c" 'BEGIN { printf "%.1f", 1e6 * c / t }')
+	step=$( [ -n "$prev" ] && awk -v a="$us" -v b="$prev" 'BEGIN { printf "%+.1f", a - b }' || echo "")
+	printf '%-16s %10.1f %12s %12s %10s\n' "$w" "$TPS" "$us" "$step" "$WALX"
+	prev=$us
+done
+echo "(us/xact: microseconds of wall time per transaction per client, c / TPS;"
+echo " step: the difference from the line above)"
+
+if [ "${BENCH_PERF:-0}" = 1 ]; then
+	command -v perf >/dev/null || die "BENCH_PERF=1 needs perf"
+	echo
+	say "perf: recording ingest, $c clients, synchronous_commit $sync"
+	"${PSQL[@]}" -d "$DB" -f "$BENCH/reset.sql" >/dev/null
+	PGOPTIONS="-c synchronous_commit=$sync" \
+		pgbench -n -M prepared -T "$SECS" -c "$c" -j "$c" -D i=0 -D stride=$((NEVENTS / c)) \
+		-f "$BENCH/ingest.pgb" "$DB" >"$LOGDIR/perf-pgbench.log" 2>&1 &
+	pgb=$!
+	sleep 2
+	perf record -q -F 999 -g -a -o "$LOGDIR/perf.data" -- sleep $((SECS - 4)) >/dev/null 2>&1
+	wait "$pgb"
+	echo "inclusive share of the samples of all postgres processes (top 45; anonymous frames left out):"
+	perf report -i "$LOGDIR/perf.data" --comm postgres --children --sort sym -g none 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | grep -v '\] 0x0000' | head -45
+	echo "(perf data in ${LOGDIR#"$REPO"/}/perf.data)"
+fi
+echo "(saved in ${OUT#"$REPO"/})"
