@@ -185,13 +185,16 @@ CREATE TABLE @extschema@.webhook_deliveries (
     headers      jsonb,
     body_sha256  bytea,
     body_size    int,
-    body         bytea
+    body         bytea,
+    redelivery_of bigint
 );
+CREATE INDEX webhook_deliveries_provider_idx ON @extschema@.webhook_deliveries (provider, received_at);
 CREATE INDEX webhook_deliveries_received_idx ON @extschema@.webhook_deliveries (received_at);
 CREATE INDEX webhook_deliveries_event_idx ON @extschema@.webhook_deliveries (event_pk);
 COMMENT ON TABLE @extschema@.webhook_deliveries IS
     'One row for every webhook_ingest call, accepted or not.  The body is kept only for rejected (4xx) deliveries.';
 COMMENT ON COLUMN @extschema@.webhook_deliveries.headers IS 'The request headers as passed; API keys are stored redacted.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.redelivery_of IS 'For a delivery run again by webhook_redeliver(): the delivery it repeats.';
 COMMENT ON COLUMN @extschema@.webhook_deliveries.secret_id IS 'The webhook_secrets row that verified the delivery.';
 
 CREATE TABLE @extschema@.webhook_refunds (
@@ -753,6 +756,102 @@ COMMENT ON FUNCTION @extschema@.webhook_sign_vipps(text, text, text, text, text)
     'webhook_sign_vipps over the UTF-8 bytes of a text body.';
 REVOKE ALL ON FUNCTION @extschema@.webhook_sign_vipps(bytea, text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_sign_vipps(text, text, text, text, text) FROM PUBLIC;
+
+--------------------------------------------------------------------------
+-- Operations: redelivery, purge, and the DBA's views
+--------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.webhook_redeliver(delivery_id bigint)
+RETURNS jsonb LANGUAGE C STRICT VOLATILE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'webhook_redeliver';
+REVOKE ALL ON FUNCTION @extschema@.webhook_redeliver(bigint) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.webhook_redeliver(bigint) IS
+    'Run a rejected (4xx) delivery again from its stored body, headers and path: signed timestamps are judged against its received_at, secrets by today''s clock.  Records a new delivery with redelivery_of; returns the reply.';
+
+/*
+ * Drop what old rows carry but nobody needs once they are settled: the
+ * bodies and headers of deliveries, the payloads of applied events.  Ids,
+ * outcomes, hashes, sizes and amounts stay, so idempotency and the books
+ * are kept.  Parked, held and failed events keep their payloads.
+ */
+CREATE FUNCTION @extschema@.webhook_purge(older_than interval)
+RETURNS bigint LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_cutoff timestamptz := now() - older_than;
+    v_deliveries bigint;
+    v_events bigint;
+BEGIN
+    IF older_than IS NULL OR older_than < interval '0' THEN
+        RAISE EXCEPTION 'older_than must be a positive interval' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    UPDATE @extschema@.webhook_deliveries d SET body = NULL, headers = NULL
+     WHERE d.received_at < v_cutoff AND (d.body IS NOT NULL OR d.headers IS NOT NULL);
+    GET DIAGNOSTICS v_deliveries = ROW_COUNT;
+    UPDATE @extschema@.webhook_events e SET payload = NULL
+     WHERE e.received_at < v_cutoff AND e.payload IS NOT NULL
+       AND e.status NOT IN ('unmatched', 'held', 'failed');
+    GET DIAGNOSTICS v_events = ROW_COUNT;
+    RETURN v_deliveries + v_events;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.webhook_purge(interval) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.webhook_purge(interval) IS
+    'Drop the bodies and headers of deliveries and the payloads of settled events received more than older_than ago; ids, outcomes, hashes and amounts stay.  Returns the number of rows purged.';
+
+CREATE VIEW @extschema@.webhook_stats AS
+SELECT n.provider,
+       coalesce(d.deliveries, 0) AS deliveries,
+       coalesce(e.events, 0) AS events,
+       coalesce(d.duplicates, 0) AS duplicates,
+       coalesce(d.rejections, 0) AS rejections,
+       coalesce(d.rejections_by_outcome, '{}'::jsonb) AS rejections_by_outcome,
+       coalesce(e.failed, 0) AS failed,
+       coalesce(e.parked, 0) AS parked,
+       coalesce(e.held, 0) AS held,
+       d.last_delivery_at
+  FROM (SELECT name AS provider FROM @extschema@.webhook_providers
+        UNION SELECT DISTINCT provider FROM @extschema@.webhook_deliveries WHERE provider IS NOT NULL) n
+  LEFT JOIN (SELECT x.provider, sum(x.n)::bigint AS deliveries,
+                    sum(x.n) FILTER (WHERE x.outcome = 'duplicate')::bigint AS duplicates,
+                    sum(x.n) FILTER (WHERE x.http_status BETWEEN 400 AND 499 OR x.outcome = 'unknown_certificate')::bigint AS rejections,
+                    pg_catalog.jsonb_object_agg(x.outcome, x.n) FILTER (WHERE x.http_status BETWEEN 400 AND 499 OR x.outcome = 'unknown_certificate') AS rejections_by_outcome,
+                    max(x.last_at) AS last_delivery_at
+               FROM (SELECT provider, outcome, http_status, count(*) AS n, max(received_at) AS last_at
+                       FROM @extschema@.webhook_deliveries GROUP BY provider, outcome, http_status) x
+              GROUP BY x.provider) d ON d.provider = n.provider
+  LEFT JOIN (SELECT provider, count(*) AS events,
+                    count(*) FILTER (WHERE status = 'failed') AS failed,
+                    count(*) FILTER (WHERE status = 'unmatched') AS parked,
+                    count(*) FILTER (WHERE status = 'held') AS held
+               FROM @extschema@.webhook_events GROUP BY provider) e ON e.provider = n.provider;
+COMMENT ON VIEW @extschema@.webhook_stats IS
+    'Per provider: deliveries, events, duplicates, rejections (4xx and unknown_certificate) by outcome, failed, parked and held events, the last delivery.';
+
+CREATE VIEW @extschema@.webhook_parked_events AS
+SELECT e.id AS event_pk, e.provider, e.event_id, e.event_type, e.status, e.detail,
+       e.reference, e.object_id, e.amount, e.currency, e.received_at, e.deliveries,
+       pg_catalog.now() - e.received_at AS waiting
+  FROM @extschema@.webhook_events e
+ WHERE e.status IN ('unmatched', 'held', 'failed')
+ ORDER BY e.received_at, e.id;
+COMMENT ON VIEW @extschema@.webhook_parked_events IS
+    'Unmatched, held and failed events, oldest first: what webhook_reprocess(event_pk) is for.';
+
+CREATE VIEW @extschema@.webhook_stuck_payments AS
+SELECT p.id, p.provider, p.reference, p.external_id, p.order_ref, p.state, p.amount, p.currency,
+       p.created_at, p.state_changed_at, ev.last_event_at
+  FROM @extschema@.webhook_payments p
+  LEFT JOIN LATERAL (SELECT max(e.received_at) AS last_event_at
+                       FROM @extschema@.webhook_events e WHERE e.payment_id = p.id) ev ON true
+ WHERE p.state IN ('pending', 'authorized')
+   AND coalesce(p.state_changed_at, p.created_at) < pg_catalog.now() - interval '1 hour'
+   AND (ev.last_event_at IS NULL OR ev.last_event_at < pg_catalog.now() - interval '1 hour')
+ ORDER BY coalesce(p.state_changed_at, p.created_at);
+COMMENT ON VIEW @extschema@.webhook_stuck_payments IS
+    'Payments still pending or authorized an hour after their last change, with no event in that hour.';
 
 --------------------------------------------------------------------------
 -- Privileges: nothing for PUBLIC.  Trigger and internal functions are

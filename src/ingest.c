@@ -73,7 +73,9 @@ typedef struct IngestRequest
 	const char *body;
 	size_t		body_len;
 	text	   *path;
-	TimestampTz now;			/* what verification treats as now */
+	TimestampTz now;			/* signed timestamps are judged against this */
+	TimestampTz keys_now;		/* secrets valid at this time are tried */
+	int64		redelivery_of;	/* webhook_redeliver: the delivery run again */
 	TimestampTz received_at;
 } IngestRequest;
 
@@ -348,7 +350,7 @@ verify_request(const char *schema, WebhookProvider *prov, const IngestRequest *r
 	WebhookVerdict verdict;
 	const unsigned char *body = (const unsigned char *) req->body;
 
-	nkeys = candidate_keys(prov, payment_reference(schema, prov, ev), req->now, keys, ids);
+	nkeys = candidate_keys(prov, payment_reference(schema, prov, ev), req->keys_now, keys, ids);
 
 	switch (prov->scheme)
 	{
@@ -580,7 +582,7 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 {
 	Datum		values[20];
 	char		nulls[20];
-	bool		with_delivery = !prov->config.unmatched_reject;
+	bool		with_delivery = !prov->config.unmatched_reject && req->redelivery_of == 0;
 	MemoryContext spicxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	ErrorData  *volatile failure = NULL;
@@ -591,8 +593,8 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 	if (with_delivery)
 	{
 		/* the delivery row goes in with the event, in one statement */
-		Datum		dvalues[13];
-		char		dnulls[13];
+		Datum		dvalues[14];
+		char		dnulls[14];
 
 		delivery_params(prov, req, sha, r, dvalues, dnulls);
 		memcpy(values + 15, dvalues + 7, sizeof(Datum) * 5);
@@ -727,7 +729,7 @@ recorded_headers(WebhookProvider *prov, Jsonb *headers)
 }
 
 /*
- * The parameters of a webhook_deliveries row (13, in the table's order of
+ * The parameters of a webhook_deliveries row (14, in the order of
  * WEBHOOK_PLAN_INSERT_DELIVERY).
  */
 static void
@@ -775,6 +777,8 @@ delivery_params(WebhookProvider *prov, const IngestRequest *req, const unsigned 
 		values[12] = (Datum) 0;
 		nulls[12] = 'n';
 	}
+	values[13] = Int64GetDatum(req->redelivery_of);
+	nulls[13] = req->redelivery_of ? ' ' : 'n';
 }
 
 /* Insert the webhook_deliveries row, unless it was written with the event; sets r->delivery_id. */
@@ -782,8 +786,8 @@ static void
 record_delivery(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 				const unsigned char *sha, IngestResult *r)
 {
-	Datum		values[13];
-	char		nulls[13];
+	Datum		values[14];
+	char		nulls[14];
 
 	if (r->delivery_id != 0)
 		return;
@@ -890,7 +894,9 @@ ingest(IngestRequest *req)
 	memset(&ev, 0, sizeof(ev));
 	hdrs = headers_array(req->headers, &nhdrs);
 	req->received_at = GetCurrentTransactionStartTimestamp();
-	req->now = WebhookNow();
+	req->keys_now = WebhookNow();
+	if (req->redelivery_of == 0)
+		req->now = req->keys_now;
 
 	if (!WebhookSha256((const unsigned char *) req->body, req->body_len, sha))
 		elog(ERROR, "OpenSSL failed to hash the body");
@@ -1078,5 +1084,69 @@ webhook_ingest_envelope(PG_FUNCTION_ARGS)
 	}
 	path = envelope_string(request, "path", NULL);
 	req.path = path ? cstring_to_text(path) : NULL;
+	PG_RETURN_JSONB_P(ingest(&req));
+}
+
+PG_FUNCTION_INFO_V1(webhook_redeliver);
+
+/*
+ * webhook_redeliver(delivery_id bigint) RETURNS jsonb
+ *	  Run a rejected (4xx) delivery again from its stored body, headers and
+ *	  path: signed timestamps are judged against its received_at, secrets
+ *	  by today's clock, so that deliveries refused while a secret was wrong
+ *	  can be recovered once it is fixed.  Records a new delivery naming the
+ *	  old one (redelivery_of).  Raises for a delivery that does not exist,
+ *	  was not rejected, or has no body kept.
+ */
+Datum
+webhook_redeliver(PG_FUNCTION_ARGS)
+{
+	int64		id = PG_GETARG_INT64(0);
+	MemoryContext cxt = CurrentMemoryContext;
+	WebhookConfig *cfg = WebhookConfigGet();
+	IngestRequest req;
+	Datum		arg[1];
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+	int32		status;
+	bytea	   *body;
+	Datum		d;
+
+	memset(&req, 0, sizeof(req));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	arg[0] = Int64GetDatum(id);
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_DELIVERY_FOR_REDELIVERY, cfg->schema), arg, NULL,
+						 true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "delivery lookup failed");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("delivery %lld does not exist", (long long) id)));
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	status = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+	d = SPI_getbinval(tup, desc, 5, &isnull);
+	if (status < 400 || status >= 500 || isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("delivery %lld was not rejected, or its body was not kept", (long long) id),
+				 errhint("Only rejected (4xx) deliveries keep their body and can be run again.")));
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		req.provider = pstrdup(SPI_getvalue(tup, desc, 1));
+		body = DatumGetByteaPCopy(d);
+		req.body = VARDATA_ANY(body);
+		req.body_len = VARSIZE_ANY_EXHDR(body);
+		req.headers = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 4, &isnull));
+		d = SPI_getbinval(tup, desc, 6, &isnull);
+		req.path = isnull ? NULL : DatumGetTextPCopy(d);
+		req.now = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
+		req.redelivery_of = id;
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
 	PG_RETURN_JSONB_P(ingest(&req));
 }

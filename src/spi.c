@@ -114,11 +114,16 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 	[WEBHOOK_PLAN_INSERT_DELIVERY] = {
 		"INSERT INTO @s@.webhook_deliveries "
 		"(provider, received_at, http_status, outcome, detail, event_id, event_pk, secret_id, "
-		" path, headers, body_sha256, body_size, body) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-		13,
+		" path, headers, body_sha256, body_size, body, redelivery_of) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+		14,
 		{TEXTOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
-		TEXTOID, JSONBOID, BYTEAOID, INT4OID, BYTEAOID}
+		TEXTOID, JSONBOID, BYTEAOID, INT4OID, BYTEAOID, INT8OID}
+	},
+	[WEBHOOK_PLAN_DELIVERY_FOR_REDELIVERY] = {
+		"SELECT provider, http_status, received_at, headers, body, path "
+		"FROM @s@.webhook_deliveries WHERE id OPERATOR(pg_catalog.=) $1",
+		1, {INT8OID}
 	},
 #define PAYMENT_COLUMNS \
 	"SELECT id, state, amount, currency, amount_captured, amount_refunded, refunded_reported, " \
