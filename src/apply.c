@@ -71,7 +71,7 @@ typedef struct EventAttrs
 } EventAttrs;
 
 static void
-event_attrs(TupleDesc desc, EventAttrs *a)
+event_attrs_lookup(TupleDesc desc, EventAttrs *a)
 {
 #define ATT(f) \
 	do { a->f = SPI_fnumber(desc, #f); \
@@ -93,6 +93,28 @@ event_attrs(TupleDesc desc, EventAttrs *a)
 	ATT(detail);
 	ATT(processed_at);
 #undef ATT
+}
+
+/*
+ * event_attrs: attribute numbers of webhook_events for this tuple
+ * descriptor, looked up by name once per descriptor shape (the row type
+ * and its number of attributes) rather than on every row.
+ */
+static void
+event_attrs(TupleDesc desc, EventAttrs *a)
+{
+	static Oid	cached_type = InvalidOid;
+	static int	cached_natts = -1;
+	static EventAttrs cached;
+
+	if (desc->tdtypeid != cached_type || desc->natts != cached_natts ||
+		!OidIsValid(desc->tdtypeid))
+	{
+		event_attrs_lookup(desc, &cached);
+		cached_type = desc->tdtypeid;
+		cached_natts = desc->natts;
+	}
+	*a = cached;
 }
 
 /* An event's fields as apply_event reads and writes them. */
@@ -529,6 +551,9 @@ apply_fast(const char *schema, EventRow *ev, const char *target)
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	PaymentRow	p;
 	bool		isnull;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	char	   *order_state;
 
 	values[0] = CStringGetTextDatum(ev->provider);
 	values[1] = CStringGetTextDatum(ev->object_id);
@@ -538,18 +563,37 @@ apply_fast(const char *schema, EventRow *ev, const char *target)
 	values[4] = ev->currency ? CStringGetTextDatum(ev->currency) : (Datum) 0;
 	nulls[4] = ev->currency ? ' ' : 'n';
 	WebhookMovedPaymentId = 0;
-	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
-						 false, 0) != SPI_OK_UPDATE_RETURNING)
-		elog(ERROR, "payment update failed");
+	WebhookOrderMovedByStatement = true;
+	PG_TRY();
+	{
+		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
+							 false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "payment update failed");
+	}
+	PG_FINALLY();
+	{
+		WebhookOrderMovedByStatement = false;
+	}
+	PG_END_TRY();
 	if (SPI_processed != 1)
 		return false;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
 	memset(&p, 0, sizeof(p));
-	p.id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	p.reference = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	p.order_ref = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	p.id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+	p.reference = SPI_getvalue(tup, desc, 2);
+	p.order_ref = SPI_getvalue(tup, desc, 3);
+	order_state = SPI_getvalue(tup, desc, 6);
+	WebhookNotifyPayment(ev->provider, p.reference, SPI_getvalue(tup, desc, 4),
+						 SPI_getvalue(tup, desc, 5), target, p.order_ref, order_state);
 	ev->status = "applied";
 	ev->has_payment = true;
 	ev->payment_id = p.id;
+	if (p.order_ref != NULL && order_state != NULL)
+	{
+		WebhookMovedPaymentId = p.id;
+		WebhookMovedOrderState = MemoryContextStrdup(TopTransactionContext, order_state);
+	}
 	remember_applied(ev, &p, target);
 	return true;
 }
@@ -655,10 +699,23 @@ apply_event(const char *schema, EventRow *ev, bool force)
 }
 
 /* The extension's schema, quoted, from a relation of it. */
-char *
+const char *
 WebhookSchemaOf(Oid nspoid)
 {
-	return pstrdup(quote_identifier(get_namespace_name(nspoid)));
+	/* the schema of the last call, kept: triggers ask for it on every row */
+	static Oid	cached_oid = InvalidOid;
+	static char cached_name[2 * NAMEDATALEN + 3];
+
+	if (nspoid != cached_oid)
+	{
+		char	   *name = get_namespace_name(nspoid);
+
+		if (name == NULL)
+			elog(ERROR, "schema %u of the webhook extension does not exist", nspoid);
+		strlcpy(cached_name, quote_identifier(name), sizeof(cached_name));
+		cached_oid = nspoid;
+	}
+	return cached_name;
 }
 
 /*
@@ -679,7 +736,7 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 	EventRow	ev;
 	Datum	   *values;
 	bool	   *nulls;
-	char	   *schema;
+	const char *schema;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
@@ -741,7 +798,7 @@ webhook_event_apply(PG_FUNCTION_ARGS)
 	Datum	   *values;
 	bool	   *nulls;
 	HeapTuple	result;
-	char	   *schema;
+	const char *schema;
 
 	tmp.t_len = HeapTupleHeaderGetDatumLength(row);
 	ItemPointerSetInvalid(&tmp.t_self);

@@ -440,8 +440,8 @@ webhook_add_certificate(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("certificate has expired"),
 					 errdetail("At %s the certificate, or an intermediate given with it, is past its validity period; the certificate is valid until %s.",
-							   timestamptz_to_str(now),
-							   timestamptz_to_str(WebhookUnixToTimestamp(not_after)))));
+							   pstrdup(timestamptz_to_str(now)),
+							   pstrdup(timestamptz_to_str(WebhookUnixToTimestamp(not_after))))));
 			break;
 		case WEBHOOK_CERT_NOT_YET_VALID:
 			ereport(ERROR,

@@ -59,19 +59,40 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 	/*
 	 * The common move in one statement: the payment found by the provider's
 	 * id moves to $3 when the state machine allows it and (for a capture)
-	 * amount and currency agree.  No row: the caller takes the slow path,
-	 * which tells unchanged, superseded, held and unmatched apart.
+	 * amount and currency agree, and its order moves by the captured
+	 * difference (the payments trigger is told to leave the order alone).
+	 * No row: the caller takes the slow path, which tells unchanged,
+	 * superseded, held and unmatched apart.
 	 */
 	[WEBHOOK_PLAN_PAYMENT_FAST] = {
-		"UPDATE @s@.webhook_payments p SET state = $3, "
-		" amount_captured = CASE WHEN $3 OPERATOR(pg_catalog.=) 'captured' "
-		"  THEN COALESCE($4, p.amount, 0) ELSE p.amount_captured END "
-		"WHERE p.provider OPERATOR(pg_catalog.=) $1 AND p.external_id OPERATOR(pg_catalog.=) $2 "
-		" AND @s@.webhook_transition_allowed(p.state, $3) "
-		" AND ($3 OPERATOR(pg_catalog.<>) 'captured' OR "
-		"  (($5::text IS NULL OR p.currency IS NULL OR p.currency OPERATOR(pg_catalog.=) $5) "
-		"   AND ($4::pg_catalog.numeric IS NULL OR p.amount IS NULL OR p.amount OPERATOR(pg_catalog.=) $4))) "
-		"RETURNING p.id, p.reference, p.order_ref",
+		"WITH old AS (SELECT id, state, amount_captured FROM @s@.webhook_payments "
+		"  WHERE provider OPERATOR(pg_catalog.=) $1 AND external_id OPERATOR(pg_catalog.=) $2 FOR UPDATE), "
+		"p AS (UPDATE @s@.webhook_payments p SET state = $3, "
+		"  amount_captured = CASE WHEN $3 OPERATOR(pg_catalog.=) 'captured' "
+		"   THEN COALESCE($4, p.amount, 0) ELSE p.amount_captured END "
+		"  FROM old WHERE p.id OPERATOR(pg_catalog.=) old.id "
+		"  AND @s@.webhook_transition_allowed(p.state, $3) "
+		"  AND ($3 OPERATOR(pg_catalog.<>) 'captured' OR "
+		"   (($5::text IS NULL OR p.currency IS NULL OR p.currency OPERATOR(pg_catalog.=) $5) "
+		"    AND ($4::pg_catalog.numeric IS NULL OR p.amount IS NULL OR p.amount OPERATOR(pg_catalog.=) $4))) "
+		"  RETURNING p.id, p.reference, p.order_ref, p.external_id, old.state AS old_state, "
+		"   p.amount_captured OPERATOR(pg_catalog.-) old.amount_captured AS dpaid), "
+		"o AS (UPDATE @s@.webhook_orders o SET "
+		"  amount_paid = (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid), "
+		"  state = CASE "
+		"   WHEN o.amount_refunded OPERATOR(pg_catalog.>) 0 AND "
+		"    o.amount_refunded OPERATOR(pg_catalog.>=) (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) THEN 'refunded' "
+		"   WHEN o.amount_refunded OPERATOR(pg_catalog.>) 0 THEN 'partially_refunded' "
+		"   WHEN (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>) 0 AND "
+		"    (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>=) o.total THEN 'paid' "
+		"   WHEN (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>) 0 THEN 'partially_paid' "
+		"   ELSE 'open' END, "
+		"  paid_at = CASE WHEN o.paid_at IS NULL AND (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>) 0 "
+		"   AND (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>=) o.total "
+		"   THEN pg_catalog.now() ELSE o.paid_at END, "
+		"  updated_at = pg_catalog.now() "
+		"  FROM p WHERE o.ref OPERATOR(pg_catalog.=) p.order_ref RETURNING o.state) "
+		"SELECT p.id, p.reference, p.order_ref, p.external_id, p.old_state, (SELECT state FROM o) FROM p",
 		5, {TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID}
 	},
 	/* applying raised: keep the event as failed (the trigger skips a set status) */

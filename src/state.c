@@ -69,6 +69,7 @@ static const char *const payment_states[] = {
 
 /* The order the last payment change moved (payments_after -> apply_event). */
 int64		WebhookMovedPaymentId = 0;
+bool		WebhookOrderMovedByStatement = false;
 char	   *WebhookMovedOrderState = NULL;
 
 const char *const WebhookEventStatuses[WEBHOOK_NEVENT_STATUSES] = {
@@ -194,8 +195,28 @@ typedef struct PaymentAttrs
 				amount;
 } PaymentAttrs;
 
+static void payment_attrs_lookup(TupleDesc desc, PaymentAttrs *a);
+
+/* As event_attrs (apply.c): looked up once per descriptor shape. */
 static void
 payment_attrs(TupleDesc desc, PaymentAttrs *a)
+{
+	static Oid	cached_type = InvalidOid;
+	static int	cached_natts = -1;
+	static PaymentAttrs cached;
+
+	if (desc->tdtypeid != cached_type || desc->natts != cached_natts ||
+		!OidIsValid(desc->tdtypeid))
+	{
+		payment_attrs_lookup(desc, &cached);
+		cached_type = desc->tdtypeid;
+		cached_natts = desc->natts;
+	}
+	*a = cached;
+}
+
+static void
+payment_attrs_lookup(TupleDesc desc, PaymentAttrs *a)
 {
 #define ATT(f) \
 	do { a->f = SPI_fnumber(desc, #f); \
@@ -395,6 +416,28 @@ json_field(StringInfo buf, const char *key, const char *value)
 		appendStringInfoString(buf, "null");
 }
 
+void
+WebhookNotifyPayment(const char *provider, const char *reference, const char *external_id,
+					 const char *old_state, const char *new_state, const char *order_ref,
+					 const char *order_state)
+{
+	StringInfoData buf;
+
+	if (!webhook_notify)
+		return;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	json_field(&buf, "provider", provider);
+	json_field(&buf, "reference", reference);
+	json_field(&buf, "external_id", external_id);
+	json_field(&buf, "old_state", old_state);
+	json_field(&buf, "new_state", new_state);
+	json_field(&buf, "order_ref", order_ref);
+	json_field(&buf, "order_state", order_state);
+	appendStringInfoChar(&buf, '}');
+	Async_Notify("webhook_payment", buf.data);
+}
+
 /* Apply the events parked for a payment just inserted, in provider order. */
 static void
 apply_parked(const char *schema, const char *provider, const char *reference,
@@ -469,7 +512,7 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	PaymentAttrs a;
 	HeapTuple	oldtup = NULL;
 	HeapTuple	newtup = NULL;
-	char	   *schema;
+	const char *schema;
 	Datum		zero;
 	char	   *order_state = NULL;
 	char	   *old_state = NULL;
@@ -517,6 +560,12 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 		new_refunded = heap_getattr(newtup, a.amount_refunded, desc, &isnull);
 	}
 
+	if (oldtup && newtup && WebhookOrderMovedByStatement)
+	{
+		/* the statement that moved the payment moves its order and notifies */
+		return PointerGetDatum(NULL);
+	}
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
@@ -551,22 +600,11 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 		}
 	}
 
-	if (oldtup && newtup && strcmp(old_state, new_state) != 0 && webhook_notify)
-	{
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		appendStringInfoChar(&buf, '{');
-		json_field(&buf, "provider", WebhookTupleText(newtup, desc, a.provider));
-		json_field(&buf, "reference", WebhookTupleText(newtup, desc, a.reference));
-		json_field(&buf, "external_id", WebhookTupleText(newtup, desc, a.external_id));
-		json_field(&buf, "old_state", old_state);
-		json_field(&buf, "new_state", new_state);
-		json_field(&buf, "order_ref", new_order);
-		json_field(&buf, "order_state", order_state);
-		appendStringInfoChar(&buf, '}');
-		Async_Notify("webhook_payment", buf.data);
-	}
+	if (oldtup && newtup && strcmp(old_state, new_state) != 0)
+		WebhookNotifyPayment(WebhookTupleText(newtup, desc, a.provider),
+							 WebhookTupleText(newtup, desc, a.reference),
+							 WebhookTupleText(newtup, desc, a.external_id),
+							 old_state, new_state, new_order, order_state);
 
 	SPI_finish();
 	return PointerGetDatum(NULL);

@@ -22,6 +22,19 @@ extern const char *const WebhookEventStatuses[WEBHOOK_NEVENT_STATUSES];
 extern int64 WebhookMovedPaymentId;
 extern char *WebhookMovedOrderState;
 
+/*
+ * True while apply.c's one-statement move runs: that statement moves the
+ * payment's order and sends its NOTIFY itself, so the AFTER trigger on
+ * the one payment it updates leaves both alone.
+ */
+extern bool WebhookOrderMovedByStatement;
+
+/* NOTIFY webhook_payment with the payload of SPEC section 5 (state.c). */
+extern void WebhookNotifyPayment(const char *provider, const char *reference,
+								 const char *external_id, const char *old_state,
+								 const char *new_state, const char *order_ref,
+								 const char *order_state);
+
 /* Helpers shared by state.c and apply.c (state.c). */
 extern bool WebhookOneOf(const char *s, const char *const *words, int n);
 extern void WebhookInvalidColumn(const char *table, const char *column,
@@ -35,7 +48,7 @@ extern Datum WebhookNumZero(void);
 /* apply.c: advisory locks on a payment's keys, and the quoted schema of a namespace. */
 extern void WebhookLockPaymentKeys(const char *provider, const char *reference,
 								   const char *external_id);
-extern char *WebhookSchemaOf(Oid nspoid);
+extern const char *WebhookSchemaOf(Oid nspoid);
 
 /* true when a payment may move from one state to the other */
 extern bool WebhookTransitionAllowed(const char *from, const char *to);
