@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS webhook;
 
 \echo
-\echo '== 1. Register three providers: Stripe, a GitHub-style HMAC gateway, an API-key gateway'
+\echo '== 1. Register Stripe, a GitHub-style HMAC gateway and an API-key gateway'
 SELECT webhook_add_provider('stripe', 'stripe', 'whsec_demo_7f3a9c');
 SELECT webhook_add_provider('acme_pay', 'hmac', 'acme-shared-secret',
        '{"header": "X-Acme-Signature", "prefix": "sha256=", "event_id_header": "X-Acme-Delivery"}');
@@ -72,6 +72,31 @@ INSERT INTO webhook_orders (ref, total, currency) VALUES ('SO-1003', 15.00, 'EUR
 INSERT INTO webhook_payments (provider, reference, order_ref, amount, currency) VALUES ('stripe', 'PAY-4', 'SO-1003', 15.00, 'EUR');
 
 \echo
+\echo '== 10. Vipps MobilePay: a registration secret, then AUTHORIZED and two partial CAPTUREs'
+SELECT webhook_add_provider('vipps', 'vipps', NULL, '{"public_url": "https://shop.example.com/hooks/vipps?shop=1"}');
+SELECT webhook_add_secret('vipps', '090a478d-37ff-4e77-970e-d457aeb26a3a', 'vipps-webhook-2f7c') > 0 AS registered;
+INSERT INTO webhook_orders (ref, total, currency) VALUES ('SO-1004', 350.00, 'NOK');
+INSERT INTO webhook_payments (provider, reference, order_ref, amount, currency) VALUES ('vipps', 'order-10001', 'SO-1004', 350.00, 'NOK');
+SELECT name, webhook_ingest('vipps',
+       webhook_sign_vipps(b, '090a478d-37ff-4e77-970e-d457aeb26a3a', '/hooks/vipps?shop=1', 'shop.example.com'),
+       b, '/proxied/by/nginx') - 'delivery_id' AS reply
+  FROM (VALUES (1, 'AUTHORIZED', 'psp-1', 35000), (2, 'CAPTURED', 'psp-2', 20000), (3, 'CAPTURED', 'psp-3', 15000)) v(n, name, psp, value),
+       LATERAL (SELECT jsonb_build_object('msn', '123456', 'reference', 'order-10001', 'pspReference', psp, 'name', name,
+                'amount', jsonb_build_object('currency', 'NOK', 'value', value), 'timestamp', now(), 'success', true)::text AS b) body
+ ORDER BY n;
+
+\echo
+\echo '== 11. A Standard Webhooks (Svix-style) gateway'
+SELECT webhook_add_provider('acme_std', 'standard', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+       '{"paths": {"external_id": ["data", "payment_id"], "event_type": ["data", "status"], "amount": ["data", "amount"], "currency": ["data", "currency"]}}');
+INSERT INTO webhook_payments (provider, reference, external_id, amount, currency) VALUES ('acme_std', 'PAY-5', 'std-42', 12.00, 'EUR');
+\set std_body '{"type":"payment.updated","data":{"payment_id":"std-42","status":"succeeded","amount":"12.00","currency":"EUR"}}'
+SELECT webhook_ingest('acme_std', jsonb_build_object('webhook-id', 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
+       'webhook-timestamp', extract(epoch FROM now())::bigint::text,
+       'webhook-signature', webhook_sign_standard(:'std_body', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W')),
+       :'std_body') - 'delivery_id' AS reply;
+
+\echo
 \echo '== Payments now'
 SELECT reference, provider, state, amount, amount_captured, amount_refunded FROM webhook_payments ORDER BY id;
 \echo '== Orders now'
@@ -80,3 +105,6 @@ SELECT ref, total, currency, state, amount_paid, amount_refunded FROM webhook_or
 SELECT provider, event_id, event_type, action, status, amount, currency, deliveries FROM webhook_events ORDER BY id;
 \echo '== Deliveries (one row per call, rejected bodies kept for investigation)'
 SELECT id, provider, http_status, outcome, event_id, body IS NOT NULL AS body_kept FROM webhook_deliveries ORDER BY id;
+\echo '== What a DBA looks at each morning'
+SELECT * FROM webhook_stats ORDER BY provider;
+SELECT provider, event_id, status, detail FROM webhook_parked_events;
