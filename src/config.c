@@ -265,9 +265,31 @@ parse_config(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
 			APPLIES(scheme == WEBHOOK_SCHEME_PAYPAL);
 			out->webhook_id = config_string(&val, key);
 		}
-		else if (strcmp(key, "cert_hosts") == 0 || strcmp(key, "ca_pem") == 0)
+		else if (strcmp(key, "ca_pem") == 0)
 		{
 			APPLIES(scheme == WEBHOOK_SCHEME_PAYPAL);
+			out->ca_pem = config_string(&val, key);
+		}
+		else if (strcmp(key, "cert_hosts") == 0)
+		{
+			JsonbIterator *hit;
+			JsonbValue	hv;
+			JsonbIteratorToken htok;
+
+			APPLIES(scheme == WEBHOOK_SCHEME_PAYPAL);
+			if (val.type != jbvBinary || !JsonContainerIsArray(val.val.binary.data) ||
+				JsonContainerSize(val.val.binary.data) == 0)
+				config_error(key, "a non-empty array of host names");
+			out->cert_hosts = palloc(sizeof(char *) * JsonContainerSize(val.val.binary.data));
+			hit = JsonbIteratorInit(val.val.binary.data);
+			while ((htok = JsonbIteratorNext(&hit, &hv, true)) != WJB_DONE)
+			{
+				if (htok != WJB_ELEM)
+					continue;
+				if (hv.type != jbvString || hv.val.string.len == 0)
+					config_error(key, "a non-empty array of host names");
+				out->cert_hosts[out->ncert_hosts++] = pnstrdup(hv.val.string.val, hv.val.string.len);
+			}
 		}
 		else if (strcmp(key, "amount_unit") == 0)
 		{

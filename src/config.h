@@ -77,6 +77,9 @@ typedef struct WebhookProviderConfig
 	char	   *event_id_header;	/* hmac, apikey */
 	char	   *public_url;		/* vipps */
 	char	   *webhook_id;		/* paypal */
+	char	  **cert_hosts;		/* paypal; NULL: the default hosts */
+	int			ncert_hosts;
+	char	   *ca_pem;			/* paypal; NULL: the system trust store */
 	WebhookAmountUnit amount_unit;
 	bool		unmatched_reject;
 	bool		mismatch_hold;

@@ -37,6 +37,7 @@
 #include "crypto.h"
 #include "extract.h"
 #include "headers.h"
+#include "paypal.h"
 #include "spi.h"
 #include "state.h"
 #include "verify.h"
@@ -63,6 +64,7 @@ typedef struct IngestResult
 	char	   *order_ref;
 	char	   *order_state;
 	int64		delivery_id;
+	char	   *cert_url;		/* unknown_certificate: where to fetch it */
 } IngestResult;
 
 /* One request, as the three SQL forms hand it over. */
@@ -333,6 +335,104 @@ signed_target(WebhookProvider *prov, const IngestRequest *req, const WebhookHead
 }
 
 /*
+ * PayPal: the certificate URL must be https on an allowed host, the
+ * certificate stored for it (else unknown_certificate, 503, with cert_url
+ * in the reply so the caller can fetch it), chained to the system store or
+ * config.ca_pem, valid now and naming messageverificationcerts; then the
+ * SHA256withRSA signature over "id|time|webhook_id|crc32".  No secret row
+ * is involved.  Returns true when verified, else sets the outcome.
+ */
+static bool
+verify_paypal(const char *schema, WebhookProvider *prov, const IngestRequest *req,
+			  const WebhookHeader *hdrs, int nhdrs, IngestResult *r)
+{
+	const WebhookHeader *id,
+			   *time,
+			   *sig,
+			   *url,
+			   *algo;
+	const WebhookProviderConfig *c = &prov->config;
+	Datum		arg[1];
+	char	   *pem;
+	int64		not_after;
+	const char *why = NULL;
+	WebhookCertResult cert;
+	WebhookVerdict verdict;
+
+	if (need_header(hdrs, nhdrs, "PAYPAL-TRANSMISSION-ID", &id, r) ||
+		need_header(hdrs, nhdrs, "PAYPAL-TRANSMISSION-TIME", &time, r) ||
+		need_header(hdrs, nhdrs, "PAYPAL-TRANSMISSION-SIG", &sig, r) ||
+		need_header(hdrs, nhdrs, "PAYPAL-CERT-URL", &url, r) ||
+		need_header(hdrs, nhdrs, "PAYPAL-AUTH-ALGO", &algo, r))
+		return false;
+	if (algo->value_len != 13 || memcmp(algo->value, "SHA256withRSA", 13) != 0)
+	{
+		set_outcome(r, "malformed_header", "PAYPAL-AUTH-ALGO must be SHA256withRSA");
+		return false;
+	}
+	if (!WebhookPaypalCertUrlAllowed(url->value, url->value_len,
+									 c->cert_hosts ? (const char *const *) c->cert_hosts : WebhookPaypalDefaultHosts,
+									 c->cert_hosts ? c->ncert_hosts : WEBHOOK_PAYPAL_NDEFAULT_HOSTS))
+	{
+		set_outcome(r, "invalid_signature", "PAYPAL-CERT-URL is not https on an allowed host");
+		return false;
+	}
+	if (c->webhook_id == NULL)
+	{
+		set_outcome(r, "invalid_signature", "the provider has no config.webhook_id");
+		return false;
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	arg[0] = PointerGetDatum(cstring_to_text_with_len(url->value, url->value_len));
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_CERTIFICATE, schema), arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "certificate lookup failed");
+	pem = SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
+	if (pem != NULL)
+	{
+		char	   *copy = SPI_palloc(strlen(pem) + 1);
+
+		strcpy(copy, pem);
+		pem = copy;
+	}
+	SPI_finish();
+	if (pem == NULL)
+	{
+		set_outcome(r, "unknown_certificate",
+					"the certificate at PAYPAL-CERT-URL is not stored: fetch it, store it with webhook_add_certificate(), and let PayPal retry");
+		r->cert_url = pnstrdup(url->value, url->value_len);
+		return false;
+	}
+
+	cert = WebhookCertCheck(pem, strlen(pem), c->ca_pem, c->ca_pem ? strlen(c->ca_pem) : 0,
+							WebhookTimestampToUnix(req->now), &not_after, &why);
+	if (cert != WEBHOOK_CERT_OK)
+	{
+		set_outcome(r, "invalid_signature",
+					psprintf("the stored certificate cannot be used: %s", why ? why : "rejected"));
+		return false;
+	}
+	verdict = WebhookPaypalVerify(id->value, id->value_len, time->value, time->value_len,
+								  c->webhook_id, sig->value, sig->value_len,
+								  pem, strlen(pem), (const unsigned char *) req->body, req->body_len);
+	switch (verdict)
+	{
+		case WEBHOOK_VERIFIED:
+			return true;
+		case WEBHOOK_MALFORMED_HEADER:
+			set_outcome(r, "malformed_header", "PAYPAL-TRANSMISSION-SIG is not base64");
+			return false;
+		case WEBHOOK_CRYPTO_FAILURE:
+			set_outcome(r, "invalid_signature", "the stored certificate has no usable RSA key");
+			return false;
+		default:
+			set_outcome(r, "invalid_signature", "the signature does not verify with the stored certificate");
+			return false;
+	}
+}
+
+/*
  * Verify the request for its scheme.  Returns true when verified (and
  * r->secret_id set); otherwise sets the outcome on r.
  */
@@ -347,7 +447,7 @@ verify_request(const char *schema, WebhookProvider *prov, const IngestRequest *r
 	int			which = -1;
 	int64		ts = 0;
 	const WebhookHeader *h;
-	WebhookVerdict verdict;
+	WebhookVerdict verdict = WEBHOOK_CRYPTO_FAILURE;
 	const unsigned char *body = (const unsigned char *) req->body;
 
 	nkeys = candidate_keys(prov, payment_reference(schema, prov, ev), req->keys_now, keys, ids);
@@ -417,11 +517,7 @@ verify_request(const char *schema, WebhookProvider *prov, const IngestRequest *r
 			}
 			break;
 		case WEBHOOK_SCHEME_PAYPAL:
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("scheme %s cannot ingest yet", WebhookSchemeName(prov->scheme))));
-			return false;
+			return verify_paypal(schema, prov, req, hdrs, nhdrs, r);
 	}
 
 	switch (verdict)
@@ -737,8 +833,10 @@ delivery_params(WebhookProvider *prov, const IngestRequest *req, const unsigned 
 				const IngestResult *r, Datum *values, char *nulls)
 {
 	bytea	   *hash = palloc(VARHDRSZ + 32);
-	bool		keep_body = r->http_status >= 400 && r->http_status < 500 &&
-		strcmp(r->outcome, "body_too_large") != 0;
+	/* rejected bodies are kept to investigate and redeliver (unknown_certificate too) */
+	bool		keep_body = (r->http_status >= 400 && r->http_status < 500 &&
+							 strcmp(r->outcome, "body_too_large") != 0) ||
+		(r->outcome != NULL && strcmp(r->outcome, "unknown_certificate") == 0);
 
 	SET_VARSIZE(hash, VARHDRSZ + 32);
 	memcpy(VARDATA(hash), sha, 32);
@@ -868,6 +966,7 @@ build_reply(const IngestResult *r)
 	if (r->order_state != NULL)
 		push_pair(&state, "order", "ref", r->order_ref, "state", r->order_state);
 	push_string(&state, "detail", r->detail);
+	push_string(&state, "cert_url", r->cert_url);
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	return JsonbValueToJsonb(res);
 }
@@ -1091,7 +1190,7 @@ PG_FUNCTION_INFO_V1(webhook_redeliver);
 
 /*
  * webhook_redeliver(delivery_id bigint) RETURNS jsonb
- *	  Run a rejected (4xx) delivery again from its stored body, headers and
+ *	  Run a rejected (4xx or unknown_certificate) delivery again from its stored body, headers and
  *	  path: signed timestamps are judged against its received_at, secrets
  *	  by today's clock, so that deliveries refused while a secret was wrong
  *	  can be recovered once it is fixed.  Records a new delivery naming the
@@ -1128,11 +1227,11 @@ webhook_redeliver(PG_FUNCTION_ARGS)
 	desc = SPI_tuptable->tupdesc;
 	status = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
 	d = SPI_getbinval(tup, desc, 5, &isnull);
-	if (status < 400 || status >= 500 || isnull)
+	if (status < 400 || (status >= 500 && status != 503) || isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("delivery %lld was not rejected, or its body was not kept", (long long) id),
-				 errhint("Only rejected (4xx) deliveries keep their body and can be run again.")));
+				 errhint("Only rejected deliveries (4xx, and 503 unknown_certificate) keep their body and can be run again.")));
 	{
 		MemoryContext old = MemoryContextSwitchTo(cxt);
 

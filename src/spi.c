@@ -141,6 +141,10 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		{TEXTOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
 		TEXTOID, JSONBOID, BYTEAOID, INT4OID, BYTEAOID, INT8OID}
 	},
+	[WEBHOOK_PLAN_CERTIFICATE] = {
+		"SELECT pem FROM @s@.webhook_certificates WHERE cert_url OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
 	[WEBHOOK_PLAN_DELIVERY_FOR_REDELIVERY] = {
 		"SELECT provider, http_status, received_at, headers, body, path "
 		"FROM @s@.webhook_deliveries WHERE id OPERATOR(pg_catalog.=) $1",
