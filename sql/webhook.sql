@@ -188,7 +188,6 @@ CREATE TABLE @extschema@.webhook_deliveries (
     body         bytea,
     redelivery_of bigint
 );
-CREATE INDEX webhook_deliveries_provider_idx ON @extschema@.webhook_deliveries (provider, received_at);
 CREATE INDEX webhook_deliveries_received_idx ON @extschema@.webhook_deliveries (received_at);
 CREATE INDEX webhook_deliveries_event_idx ON @extschema@.webhook_deliveries (event_pk);
 COMMENT ON TABLE @extschema@.webhook_deliveries IS
@@ -294,6 +293,9 @@ CREATE TRIGGER webhook_providers_invalidate
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.webhook_config_invalidate();
 CREATE TRIGGER webhook_secrets_invalidate
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.webhook_secrets
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.webhook_config_invalidate();
+CREATE TRIGGER webhook_currencies_invalidate
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.webhook_currencies
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.webhook_config_invalidate();
 CREATE TRIGGER webhook_event_actions_invalidate
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.webhook_event_actions

@@ -53,7 +53,7 @@ typedef struct WebhookActionRow
 static MemoryContext config_context = NULL;
 static WebhookConfig *config_cache = NULL;
 static bool config_valid = false;
-static Oid	config_relids[3] = {InvalidOid, InvalidOid, InvalidOid};
+static Oid	config_relids[4] = {InvalidOid, InvalidOid, InvalidOid, InvalidOid};
 
 static const char *const scheme_names[] = {
 	"stripe", "standard", "vipps", "paypal", "hmac", "apikey"
@@ -77,7 +77,7 @@ config_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid ||
 		relid == config_relids[0] || relid == config_relids[1] ||
-		relid == config_relids[2])
+		relid == config_relids[2] || relid == config_relids[3])
 		config_valid = false;
 }
 
@@ -593,6 +593,7 @@ config_rebuild(void)
 	config_relids[0] = get_relname_relid("webhook_providers", nspoid);
 	config_relids[1] = get_relname_relid("webhook_secrets", nspoid);
 	config_relids[2] = get_relname_relid("webhook_event_actions", nspoid);
+	config_relids[3] = get_relname_relid("webhook_currencies", nspoid);
 
 	PG_TRY();
 	{
@@ -695,6 +696,26 @@ config_rebuild(void)
 		qsort(cfg->actions, cfg->nactions, sizeof(WebhookActionRow), action_cmp);
 		MemoryContextSwitchTo(oldctx);
 
+		resetStringInfo(&sql);
+		appendStringInfo(&sql, "SELECT code, exponent FROM %s.webhook_currencies", qschema);
+		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read webhook_currencies");
+		n = SPI_processed;
+		oldctx = MemoryContextSwitchTo(newctx);
+		cfg->ncurrencies = (int) n;
+		cfg->currencies = palloc0(sizeof(WebhookCurrency) * Max(n, 1));
+		for (uint64 i = 0; i < n; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			char	   *code = spi_text(tup, desc, 1);
+			bool		isnull;
+
+			strlcpy(cfg->currencies[i].code, code, sizeof(cfg->currencies[i].code));
+			cfg->currencies[i].exponent = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+		}
+		MemoryContextSwitchTo(oldctx);
+
 		SPI_finish();
 	}
 	PG_CATCH();
@@ -764,4 +785,13 @@ WebhookConfigAction(WebhookConfig *cfg, WebhookProvider *prov, const char *event
 		hit = bsearch(&key, cfg->actions, cfg->nactions, sizeof(WebhookActionRow), action_cmp);
 	}
 	return hit ? hit->action : NULL;
+}
+
+int
+WebhookConfigExponent(WebhookConfig *cfg, const char *code)
+{
+	for (int i = 0; i < cfg->ncurrencies; i++)
+		if (strcmp(cfg->currencies[i].code, code) == 0)
+			return cfg->currencies[i].exponent;
+	return -1;
 }

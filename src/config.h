@@ -110,6 +110,12 @@ typedef struct WebhookProvider
 	bool		payment_secrets;	/* some secret is scoped to a payment */
 } WebhookProvider;
 
+typedef struct WebhookCurrency
+{
+	char		code[4];
+	int			exponent;
+} WebhookCurrency;
+
 typedef struct WebhookConfig
 {
 	char	   *schema;			/* the extension's schema, quoted for SQL */
@@ -117,6 +123,8 @@ typedef struct WebhookConfig
 	WebhookProvider *providers;
 	int			nactions;
 	struct WebhookActionRow *actions;	/* sorted by (scheme, event_type) */
+	int			ncurrencies;
+	WebhookCurrency *currencies;	/* webhook_currencies */
 } WebhookConfig;
 
 /* The cache, rebuilt first if stale.  Raises if the extension is absent. */
@@ -132,6 +140,9 @@ extern WebhookProvider *WebhookConfigProvider(WebhookConfig *cfg, const char *na
  */
 extern const char *WebhookConfigAction(WebhookConfig *cfg, WebhookProvider *prov,
 									   const char *event_type);
+
+/* The minor-unit exponent of a currency code, or -1 if webhook_currencies lacks it. */
+extern int	WebhookConfigExponent(WebhookConfig *cfg, const char *code);
 
 /* Name of a scheme as SQL spells it. */
 extern const char *WebhookSchemeName(WebhookScheme scheme);

@@ -22,6 +22,7 @@
 
 #include "extract.h"
 #include "headers.h"
+#include "state.h"
 #include "webhook.h"
 
 JsonbValue *
@@ -526,5 +527,18 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 		return "the currency is not a three-letter code";
 	if ((ev->amount_minor != NULL) && ev->currency == NULL)
 		return "an amount in minor units needs a currency";
+	if (ev->amount_minor != NULL)
+	{
+		/*
+		 * Major units through the cached currency table; an unknown currency
+		 * is left for the trigger, which fails the event with its name.
+		 */
+		int			exponent = WebhookConfigExponent(cfg, ev->currency);
+		int64		minor;
+
+		if (exponent >= 0 && WebhookParseUnsigned(ev->amount_minor, strlen(ev->amount_minor), &minor))
+			ev->amount = DatumGetCString(DirectFunctionCall1(numeric_out,
+															 WebhookMinorToMajor(minor, exponent)));
+	}
 	return NULL;
 }
