@@ -36,6 +36,7 @@
 #include "utils/fmgroids.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "config.h"
@@ -601,6 +602,12 @@ config_rebuild(void)
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
+		/*
+		 * Read with the latest snapshot, not the caller's: a transaction or
+		 * statement older than the change that invalidated the cache must
+		 * not rebuild it from what it saw, and then keep that for good.
+		 */
+		PushActiveSnapshot(GetLatestSnapshot());
 
 		initStringInfo(&sql);
 		appendStringInfo(&sql,
@@ -716,6 +723,7 @@ config_rebuild(void)
 		}
 		MemoryContextSwitchTo(oldctx);
 
+		PopActiveSnapshot();
 		SPI_finish();
 	}
 	PG_CATCH();
@@ -742,6 +750,8 @@ config_rebuild(void)
 WebhookConfig *
 WebhookConfigGet(void)
 {
+	/* a change committed since this statement began is seen now, not one call later */
+	AcceptInvalidationMessages();
 	if (!config_valid || config_cache == NULL)
 		config_rebuild();
 	return config_cache;
