@@ -173,6 +173,30 @@ need_header(const WebhookHeader *hdrs, int n, const char *name,
 }
 
 /*
+ * In the PG_CATCH of an internal subtransaction: copy the error into
+ * keep, roll the subtransaction back, and return to context back and
+ * resource owner owner.  Cancels, shutdowns and out-of-memory are not the
+ * sender's doing: they are thrown again.  Returns the error otherwise.
+ */
+static ErrorData *
+subxact_abort(MemoryContext keep, MemoryContext back, ResourceOwner owner)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(keep);
+	edata = CopyErrorData();
+	FlushErrorState();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(back);
+	CurrentResourceOwner = owner;
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
+		ReThrowError(edata);
+	return edata;
+}
+
+/*
  * Parse the body as a JSON object and extract the event, inside a
  * subtransaction so that whatever the input functions raise (bad JSON,
  * nesting too deep, a number or time out of range) becomes a
@@ -217,18 +241,8 @@ parse_and_extract(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = subxact_abort(oldcxt, oldcxt, oldowner);
 
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
-			ReThrowError(edata);
 		detail = psprintf("the body is not valid JSON: %s", edata->message);
 	}
 	PG_END_TRY();
@@ -716,18 +730,8 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = subxact_abort(cxt, spicxt, owner);
 
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(spicxt);
-		CurrentResourceOwner = owner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
-			ReThrowError(edata);
 		if (edata->sqlerrcode == ERRCODE_UNIQUE_VIOLATION && edata->constraint_name != NULL &&
 			strcmp(edata->constraint_name, "webhook_events_provider_event_id_key") == 0)
 			duplicate = true;
