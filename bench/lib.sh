@@ -85,17 +85,45 @@ say "installed: webhook $(q "SELECT extversion FROM pg_extension WHERE extname =
 # --- one run ----------------------------------------------------------------------
 # run_workload WORKLOAD SYNC CLIENTS [extra PGOPTIONS]: reset the tables,
 # run WORKLOAD.pgb, check what it wrote; sets TPS, NXACT, WALX (WAL bytes
-# per transaction) and CKPTS (checkpoints during the run).
+# per transaction), CKPTS (checkpoints during the run) and CPUX (CPU
+# microseconds the server spent per transaction).
 probe() { q "SELECT pg_current_wal_lsn() || '|' || (checkpoints_timed + checkpoints_req) FROM pg_stat_bgwriter"; }
+
+# cpu_ticks: CPU time (clock ticks) the cluster has used: the postmaster's
+# own and its reaped children's, plus that of every live child.  Unlike
+# TPS it does not count the time the machine gave to others (a VM's
+# neighbours, a compiler), so it is the steadier figure on a busy machine.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+	local pm
+	pm=$(head -n 1 "$PGHOST/data/postmaster.pid")
+	{
+		sed 's/^.*) //' "/proc/$pm/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+		for p in $(ps -o pid= --ppid "$pm"); do
+			sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+		done
+	} | awk '{ t += $1 } END { print t }'
+}
+# wait_backends_gone: until pgbench's backends have exited (and been reaped)
+wait_backends_gone() {
+	for _ in $(seq 1 50); do
+		[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'")" = 0 ] && break
+		sleep 0.1
+	done
+	sleep 0.2
+}
 run_workload() {
-	local w=$1 sync=$2 c=$3 opts=${4:-} log before after
+	local w=$1 sync=$2 c=$3 opts=${4:-} log before after cpu0 cpu1
 	log="$LOGDIR/$w-sync_$sync-c$c.log"
 	"${PSQL[@]}" -d "$DB" -f "$BENCH/reset.sql" >/dev/null
 	before=$(probe)
+	cpu0=$(cpu_ticks)
 	PGOPTIONS="-c synchronous_commit=$sync $opts" \
 		pgbench -n -M prepared -T "$SECS" -c "$c" -j "$c" -D i=0 -D stride=$((NEVENTS / c)) \
 		-f "$BENCH/$(workload_file "$w")" "$DB" >"$log" 2>&1 ||
 		{ cat "$log"; die "pgbench failed: $w, synchronous_commit $sync, $c clients"; }
+	wait_backends_gone
+	cpu1=$(cpu_ticks)
 	after=$(probe)
 	TPS=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$log")
 	NXACT=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$log")
@@ -105,6 +133,7 @@ run_workload() {
 	check_run "$w" "$NXACT"
 	WALX=$(q "SELECT round(pg_wal_lsn_diff('${after%|*}', '${before%|*}') / $NXACT)")
 	CKPTS=$((${after#*|} - ${before#*|}))
+	CPUX=$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$NXACT" 'BEGIN { printf "%.0f", t * 1e6 / hz / n }')
 }
 
 # The script of a workload: ingest*, floor* and the profile's variants.

@@ -24,6 +24,17 @@ SELECT format('ALTER TABLE %I SET (%s)', 'bench_floor_' || substr(relname, 9),
    AND reloptions IS NOT NULL \gexec
 
 /*
+ * No autovacuum on the tables the workloads write, on either side: each
+ * run starts after VACUUM ANALYZE, and within a 20-second run an
+ * autovacuum or auto-analyze (of 50,000+ jsonb payloads) starts or not
+ * by chance, which moved single figures by 10-20 %.
+ */
+SELECT format('ALTER TABLE %I SET (autovacuum_enabled = off)', t)
+  FROM unnest(ARRAY['webhook_events', 'webhook_deliveries', 'webhook_payments', 'webhook_orders',
+                    'bench_floor_events', 'bench_floor_deliveries', 'bench_floor_payments',
+                    'bench_floor_orders']) AS t \gexec
+
+/*
  * History: the events and deliveries of earlier payments, loaded into
  * both workloads' tables before each run, so that every run meets tables
  * of a shop in production (indexes with depth, statistics that are not
