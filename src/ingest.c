@@ -1057,18 +1057,19 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 }
 
 /*
- * webhook_ingest(provider text, headers jsonb, body bytea, path text DEFAULT NULL) RETURNS jsonb
+ * The two (provider, headers, body, path) forms: a bytea and a text body
+ * are both the body's bytes as received.
  */
-Datum
-webhook_ingest_bytea(PG_FUNCTION_ARGS)
+static Datum
+ingest_args(FunctionCallInfo fcinfo)
 {
 	IngestRequest req;
-	bytea	   *body;
+	struct varlena *body;
 
 	require_arg(fcinfo, 0, "provider");
 	require_arg(fcinfo, 1, "headers");
 	require_arg(fcinfo, 2, "body");
-	body = PG_GETARG_BYTEA_PP(2);
+	body = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(2));
 	memset(&req, 0, sizeof(req));
 	req.provider = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	req.headers = PG_GETARG_JSONB_P(1);
@@ -1079,25 +1080,22 @@ webhook_ingest_bytea(PG_FUNCTION_ARGS)
 }
 
 /*
+ * webhook_ingest(provider text, headers jsonb, body bytea, path text DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+webhook_ingest_bytea(PG_FUNCTION_ARGS)
+{
+	return ingest_args(fcinfo);
+}
+
+/*
  * webhook_ingest(provider text, headers jsonb, body text, path text DEFAULT NULL) RETURNS jsonb
+ *	  The body's UTF-8 bytes are what was signed (the database is UTF8).
  */
 Datum
 webhook_ingest_text(PG_FUNCTION_ARGS)
 {
-	IngestRequest req;
-	text	   *body;
-
-	require_arg(fcinfo, 0, "provider");
-	require_arg(fcinfo, 1, "headers");
-	require_arg(fcinfo, 2, "body");
-	body = PG_GETARG_TEXT_PP(2);
-	memset(&req, 0, sizeof(req));
-	req.provider = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	req.headers = PG_GETARG_JSONB_P(1);
-	req.body = VARDATA_ANY(body);
-	req.body_len = VARSIZE_ANY_EXHDR(body);
-	req.path = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
-	PG_RETURN_JSONB_P(ingest(&req));
+	return ingest_args(fcinfo);
 }
 
 /* A string member of the envelope, or NULL; raises if present but not a string. */
