@@ -85,8 +85,9 @@ say "installed: webhook $(q "SELECT extversion FROM pg_extension WHERE extname =
 # --- one run ----------------------------------------------------------------------
 # run_workload WORKLOAD SYNC CLIENTS [extra PGOPTIONS]: reset the tables,
 # run WORKLOAD.pgb, check what it wrote; sets TPS, NXACT, WALX (WAL bytes
-# per transaction), CKPTS (checkpoints during the run) and CPUX (CPU
-# microseconds the server spent per transaction).
+# per transaction), CKPTS (checkpoints during the run), CPUX (CPU
+# microseconds the server spent per transaction) and STEAL (per cent of the
+# machine's CPU time the hypervisor gave to others during the run).
 probe() { q "SELECT pg_current_wal_lsn() || '|' || (checkpoints_timed + checkpoints_req) FROM pg_stat_bgwriter"; }
 
 # cpu_ticks: CPU time (clock ticks) the cluster has used: the postmaster's
@@ -104,6 +105,8 @@ cpu_ticks() {
 		done
 	} | awk '{ t += $1 } END { print t }'
 }
+# cpu_stat: "total steal" jiffies of the machine, from /proc/stat
+cpu_stat() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9 }' /proc/stat; }
 # wait_backends_gone: until pgbench's backends have exited (and been reaped)
 wait_backends_gone() {
 	for _ in $(seq 1 50); do
@@ -113,17 +116,19 @@ wait_backends_gone() {
 	sleep 0.2
 }
 run_workload() {
-	local w=$1 sync=$2 c=$3 opts=${4:-} log before after cpu0 cpu1
+	local w=$1 sync=$2 c=$3 opts=${4:-} log before after cpu0 cpu1 stat0 stat1
 	log="$LOGDIR/$w-sync_$sync-c$c.log"
 	"${PSQL[@]}" -d "$DB" -f "$BENCH/reset.sql" >/dev/null
 	before=$(probe)
 	cpu0=$(cpu_ticks)
+	stat0=$(cpu_stat)
 	PGOPTIONS="-c synchronous_commit=$sync $opts" \
 		pgbench -n -M prepared -T "$SECS" -c "$c" -j "$c" -D i=0 -D stride=$((NEVENTS / c)) \
 		-f "$BENCH/$(workload_file "$w")" "$DB" >"$log" 2>&1 ||
 		{ cat "$log"; die "pgbench failed: $w, synchronous_commit $sync, $c clients"; }
 	wait_backends_gone
 	cpu1=$(cpu_ticks)
+	stat1=$(cpu_stat)
 	after=$(probe)
 	TPS=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$log")
 	NXACT=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$log")
@@ -133,6 +138,8 @@ run_workload() {
 	check_run "$w" "$NXACT"
 	WALX=$(q "SELECT round(pg_wal_lsn_diff('${after%|*}', '${before%|*}') / $NXACT)")
 	CKPTS=$((${after#*|} - ${before#*|}))
+	STEAL=$(awk -v a="$stat0" -v b="$stat1" 'BEGIN { split(a, x, " "); split(b, y, " ");
+		printf "%.0f", (y[1] > x[1]) ? 100 * (y[2] - x[2]) / (y[1] - x[1]) : 0 }')
 	CPUX=$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$NXACT" 'BEGIN { printf "%.0f", t * 1e6 / hz / n }')
 }
 

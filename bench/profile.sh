@@ -40,7 +40,7 @@ LADDER=${BENCH_LADDER:-"lookup floor floor_delivery triggers ingest_nonotify ing
 ROUNDS=${BENCH_ROUNDS:-1}
 
 say "$SECS s per run; $c clients; synchronous_commit $sync; $(nproc) CPUs"
-printf '\n%-16s %10s %10s %10s %10s %10s\n' workload TPS 'wall us' 'CPU us' 'CPU step' WAL/xact
+printf '\n%-16s %10s %10s %10s %10s %10s %7s\n' workload TPS 'wall us' 'CPU us' 'CPU step' WAL/xact steal%
 prev=
 for w in $LADDER; do
 	opts=
@@ -49,18 +49,19 @@ for w in $LADDER; do
 	for round in $(seq 1 "$ROUNDS"); do
 		run_workload "$w" "$sync" "$c" "$opts"
 		if [ -z "$best" ] || [ "$CPUX" -lt "${best%% *}" ]; then
-			best="$CPUX $TPS $WALX"
+			best="$CPUX $TPS $WALX $STEAL"
 		fi
 	done
-	read -r CPUX TPS WALX <<<"$best"
+	read -r CPUX TPS WALX STEAL <<<"$best"
 	wall=$(awk -v t="$TPS" -v c="$c" 'BEGIN { printf "%.0f", 1e6 * c / t }')
 	step=$( [ -n "$prev" ] && awk -v a="$CPUX" -v b="$prev" 'BEGIN { printf "%+d", a - b }' || echo "")
-	printf '%-16s %10.1f %10s %10s %10s %10s\n' "$w" "$TPS" "$wall" "$CPUX" "$step" "$WALX"
+	printf '%-16s %10.1f %10s %10s %10s %10s %7s\n' "$w" "$TPS" "$wall" "$CPUX" "$step" "$WALX" "$STEAL"
 	prev=$CPUX
 done
 echo "(wall us: microseconds per transaction per client, clients / TPS; CPU us: server CPU"
 echo " microseconds per transaction; CPU step: the difference from the line above.  With"
-echo " BENCH_ROUNDS > 1 each line is the round with the least CPU per transaction.)"
+echo " BENCH_ROUNDS > 1 each line is the round with the least CPU per transaction.  steal%: CPU"
+echo " time the hypervisor gave to other guests during the run.)"
 
 if [ "${BENCH_PERF:-0}" = 1 ]; then
 	command -v perf >/dev/null || die "BENCH_PERF=1 needs perf"

@@ -34,7 +34,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CLIENT_LIST=${BENCH_CLIENTS:-"1 2"}
 SYNC_LIST=${BENCH_SYNC:-"off on"}
 ROUNDS=${BENCH_ROUNDS:-1}
-declare -A R_TPS R_WAL R_CKPT R_CPU
+declare -A R_TPS R_WAL R_CKPT R_CPU R_STEAL
 
 say "$SECS s per run; clients: $CLIENT_LIST; synchronous_commit: $SYNC_LIST; rounds: $ROUNDS; $(nproc) CPUs"
 say "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -45,10 +45,10 @@ for round in $(seq 1 "$ROUNDS"); do
 				run_workload "$w" "$sync" "$c"
 				if [ -z "${R_TPS[$w,$sync,$c]:-}" ] ||
 					awk -v a="$TPS" -v b="${R_TPS[$w,$sync,$c]}" 'BEGIN { exit !(a > b) }'; then
-					R_TPS[$w,$sync,$c]=$TPS R_WAL[$w,$sync,$c]=$WALX R_CKPT[$w,$sync,$c]=$CKPTS R_CPU[$w,$sync,$c]=$CPUX
+					R_TPS[$w,$sync,$c]=$TPS R_WAL[$w,$sync,$c]=$WALX R_CKPT[$w,$sync,$c]=$CKPTS R_CPU[$w,$sync,$c]=$CPUX R_STEAL[$w,$sync,$c]=$STEAL
 				fi
-				printf 'bench: %-6s synchronous_commit=%-3s clients=%s  %8.1f tps  (%s transactions; each %s us of server CPU, %s WAL bytes; %s checkpoints during the run)\n' \
-					"$w" "$sync" "$c" "$TPS" "$NXACT" "$CPUX" "$WALX" "$CKPTS"
+				printf 'bench: %-6s synchronous_commit=%-3s clients=%s  %8.1f tps  (%s transactions; each %s us of server CPU, %s WAL bytes; %s checkpoints, %s %% CPU steal during the run)\n' \
+					"$w" "$sync" "$c" "$TPS" "$NXACT" "$CPUX" "$WALX" "$CKPTS" "$STEAL"
 			done
 		done
 	done
@@ -57,20 +57,20 @@ say "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo
 [ "$ROUNDS" = 1 ] || echo "best of $ROUNDS rounds:"
-printf '%-8s %-18s %-8s %10s %8s %10s %10s %10s %12s\n' workload synchronous_commit clients TPS ratio 'CPU us' 'CPU ratio' WAL/xact checkpoints
+printf '%-8s %-18s %-8s %10s %8s %10s %10s %10s %12s %7s\n' workload synchronous_commit clients TPS ratio 'CPU us' 'CPU ratio' WAL/xact checkpoints steal%
 for sync in $SYNC_LIST; do
 	for c in $CLIENT_LIST; do
 		for w in floor ingest; do
-			printf '%-8s %-18s %-8s %10.1f %8s %10s %10s %10s %12s\n' "$w" "$sync" "$c" "${R_TPS[$w,$sync,$c]}" \
+			printf '%-8s %-18s %-8s %10.1f %8s %10s %10s %10s %12s %7s\n' "$w" "$sync" "$c" "${R_TPS[$w,$sync,$c]}" \
 				"$(ratio "${R_TPS[$w,$sync,$c]}" "${R_TPS[floor,$sync,$c]}")" \
 				"${R_CPU[$w,$sync,$c]}" "$(ratio "${R_CPU[floor,$sync,$c]}" "${R_CPU[$w,$sync,$c]}")" \
-				"${R_WAL[$w,$sync,$c]}" "${R_CKPT[$w,$sync,$c]}"
+				"${R_WAL[$w,$sync,$c]}" "${R_CKPT[$w,$sync,$c]}" "${R_STEAL[$w,$sync,$c]}"
 		done
 	done
 done
 echo "(ratio: TPS over the floor's; CPU us: server CPU per transaction; CPU ratio: the floor's CPU"
 echo " per transaction over this one's, the ratio a machine with nothing else to do would show"
-echo " when CPU-bound)"
+echo " when CPU-bound; steal%: CPU time the hypervisor gave to other guests during the run)"
 echo
 if [ -n "${R_TPS[ingest,off,2]:-}" ]; then
 	r=$(ratio "${R_TPS[ingest,off,2]}" "${R_TPS[floor,off,2]}")
