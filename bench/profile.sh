@@ -66,11 +66,12 @@ echo " time the hypervisor gave to other guests during the run.)"
 if [ "${BENCH_PERF:-0}" = 1 ]; then
 	command -v perf >/dev/null || die "BENCH_PERF=1 needs perf"
 	echo
-	say "perf: recording ingest, $c clients, synchronous_commit $sync"
+	pw=${BENCH_PERF_WORKLOAD:-ingest}
+	say "perf: recording $pw, $c clients, synchronous_commit $sync"
 	"${PSQL[@]}" -d "$DB" -f "$BENCH/reset.sql" >/dev/null
 	PGOPTIONS="-c synchronous_commit=$sync" \
 		pgbench -n -M prepared -T "$SECS" -c "$c" -j "$c" -D i=0 -D stride=$((NEVENTS / c)) \
-		-f "$BENCH/ingest.pgb" "$DB" >"$LOGDIR/perf-pgbench.log" 2>&1 &
+		-f "$BENCH/$(workload_file "$pw")" "$DB" >"$LOGDIR/perf-pgbench.log" 2>&1 &
 	pgb=$!
 	sleep 2
 	perf record -q -F 999 -g -a -o "$LOGDIR/perf.data" -- sleep $((SECS - 4)) >/dev/null 2>&1

@@ -539,35 +539,42 @@ apply_partial_capture(const char *schema, EventRow *ev, PaymentRow *p)
 }
 
 /*
- * The common case in one statement (WEBHOOK_PLAN_PAYMENT_FAST): the payment
- * named by the provider's id takes the event's state, the transition is
- * allowed and nothing disagrees.  Returns false when no row moved; the
- * caller then finds out why on the slow path.
+ * The state action moves a payment to on the one-statement path, or NULL
+ * for what needs the general one: refunds and partial captures (they add
+ * up), events without the provider's payment id, and no action.
  */
-static bool
-apply_fast(const char *schema, EventRow *ev, const char *target)
+const char *
+WebhookFastTarget(const char *action, bool partial, const char *object_id)
 {
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	PaymentRow	p;
-	bool		isnull;
+	static const char *const map[][2] = {
+		{"pending", "pending"}, {"authorize", "authorized"}, {"capture", "captured"},
+		{"fail", "failed"}, {"cancel", "canceled"}
+	};
+
+	if (action == NULL || partial || object_id == NULL)
+		return NULL;
+	for (int i = 0; i < (int) lengthof(map); i++)
+		if (strcmp(map[i][0], action) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+bool
+WebhookMovePayment(SPIPlanPtr plan, Datum *values, const char *nulls,
+				   const char *provider, const char *target,
+				   MemoryContext cxt, WebhookMove *m)
+{
 	HeapTuple	tup;
 	TupleDesc	desc;
-	char	   *order_state;
+	bool		isnull;
+	char	   *external_id;
+	MemoryContext old;
 
-	values[0] = CStringGetTextDatum(ev->provider);
-	values[1] = CStringGetTextDatum(ev->object_id);
-	values[2] = CStringGetTextDatum(target);
-	values[3] = ev->has_amount ? ev->amount : (Datum) 0;
-	nulls[3] = ev->has_amount ? ' ' : 'n';
-	values[4] = ev->currency ? CStringGetTextDatum(ev->currency) : (Datum) 0;
-	nulls[4] = ev->currency ? ' ' : 'n';
-	WebhookMovedPaymentId = 0;
+	WebhookGuardedPaymentId = 0;
 	WebhookOrderMovedByStatement = true;
 	PG_TRY();
 	{
-		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
-							 false, 0) != SPI_OK_SELECT)
+		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "payment update failed");
 	}
 	PG_FINALLY();
@@ -579,20 +586,53 @@ apply_fast(const char *schema, EventRow *ev, const char *target)
 		return false;
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
+	old = MemoryContextSwitchTo(cxt);
+	m->payment_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+	m->reference = SPI_getvalue(tup, desc, 2);
+	m->order_ref = SPI_getvalue(tup, desc, 3);
+	external_id = SPI_getvalue(tup, desc, 4);
+	m->order_state = SPI_getvalue(tup, desc, 5);
+	MemoryContextSwitchTo(old);
+	WebhookNotifyPayment(provider, m->reference, external_id,
+						 WebhookGuardedPaymentId == m->payment_id ? WebhookGuardedOldState : NULL,
+						 target, m->order_ref, m->order_state);
+	return true;
+}
+
+/*
+ * The common case in one statement (WEBHOOK_PLAN_PAYMENT_FAST).  Returns
+ * false when no row moved; the caller then finds out why on the slow path.
+ */
+static bool
+apply_fast(const char *schema, EventRow *ev, const char *target)
+{
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	PaymentRow	p;
+	WebhookMove m;
+
+	values[0] = CStringGetTextDatum(ev->provider);
+	values[1] = CStringGetTextDatum(ev->object_id);
+	values[2] = CStringGetTextDatum(target);
+	values[3] = ev->has_amount ? ev->amount : (Datum) 0;
+	nulls[3] = ev->has_amount ? ' ' : 'n';
+	values[4] = ev->currency ? CStringGetTextDatum(ev->currency) : (Datum) 0;
+	nulls[4] = ev->currency ? ' ' : 'n';
+	WebhookMovedPaymentId = 0;
+	if (!WebhookMovePayment(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
+							ev->provider, target, CurrentMemoryContext, &m))
+		return false;
 	memset(&p, 0, sizeof(p));
-	p.id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-	p.reference = SPI_getvalue(tup, desc, 2);
-	p.order_ref = SPI_getvalue(tup, desc, 3);
-	order_state = SPI_getvalue(tup, desc, 6);
-	WebhookNotifyPayment(ev->provider, p.reference, SPI_getvalue(tup, desc, 4),
-						 SPI_getvalue(tup, desc, 5), target, p.order_ref, order_state);
+	p.id = m.payment_id;
+	p.reference = m.reference;
+	p.order_ref = m.order_ref;
 	ev->status = "applied";
 	ev->has_payment = true;
 	ev->payment_id = p.id;
-	if (p.order_ref != NULL && order_state != NULL)
+	if (p.order_ref != NULL && m.order_state != NULL)
 	{
 		WebhookMovedPaymentId = p.id;
-		WebhookMovedOrderState = MemoryContextStrdup(TopTransactionContext, order_state);
+		WebhookMovedOrderState = MemoryContextStrdup(TopTransactionContext, m.order_state);
 	}
 	remember_applied(ev, &p, target);
 	return true;
@@ -623,7 +663,7 @@ apply_event(const char *schema, EventRow *ev, bool force)
 	}
 	target = target_state(ev->action);
 
-	if (strcmp(target, "refund") != 0 && !ev->partial && ev->object_id != NULL &&
+	if (WebhookFastTarget(ev->action, ev->partial, ev->object_id) != NULL &&
 		apply_fast(schema, ev, target))
 		return;
 

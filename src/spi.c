@@ -22,8 +22,50 @@ typedef struct WebhookPlanDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[20];
+	Oid			argtypes[24];
 } WebhookPlanDef;
+
+/*
+ * The CTEs p (the payment moved) and o (its order moved by what p
+ * captured) of the one-statement moves, with their parameters named: the
+ * provider, the provider's payment id, the target state, the amount
+ * (numeric, major units) and the currency.  Only a payment that has
+ * captured nothing yet moves to captured, so what it captures is what its
+ * order gains.  The payment's old state is not returned (PostgreSQL 15
+ * has no OLD in RETURNING): its guard trigger records it (state.c).
+ */
+#define PAYMENT_MOVE(PROV, OBJ, TARGET, AMOUNT, CURRENCY) \
+	"WITH p AS (UPDATE @s@.webhook_payments p SET state = " TARGET ", " \
+	"  amount_captured = CASE WHEN " TARGET " OPERATOR(pg_catalog.=) 'captured' " \
+	"   THEN COALESCE(" AMOUNT ", p.amount, 0) ELSE p.amount_captured END " \
+	"  WHERE p.provider OPERATOR(pg_catalog.=) " PROV \
+	"  AND p.external_id OPERATOR(pg_catalog.=) " OBJ \
+	"  AND @s@.webhook_transition_allowed(p.state, " TARGET ") " \
+	"  AND (" TARGET " OPERATOR(pg_catalog.<>) 'captured' OR " \
+	"   (p.amount_captured OPERATOR(pg_catalog.=) 0 " \
+	"    AND (" CURRENCY "::text IS NULL OR p.currency IS NULL OR p.currency OPERATOR(pg_catalog.=) " CURRENCY ") " \
+	"    AND (" AMOUNT " IS NULL OR p.amount IS NULL OR p.amount OPERATOR(pg_catalog.=) " AMOUNT "))) " \
+	"  RETURNING p.id, p.reference, p.order_ref, p.external_id, " \
+	"   CASE WHEN " TARGET " OPERATOR(pg_catalog.=) 'captured' THEN p.amount_captured ELSE 0 END AS dpaid), " \
+	"o AS (UPDATE @s@.webhook_orders o SET " \
+	"  amount_paid = (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid), " \
+	"  state = CASE " \
+	"   WHEN o.amount_refunded OPERATOR(pg_catalog.>) 0 AND " \
+	"    o.amount_refunded OPERATOR(pg_catalog.>=) (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) THEN 'refunded' " \
+	"   WHEN o.amount_refunded OPERATOR(pg_catalog.>) 0 THEN 'partially_refunded' " \
+	"   WHEN (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>) 0 AND " \
+	"    (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>=) o.total THEN 'paid' " \
+	"   WHEN (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>) 0 THEN 'partially_paid' " \
+	"   ELSE 'open' END, " \
+	"  paid_at = CASE WHEN o.paid_at IS NULL AND (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>) 0 " \
+	"   AND (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>=) o.total " \
+	"   THEN pg_catalog.now() ELSE o.paid_at END, " \
+	"  updated_at = pg_catalog.now() " \
+	"  FROM p WHERE o.ref OPERATOR(pg_catalog.=) p.order_ref RETURNING o.state)"
+
+/* The first columns of both moves' results, read by WebhookMovePayment (apply.c). */
+#define PAYMENT_MOVE_COLUMNS \
+	" SELECT p.id, p.reference, p.order_ref, p.external_id, (SELECT state FROM o)"
 
 static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 	/* the BEFORE INSERT trigger applies the event and sets its status */
@@ -58,42 +100,44 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 	},
 	/*
 	 * The common move in one statement: the payment found by the provider's
-	 * id moves to $3 when the state machine allows it and (for a capture)
-	 * amount and currency agree, and its order moves by the captured
-	 * difference (the payments trigger is told to leave the order alone).
-	 * No row: the caller takes the slow path, which tells unchanged,
-	 * superseded, held and unmatched apart.
+	 * id moves to the target state when the state machine allows it and (for
+	 * a capture of a payment that has captured nothing yet) amount and
+	 * currency agree, and its order moves by what was captured (the payments
+	 * trigger is told to leave the order alone).  No row: the caller takes
+	 * the slow path, which tells unchanged, superseded, held and unmatched
+	 * apart.
 	 */
 	[WEBHOOK_PLAN_PAYMENT_FAST] = {
-		"WITH old AS (SELECT id, state, amount_captured FROM @s@.webhook_payments "
-		"  WHERE provider OPERATOR(pg_catalog.=) $1 AND external_id OPERATOR(pg_catalog.=) $2 FOR UPDATE), "
-		"p AS (UPDATE @s@.webhook_payments p SET state = $3, "
-		"  amount_captured = CASE WHEN $3 OPERATOR(pg_catalog.=) 'captured' "
-		"   THEN COALESCE($4, p.amount, 0) ELSE p.amount_captured END "
-		"  FROM old WHERE p.id OPERATOR(pg_catalog.=) old.id "
-		"  AND @s@.webhook_transition_allowed(p.state, $3) "
-		"  AND ($3 OPERATOR(pg_catalog.<>) 'captured' OR "
-		"   (($5::text IS NULL OR p.currency IS NULL OR p.currency OPERATOR(pg_catalog.=) $5) "
-		"    AND ($4::pg_catalog.numeric IS NULL OR p.amount IS NULL OR p.amount OPERATOR(pg_catalog.=) $4))) "
-		"  RETURNING p.id, p.reference, p.order_ref, p.external_id, old.state AS old_state, "
-		"   p.amount_captured OPERATOR(pg_catalog.-) old.amount_captured AS dpaid), "
-		"o AS (UPDATE @s@.webhook_orders o SET "
-		"  amount_paid = (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid), "
-		"  state = CASE "
-		"   WHEN o.amount_refunded OPERATOR(pg_catalog.>) 0 AND "
-		"    o.amount_refunded OPERATOR(pg_catalog.>=) (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) THEN 'refunded' "
-		"   WHEN o.amount_refunded OPERATOR(pg_catalog.>) 0 THEN 'partially_refunded' "
-		"   WHEN (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>) 0 AND "
-		"    (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>=) o.total THEN 'paid' "
-		"   WHEN (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>) 0 THEN 'partially_paid' "
-		"   ELSE 'open' END, "
-		"  paid_at = CASE WHEN o.paid_at IS NULL AND (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>) 0 "
-		"   AND (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>=) o.total "
-		"   THEN pg_catalog.now() ELSE o.paid_at END, "
-		"  updated_at = pg_catalog.now() "
-		"  FROM p WHERE o.ref OPERATOR(pg_catalog.=) p.order_ref RETURNING o.state) "
-		"SELECT p.id, p.reference, p.order_ref, p.external_id, p.old_state, (SELECT state FROM o) FROM p",
+		PAYMENT_MOVE("$1", "$2", "$3", "$4::pg_catalog.numeric", "$5")
+		PAYMENT_MOVE_COLUMNS " FROM p",
 		5, {TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID}
+	},
+	/*
+	 * webhook_ingest's common case in one statement: the move above, and
+	 * the event (applied, with its payment) and its delivery row written
+	 * with it.  The parameters are INSERT_EVENT_DELIVERY's, then the target
+	 * state.  No row: nothing was written, and the caller inserts the event
+	 * for its trigger to apply.
+	 */
+	[WEBHOOK_PLAN_INGEST_FAST] = {
+		PAYMENT_MOVE("$1", "$5", "$21", "$7::pg_catalog.numeric", "$9") ", "
+		"e AS (INSERT INTO @s@.webhook_events "
+		"(provider, event_id, event_type, action, object_id, reference, amount, amount_minor, "
+		" currency, refund_id, cumulative, occurred_at, received_at, payload, partial, "
+		" payment_id, status, processed_at) "
+		"SELECT $1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
+		" $9, $10, $11, $12, $13, $14, $15, p.id, 'applied', pg_catalog.now() FROM p "
+		"RETURNING id, event_id), "
+		"d AS (INSERT INTO @s@.webhook_deliveries AS d "
+		"(provider, received_at, http_status, outcome, event_id, event_pk, secret_id, "
+		" path, headers, body_sha256, body_size) "
+		"SELECT $1, $13, 200, 'applied', e.event_id, e.id, $16, $17, $18, $19, $20 FROM e "
+		"RETURNING d.event_pk, d.id) "
+		PAYMENT_MOVE_COLUMNS ", d.event_pk, d.id FROM p, d",
+		21,
+		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID,
+		INT8OID, TEXTOID, JSONBOID, BYTEAOID, INT4OID, TEXTOID}
 	},
 	/* applying raised: keep the event as failed (the trigger skips a set status) */
 	[WEBHOOK_PLAN_INSERT_FAILED_EVENT] = {

@@ -33,6 +33,10 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "port/atomics.h"
+#include "storage/backendid.h"
+#include "storage/shmem.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
@@ -70,6 +74,8 @@ static const char *const payment_states[] = {
 /* The order the last payment change moved (payments_after -> apply_event). */
 int64		WebhookMovedPaymentId = 0;
 bool		WebhookOrderMovedByStatement = false;
+int64		WebhookGuardedPaymentId = 0;
+const char *WebhookGuardedOldState = NULL;
 char	   *WebhookMovedOrderState = NULL;
 
 const char *const WebhookEventStatuses[WEBHOOK_NEVENT_STATUSES] = {
@@ -320,6 +326,14 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 	else
 	{
 		char	   *old = WebhookTupleText(trigdata->tg_trigtuple, desc, a.state);
+		bool		isnull;
+
+		/* what the one-statement moves cannot return: the state before */
+		WebhookGuardedPaymentId = DatumGetInt64(heap_getattr(trigdata->tg_trigtuple, a.id, desc, &isnull));
+		WebhookGuardedOldState = NULL;
+		for (int i = 0; i < (int) lengthof(payment_states); i++)
+			if (old != NULL && strcmp(old, payment_states[i]) == 0)
+				WebhookGuardedOldState = payment_states[i];
 
 		if (strcmp(old, state) != 0)
 		{
@@ -416,6 +430,89 @@ json_field(StringInfo buf, const char *key, const char *value)
 		appendStringInfoString(buf, "null");
 }
 
+/*
+ * Whether any session of the cluster listens on any channel.
+ *
+ * A NOTIFY takes a cluster-wide lock at commit and holds it until the
+ * commit is done, so every transaction that notifies commits one at a
+ * time.  When nobody listens there is nobody to tell, and webhook_ingest
+ * skips the NOTIFY rather than serialise every commit for nothing.
+ *
+ * PostgreSQL has no call for this, but the notification queue's control
+ * block in shared memory (async.c's AsyncQueueControl) keeps the first
+ * listener of its list of listening backends.  The layout copied here is
+ * PostgreSQL 15's; ShmemInitStruct checks the block's size against it,
+ * and on any other version, or if the check fails, every change is
+ * notified.  A session whose LISTEN commits while a transaction is
+ * between its payment change and its commit may miss that one
+ * notification, as with a LISTEN that commits just after the change.
+ */
+#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000
+typedef struct NotifyQueuePosition
+{
+	int			page;
+	int			offset;
+} NotifyQueuePosition;
+
+typedef struct NotifyBackendStatus
+{
+	int32		pid;
+	Oid			dboid;
+	BackendId	nextListener;
+	NotifyQueuePosition pos;
+} NotifyBackendStatus;
+
+typedef struct NotifyQueueControl
+{
+	NotifyQueuePosition head;
+	NotifyQueuePosition tail;
+	int			stopPage;
+	BackendId	firstListener;
+	TimestampTz lastQueueFillWarn;
+	NotifyBackendStatus backend[FLEXIBLE_ARRAY_MEMBER];
+} NotifyQueueControl;
+#endif
+
+static bool
+notify_has_listener(void)
+{
+#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000
+	static volatile NotifyQueueControl *ctl = NULL;
+	static bool looked = false;
+
+	if (!looked)
+	{
+		MemoryContext cxt = CurrentMemoryContext;
+		Size		size = add_size(mul_size(MaxBackends + 1, sizeof(NotifyBackendStatus)),
+									offsetof(NotifyQueueControl, backend));
+		bool		found = false;
+		void	   *ptr = NULL;
+
+		looked = true;
+		PG_TRY();
+		{
+			ptr = ShmemInitStruct("Async Queue Control", size, &found);
+		}
+		PG_CATCH();
+		{
+			/* another layout: notify every change */
+			MemoryContextSwitchTo(cxt);
+			FlushErrorState();
+			ptr = NULL;
+		}
+		PG_END_TRY();
+		if (ptr != NULL && found)
+			ctl = (NotifyQueueControl *) ptr;
+	}
+	if (ctl != NULL)
+	{
+		pg_read_barrier();
+		return ctl->firstListener != InvalidBackendId;
+	}
+#endif
+	return true;
+}
+
 void
 WebhookNotifyPayment(const char *provider, const char *reference, const char *external_id,
 					 const char *old_state, const char *new_state, const char *order_ref,
@@ -423,7 +520,7 @@ WebhookNotifyPayment(const char *provider, const char *reference, const char *ex
 {
 	StringInfoData buf;
 
-	if (!webhook_notify)
+	if (!webhook_notify || !notify_has_listener())
 		return;
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');

@@ -12,6 +12,7 @@
 
 #include "access/htup.h"
 #include "access/tupdesc.h"
+#include "executor/spi.h"
 
 #define WEBHOOK_NEVENT_STATUSES 7
 
@@ -28,6 +29,40 @@ extern char *WebhookMovedOrderState;
  * the one payment it updates leaves both alone.
  */
 extern bool WebhookOrderMovedByStatement;
+
+/*
+ * The id and former state of the last payment the guard trigger let
+ * update (a constant string, NULL if it was not a known state).
+ */
+extern int64 WebhookGuardedPaymentId;
+extern const char *WebhookGuardedOldState;
+
+/*
+ * What a one-statement move (WEBHOOK_PLAN_PAYMENT_FAST or _INGEST_FAST)
+ * did, strings in the context the caller names.
+ */
+typedef struct WebhookMove
+{
+	int64		payment_id;
+	char	   *reference;
+	char	   *order_ref;
+	char	   *order_state;	/* NULL: no order */
+} WebhookMove;
+
+/*
+ * The state an event's action moves its payment to on the one-statement
+ * path, or NULL when the event needs the general one (apply.c).
+ */
+extern const char *WebhookFastTarget(const char *action, bool partial, const char *object_id);
+
+/*
+ * Run a one-statement move; false when no payment moved.  On success
+ * the result row stays in SPI_tuptable, the NOTIFY is sent, and *m is
+ * filled in cxt (apply.c).
+ */
+extern bool WebhookMovePayment(SPIPlanPtr plan, Datum *values, const char *nulls,
+							   const char *provider, const char *target,
+							   MemoryContext cxt, WebhookMove *m);
 
 /* NOTIFY webhook_payment with the payload of SPEC section 5 (state.c). */
 extern void WebhookNotifyPayment(const char *provider, const char *reference,
