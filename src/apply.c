@@ -561,13 +561,12 @@ WebhookFastTarget(const char *action, bool partial, const char *object_id)
 
 bool
 WebhookMovePayment(SPIPlanPtr plan, Datum *values, const char *nulls,
-				   const char *provider, const char *target,
+				   const char *provider, const char *external_id, const char *target,
 				   MemoryContext cxt, WebhookMove *m)
 {
 	HeapTuple	tup;
 	TupleDesc	desc;
 	bool		isnull;
-	char	   *external_id;
 	MemoryContext old;
 
 	WebhookGuardedPaymentId = 0;
@@ -590,8 +589,7 @@ WebhookMovePayment(SPIPlanPtr plan, Datum *values, const char *nulls,
 	m->payment_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
 	m->reference = SPI_getvalue(tup, desc, 2);
 	m->order_ref = SPI_getvalue(tup, desc, 3);
-	external_id = SPI_getvalue(tup, desc, 4);
-	m->order_state = SPI_getvalue(tup, desc, 5);
+	m->order_state = SPI_getvalue(tup, desc, 4);
 	MemoryContextSwitchTo(old);
 	WebhookNotifyPayment(provider, m->reference, external_id,
 						 WebhookGuardedPaymentId == m->payment_id ? WebhookGuardedOldState : NULL,
@@ -620,7 +618,7 @@ apply_fast(const char *schema, EventRow *ev, const char *target)
 	nulls[4] = ev->currency ? ' ' : 'n';
 	WebhookMovedPaymentId = 0;
 	if (!WebhookMovePayment(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
-							ev->provider, target, CurrentMemoryContext, &m))
+							ev->provider, ev->object_id, target, CurrentMemoryContext, &m))
 		return false;
 	memset(&p, 0, sizeof(p));
 	p.id = m.payment_id;

@@ -726,10 +726,10 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 	{
 		if (fast != NULL &&
 			WebhookMovePayment(WebhookPlan(WEBHOOK_PLAN_INGEST_FAST, schema), values, nulls,
-							   prov->name, fast, cxt, &m))
+							   prov->name, ev->object_id, fast, cxt, &m))
 		{
-			r->event_pk = spi_int8(6);
-			r->delivery_id = spi_int8(7);
+			r->event_pk = spi_int8(5);
+			r->delivery_id = spi_int8(6);
 			r->event_status = "applied";
 			r->payment_ref = m.reference;
 			r->payment_state = unconstify(char *, fast);

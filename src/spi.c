@@ -45,7 +45,7 @@ typedef struct WebhookPlanDef
 	"   (p.amount_captured OPERATOR(pg_catalog.=) 0 " \
 	"    AND (" CURRENCY "::text IS NULL OR p.currency IS NULL OR p.currency OPERATOR(pg_catalog.=) " CURRENCY ") " \
 	"    AND (" AMOUNT " IS NULL OR p.amount IS NULL OR p.amount OPERATOR(pg_catalog.=) " AMOUNT "))) " \
-	"  RETURNING p.id, p.reference, p.order_ref, p.external_id, " \
+	"  RETURNING p.id, p.reference, p.order_ref, " \
 	"   CASE WHEN " TARGET " OPERATOR(pg_catalog.=) 'captured' THEN p.amount_captured ELSE 0 END AS dpaid), " \
 	"o AS (UPDATE @s@.webhook_orders o SET " \
 	"  amount_paid = (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid), " \
@@ -65,7 +65,7 @@ typedef struct WebhookPlanDef
 
 /* The first columns of both moves' results, read by WebhookMovePayment (apply.c). */
 #define PAYMENT_MOVE_COLUMNS \
-	" SELECT p.id, p.reference, p.order_ref, p.external_id, (SELECT state FROM o)"
+	" SELECT p.id, p.reference, p.order_ref, (SELECT state FROM o)"
 
 static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 	/* the BEFORE INSERT trigger applies the event and sets its status */
@@ -127,11 +127,11 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		" payment_id, status, processed_at) "
 		"SELECT $1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
 		" $9, $10, $11, $12, $13, $14, $15, p.id, 'applied', pg_catalog.now() FROM p "
-		"RETURNING id, event_id), "
+		"RETURNING id), "
 		"d AS (INSERT INTO @s@.webhook_deliveries AS d "
 		"(provider, received_at, http_status, outcome, event_id, event_pk, secret_id, "
 		" path, headers, body_sha256, body_size) "
-		"SELECT $1, $13, 200, 'applied', e.event_id, e.id, $16, $17, $18, $19, $20 FROM e "
+		"SELECT $1, $13, 200, 'applied', $2, e.id, $16, $17, $18, $19, $20 FROM e "
 		"RETURNING d.event_pk, d.id) "
 		PAYMENT_MOVE_COLUMNS ", d.event_pk, d.id FROM p, d",
 		21,

@@ -61,8 +61,8 @@ extern const char *WebhookFastTarget(const char *action, bool partial, const cha
  * filled in cxt (apply.c).
  */
 extern bool WebhookMovePayment(SPIPlanPtr plan, Datum *values, const char *nulls,
-							   const char *provider, const char *target,
-							   MemoryContext cxt, WebhookMove *m);
+							   const char *provider, const char *external_id,
+							   const char *target, MemoryContext cxt, WebhookMove *m);
 
 /* NOTIFY webhook_payment with the payload of SPEC section 5 (state.c). */
 extern void WebhookNotifyPayment(const char *provider, const char *reference,
