@@ -4,9 +4,10 @@
 #
 #   bash scripts/test.sh                     every layer
 #   bash scripts/test.sh pgtap tap           some layers (regress, isolation,
-#                                            pgtap, tap)
+#                                            pgtap, tap, fuzz)
 #   bash scripts/test.sh test/sql/crypto.sql test/pgtap/privs.sql
-#                                            single test files
+#                                            single test files (a fuzz
+#                                            harness: test/fuzz/fuzz_headers.c)
 #
 # Layers and how each is counted:
 #   pg_regress  test/sql/*.sql vs expected/*.out; one per test file
@@ -15,14 +16,26 @@
 #               webhook_tap that has pgtap installed; one per assertion
 #   Perl TAP    test/t/*.pl through prove, run as the postgres user;
 #               one per assertion
+#   fuzz        the libFuzzer harnesses of test/fuzz/ (clang, AddressSanitizer
+#               with leak checking, UndefinedBehaviorSanitizer): each replays
+#               its seed corpus test/fuzz/corpus/<harness>/, then fuzzes for
+#               FUZZ_SECONDS; one per harness, passed when neither found a
+#               crash, leak, failed check or timeout.  The harnesses run side
+#               by side.  This layer needs neither setup nor the cluster: run
+#               alone it takes no lock; with other layers it runs last, after
+#               the cluster is stopped (CI) and the lock released.
 # A file that dies, misses its plan or cannot run counts as failed; so does
 # a layer that cannot run at all.  The last line is "N passed, N failed";
 # the exit status is non-zero when anything failed.  Outputs land in .run/
-# (pg_regress: .run/regress, isolation: .run/isolation) and tmp_check/.
+# (pg_regress: .run/regress, isolation: .run/isolation, fuzz: .run/fuzz/,
+# where each harness keeps its log, the corpus it grew and any crash input;
+# never test/fuzz/corpus/) and tmp_check/.
 #
 # Environment: CI=true stops the cluster at the end (otherwise it is left
 # running for psql); WEBHOOK_LAYER_TIMEOUT (seconds per layer, default 900);
-# PROVE_FLAGS (extra flags for prove and pg_prove, e.g. -v).
+# PROVE_FLAGS (extra flags for prove and pg_prove, e.g. -v); FUZZ_SECONDS
+# (fuzzing time per harness after the corpus replay, default 30; 0 replays
+# the corpus only); FUZZ_FLAGS (extra libFuzzer flags, e.g. -jobs=4).
 set -uo pipefail
 
 # shellcheck source=scripts/env.sh
@@ -33,6 +46,7 @@ PGXS_SRC=/usr/lib/postgresql/15/lib/pgxs/src
 PG_REGRESS_BIN=$PGXS_SRC/test/regress/pg_regress
 PG_ISOLATION_BIN=$PGXS_SRC/test/isolation/pg_isolation_regress
 LAYER_TIMEOUT=${WEBHOOK_LAYER_TIMEOUT:-900}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 RUN="$REPO/.run"
 TOTAL_PASS=0
 TOTAL_FAIL=0
@@ -145,29 +159,51 @@ list_tests() {
 
 # --- which layers and files --------------------------------------------------
 declare -A WANT=()
-SEL_REGRESS=() SEL_ISOLATION=() SEL_PGTAP=() SEL_TAP=()
+SEL_REGRESS=() SEL_ISOLATION=() SEL_PGTAP=() SEL_TAP=() SEL_FUZZ=()
 for arg in "$@"; do
 	case "$arg" in
 	regress | pg_regress) WANT[regress]=1 ;;
 	isolation) WANT[isolation]=1 ;;
 	pgtap) WANT[pgtap]=1 ;;
 	tap | perl) WANT[tap]=1 ;;
+	fuzz) WANT[fuzz]=1 ;;
 	*test/sql/*.sql) WANT[regress]=1; t=${arg##*/}; SEL_REGRESS+=("${t%.sql}") ;;
 	*test/specs/*.spec) WANT[isolation]=1; t=${arg##*/}; SEL_ISOLATION+=("${t%.spec}") ;;
 	*test/pgtap/*.sql) WANT[pgtap]=1; SEL_PGTAP+=("test/pgtap/${arg##*/}") ;;
 	*test/t/*.pl) WANT[tap]=1; SEL_TAP+=("test/t/${arg##*/}") ;;
+	*test/fuzz/fuzz_*.c) WANT[fuzz]=1; t=${arg##*/}; SEL_FUZZ+=("${t%.c}") ;;
 	*) echo "test.sh: unknown layer or test file: $arg" >&2; exit 2 ;;
 	esac
 done
 if [ $# -eq 0 ]; then
-	WANT=([regress]=1 [isolation]=1 [pgtap]=1 [tap]=1)
+	WANT=([regress]=1 [isolation]=1 [pgtap]=1 [tap]=1 [fuzz]=1)
 fi
+case $FUZZ_SECONDS in
+'' | *[!0-9]*) echo "test.sh: FUZZ_SECONDS must be a number of seconds: $FUZZ_SECONDS" >&2; exit 2 ;;
+esac
 
-finish() {
+# the layers that need setup and the cluster
+NEED_CLUSTER=
+for l in regress isolation pgtap tap; do
+	[ -n "${WANT[$l]:-}" ] && NEED_CLUSTER=1
+done
+LOCKED=
+
+# release_cluster: done with the cluster: in CI stop it, then let other runs
+# have the lock (taken below).
+release_cluster() {
+	[ -n "$LOCKED" ] || return 0
 	if [ "${CI:-}" = true ]; then
 		as_pg "$PGBIN/pg_ctl" -D "$REPO/.pgdata/data" -m fast -w stop \
 			>/dev/null 2>&1 9<&- || true
 	fi
+	exec 9<&-
+	unset WEBHOOK_LOCK_HELD
+	LOCKED=
+}
+
+finish() {
+	release_cluster
 	banner summary
 	for line in "${SUMMARY[@]}"; do echo "$line"; done
 	echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
@@ -176,21 +212,24 @@ finish() {
 }
 
 # --- serialise with other runs: they share make install and the cluster -----
-lock=/tmp/webhook-test.lock
-[ -e "$lock" ] || { : >"$lock" && chmod 666 "$lock"; } 2>/dev/null || true
-exec 9<"$lock"
-if ! flock -n 9; then
-	echo "test.sh: waiting for another setup/test run to finish (lock $lock)"
-	flock -w 3600 9 || { echo "test.sh: could not take $lock" >&2; exit 2; }
-fi
-export WEBHOOK_LOCK_HELD=1
+if [ -n "$NEED_CLUSTER" ]; then
+	lock=/tmp/webhook-test.lock
+	[ -e "$lock" ] || { : >"$lock" && chmod 666 "$lock"; } 2>/dev/null || true
+	exec 9<"$lock"
+	if ! flock -n 9; then
+		echo "test.sh: waiting for another setup/test run to finish (lock $lock)"
+		flock -w 3600 9 || { echo "test.sh: could not take $lock" >&2; exit 2; }
+	fi
+	export WEBHOOK_LOCK_HELD=1
+	LOCKED=1
 
-# --- setup ------------------------------------------------------------------
-banner setup
-if ! bash "$REPO/scripts/setup.sh"; then
-	echo "setup failed: no test layer can run"
-	report setup 0 1
-	finish
+	# --- setup --------------------------------------------------------------
+	banner setup
+	if ! bash "$REPO/scripts/setup.sh"; then
+		echo "setup failed: no layer that needs the cluster can run"
+		report setup 0 1
+		unset 'WANT[regress]' 'WANT[isolation]' 'WANT[pgtap]' 'WANT[tap]'
+	fi
 fi
 mkdir -p "$RUN"
 
@@ -343,6 +382,153 @@ if [ -n "${WANT[tap]:-}" ]; then
 		counts=$(count_prove "$log" "$rc") || counts="0 1"
 		# shellcheck disable=SC2086
 		report "Perl TAP" $counts
+	fi
+fi
+
+# --- fuzz -------------------------------------------------------------------
+# No database: the cluster and the lock go back before the fuzzing starts.
+release_cluster
+FUZZ_DIR=$REPO/test/fuzz
+FUZZ_PKGS=(clang libclang-rt-dev postgresql-server-dev-15 libssl-dev make)
+
+# fuzz_packages: install what building the harnesses needs, when missing.
+fuzz_packages() {
+	local p status sudo=() missing=()
+	for p in "${FUZZ_PKGS[@]}"; do
+		status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+		[ "$status" = "install ok installed" ] || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "fuzz: installing ${missing[*]}"
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q \
+		-o DPkg::Lock::Timeout=600 &&
+		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			-o DPkg::Lock::Timeout=600 \
+			-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+			"${missing[@]}" </dev/null
+}
+
+# fuzz_run NAME: replay harness NAME's seed corpus, then fuzz it for
+# FUZZ_SECONDS, growing .run/fuzz/NAME/corpus (the seeds are only read);
+# crash inputs land in .run/fuzz/NAME/artifacts/, output in
+# .run/fuzz/NAME/log.  Exit status 0 when nothing was found.
+fuzz_run() {
+	local out="$RUN/fuzz/$1" rc=0
+	local bin="$FUZZ_DIR/build/$1" seeds="$FUZZ_DIR/corpus/$1"
+	local opts=(-timeout=10 -rss_limit_mb=2048 -detect_leaks=1
+		-artifact_prefix="$out/artifacts/")
+	local dirs=("$out/corpus")
+	rm -rf "$out/artifacts" "$out/log"
+	mkdir -p "$out/artifacts" "$out/corpus"
+	[ -d "$seeds" ] && dirs+=("$seeds")
+	# leak checking whatever the caller's ASAN_OPTIONS; -jobs logs in $out
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1"
+	cd "$out" || return 2
+	{
+		if [ -d "$seeds" ]; then
+			echo "--- replay of ${seeds#"$REPO"/}"
+			timeout -k 30 "$LAYER_TIMEOUT" "$bin" "${opts[@]}" -runs=0 "$seeds"
+			rc=$?
+		else
+			echo "--- no seed corpus ${seeds#"$REPO"/}"
+		fi
+		if [ "$rc" -eq 0 ] && [ "$FUZZ_SECONDS" -gt 0 ]; then
+			echo "--- fuzzing for ${FUZZ_SECONDS}s"
+			# shellcheck disable=SC2086  # FUZZ_FLAGS is a word list
+			timeout -k 30 "$LAYER_TIMEOUT" "$bin" "${opts[@]}" -max_len=4096 \
+				-max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
+				${FUZZ_FLAGS:-} "${dirs[@]}"
+			rc=$?
+		fi
+		[ "$rc" -eq 124 ] && echo "timed out after ${LAYER_TIMEOUT}s"
+		echo "--- exit status $rc"
+		exit "$rc"
+	} >"$out/log" 2>&1 </dev/null
+}
+
+# fuzz_summary NAME RC: one line for a harness; on failure, the input that
+# failed and the report (from the first sign of trouble in the log).
+fuzz_summary() {
+	local name=$1 rc=$2 out="$RUN/fuzz/$1" f stats
+	stats=$(awk '
+		/^stat::number_of_executed_units:/ { runs = $2 }
+		/^stat::average_exec_per_sec:/ { eps = $2 }
+		/ cov: / { for (i = 1; i < NF; i++) if ($i == "cov:") cov = $(i + 1) }
+		END {
+			if (runs != "") printf "%s runs, %s exec/s, ", runs, eps
+			if (cov != "") printf "cov %s", cov
+		}' "$out/log")
+	if [ "$rc" -eq 0 ]; then
+		echo "$name: ok (${stats:-corpus replayed})"
+		return
+	fi
+	echo "$name: FAILED (exit status $rc${stats:+; $stats})"
+	for f in "$out"/artifacts/*; do
+		[ -e "$f" ] || continue
+		echo "$name: input that failed: ${f#"$REPO"/}"
+		echo "$name: to reproduce it (full allocation stacks):" \
+			"ASAN_OPTIONS=fast_unwind_on_malloc=0 test/fuzz/build/$name ${f#"$REPO"/}"
+	done
+	echo "----- ${out#"$REPO"/}/log -----"
+	awk '
+		!on && /==[0-9]+==ERROR|runtime error:|check failed:|^TRAP:|^fuzz: |ERROR: libFuzzer|deadly signal|^timed out/ { on = 1 }
+		on { print; if (++n >= 200) exit }
+		{ tail[NR % 60] = $0 }
+		END { if (!on) for (i = NR - 59; i <= NR; i++) if (i > 0) print tail[i % 60] }
+	' "$out/log"
+	echo "----- end of log -----"
+}
+
+if [ -n "${WANT[fuzz]:-}" ]; then
+	banner fuzz
+	mkdir -p "$RUN/fuzz"
+	harnesses=() unknown=0
+	if fuzz_packages; then
+		# shellcheck disable=SC2207  # one word per harness
+		known=($(make --no-print-directory -s -C "$FUZZ_DIR" print-harnesses))
+		if [ ${#SEL_FUZZ[@]} -eq 0 ]; then
+			harnesses=("${known[@]}")
+		else
+			for h in "${SEL_FUZZ[@]}"; do
+				if [[ " ${known[*]} " == *" $h "* ]]; then
+					harnesses+=("$h")
+				else
+					echo "fuzz: test/fuzz/$h.c is not a harness (they are: ${known[*]})"
+					unknown=$((unknown + 1))
+				fi
+			done
+		fi
+		if [ ${#harnesses[@]} -eq 0 ] && [ "$unknown" -eq 0 ]; then
+			echo "no fuzz harness in test/fuzz/Makefile"
+		fi
+	else
+		echo "fuzz: could not install ${FUZZ_PKGS[*]}"
+		unknown=1
+	fi
+	if [ ${#harnesses[@]} -eq 0 ]; then
+		report fuzz 0 "$unknown"
+	elif ! make --no-print-directory -s -C "$FUZZ_DIR" -j"$(nproc)" \
+		PG_CONFIG="$PGBIN/pg_config" "${harnesses[@]/#/build/}" 2>&1 |
+		tee "$RUN/fuzz/build.log"; then
+		echo "fuzz: the build failed (log: ${RUN#"$REPO"/}/fuzz/build.log)"
+		report fuzz 0 $((${#harnesses[@]} + unknown))
+	else
+		echo "fuzz: ${harnesses[*]}: seed corpus, then ${FUZZ_SECONDS}s each, side by side"
+		declare -A fuzz_pid=()
+		for h in "${harnesses[@]}"; do
+			fuzz_run "$h" &
+			fuzz_pid[$h]=$!
+		done
+		pass=0 fail=$unknown
+		for h in "${harnesses[@]}"; do
+			wait "${fuzz_pid[$h]}"
+			rc=$?
+			fuzz_summary "$h" "$rc"
+			if [ "$rc" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+		done
+		report fuzz "$pass" "$fail"
 	fi
 fi
 
