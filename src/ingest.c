@@ -692,7 +692,7 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 {
 	Datum		values[21];
 	char		nulls[21];
-	bool		with_delivery = !prov->config.unmatched_reject && req->redelivery_of == 0;
+	const volatile bool with_delivery = !prov->config.unmatched_reject && req->redelivery_of == 0;
 	/* the common case goes in one statement: event, payment, order, delivery */
 	const char *fast = with_delivery && (ev->amount != NULL || ev->amount_minor == NULL) ?
 		WebhookFastTarget(ev->action, ev->partial, ev->object_id) : NULL;
