@@ -748,6 +748,53 @@ pem_rsa_key(const char *pem, size_t len)
 }
 
 /*
+ * The RSA keys of the last few certificates used, by the SHA-256 of their
+ * PEM text: OpenSSL 3 takes longer to decode a PEM certificate than to
+ * verify a signature with its key, and a provider signs with one
+ * certificate for months.  Only keys that decoded are kept; the digest
+ * names the exact text, so a changed certificate is decoded afresh.
+ * Entries hold their own reference, handed out with EVP_PKEY_up_ref.
+ */
+#define KEY_CACHE_SIZE 8
+
+typedef struct KeyCacheEntry
+{
+	unsigned char pem_sha256[32];
+	EVP_PKEY   *pkey;			/* NULL: unused */
+} KeyCacheEntry;
+
+static KeyCacheEntry key_cache[KEY_CACHE_SIZE];
+static int	key_cache_next = 0;
+
+/* pem_rsa_key through the cache; the caller frees its reference. */
+static EVP_PKEY *
+cached_rsa_key(const char *pem, size_t len)
+{
+	unsigned char sha[32];
+	EVP_PKEY   *pkey;
+	KeyCacheEntry *e;
+
+	if (!WebhookSha256((const unsigned char *) pem, len, sha))
+		return pem_rsa_key(pem, len);
+	for (int i = 0; i < KEY_CACHE_SIZE; i++)
+	{
+		e = &key_cache[i];
+		if (e->pkey != NULL && memcmp(e->pem_sha256, sha, sizeof(sha)) == 0)
+			return EVP_PKEY_up_ref(e->pkey) == 1 ? e->pkey : pem_rsa_key(pem, len);
+	}
+	pkey = pem_rsa_key(pem, len);
+	if (pkey == NULL || EVP_PKEY_up_ref(pkey) != 1)
+		return pkey;
+	e = &key_cache[key_cache_next];
+	key_cache_next = (key_cache_next + 1) % KEY_CACHE_SIZE;
+	if (e->pkey != NULL)
+		EVP_PKEY_free(e->pkey);
+	memcpy(e->pem_sha256, sha, sizeof(sha));
+	e->pkey = pkey;
+	return pkey;
+}
+
+/*
  * WebhookRsaSha256Verify: see crypto.h.
  */
 int
@@ -761,7 +808,7 @@ WebhookRsaSha256Verify(const char *pem, size_t pem_len,
 	int			result = -1;
 	int			rc;
 
-	pkey = pem_rsa_key(pem, pem_len);
+	pkey = cached_rsa_key(pem, pem_len);
 	if (pkey == NULL)
 		return -1;
 
