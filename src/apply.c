@@ -793,18 +793,21 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 		return PointerGetDatum(trigdata->tg_newtuple);
 	}
 	tup = trigdata->tg_trigtuple;
+	{
+		/* a row inserted with its status set is stored as it is */
+		char	   *status = WebhookTupleText(tup, desc, a.status);
+
+		if (status != NULL)
+		{
+			if (!WebhookOneOf(status, WebhookEventStatuses, WEBHOOK_NEVENT_STATUSES))
+				WebhookInvalidColumn("webhook_events", "status", status,
+							   "applied, unchanged, superseded, ignored, unmatched, held or failed");
+			return PointerGetDatum(tup);
+		}
+	}
 	values = palloc(sizeof(Datum) * desc->natts);
 	nulls = palloc(sizeof(bool) * desc->natts);
 	heap_deform_tuple(tup, desc, values, nulls);
-	if (!nulls[a.status - 1])
-	{
-		char	   *status = TextDatumGetCString(values[a.status - 1]);
-
-		if (!WebhookOneOf(status, WebhookEventStatuses, WEBHOOK_NEVENT_STATUSES))
-			WebhookInvalidColumn("webhook_events", "status", status,
-						   "applied, unchanged, superseded, ignored, unmatched, held or failed");
-		return PointerGetDatum(tup);
-	}
 
 	event_from_values(&a, values, nulls, &ev);
 	schema = WebhookSchemaOf(RelationGetNamespace(rel));

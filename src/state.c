@@ -625,6 +625,11 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		elog(ERROR, "webhook_payments_after() must be an AFTER row trigger");
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && WebhookOrderMovedByStatement)
+	{
+		/* the statement that moved the payment moves its order and notifies */
+		return PointerGetDatum(NULL);
+	}
 	rel = trigdata->tg_relation;
 	desc = RelationGetDescr(rel);
 	payment_attrs(desc, &a);
@@ -655,12 +660,6 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 		new_order = WebhookTupleText(newtup, desc, a.order_ref);
 		new_paid = heap_getattr(newtup, a.amount_captured, desc, &isnull);
 		new_refunded = heap_getattr(newtup, a.amount_refunded, desc, &isnull);
-	}
-
-	if (oldtup && newtup && WebhookOrderMovedByStatement)
-	{
-		/* the statement that moved the payment moves its order and notifies */
-		return PointerGetDatum(NULL);
 	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
