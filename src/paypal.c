@@ -27,6 +27,7 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
+#include "config.h"
 #include "crypto.h"
 #include "headers.h"
 #include "paypal.h"
@@ -363,9 +364,31 @@ default_hosts_text(void)
  * the certificate.  not_after is the leaf's notAfter.  SECURITY DEFINER;
  * writes through SPI into the table in its own schema.
  *
- * The URL allow-list is the default one; a later version may take a
- * provider argument and honour that provider's config.cert_hosts.
+ * The URL must be allowed by the default hosts or by the config.cert_hosts
+ * of some PayPal provider: a certificate is stored by URL, not per
+ * provider, and webhook_ingest checks each delivery's URL against its own
+ * provider's hosts anyway.
  */
+static bool
+cert_url_allowed_anywhere(const char *url, size_t url_len)
+{
+	WebhookConfig *cfg;
+
+	if (WebhookPaypalCertUrlAllowed(url, url_len, NULL, 0))
+		return true;
+	cfg = WebhookConfigGet();
+	for (int i = 0; i < cfg->nproviders; i++)
+	{
+		WebhookProviderConfig *c = &cfg->providers[i].config;
+
+		if (cfg->providers[i].scheme == WEBHOOK_SCHEME_PAYPAL && c->cert_hosts != NULL &&
+			WebhookPaypalCertUrlAllowed(url, url_len, (const char *const *) c->cert_hosts,
+										c->ncert_hosts))
+			return true;
+	}
+	return false;
+}
+
 Datum
 webhook_add_certificate(PG_FUNCTION_ARGS)
 {
@@ -396,7 +419,7 @@ webhook_add_certificate(PG_FUNCTION_ARGS)
 	url = VARDATA_ANY(url_t);
 	url_len = VARSIZE_ANY_EXHDR(url_t);
 
-	if (!WebhookPaypalCertUrlAllowed(url, url_len, NULL, 0))
+	if (!cert_url_allowed_anywhere(url, url_len))
 	{
 		if (url_is_showable(url, url_len))
 			ereport(ERROR,
@@ -404,12 +427,12 @@ webhook_add_certificate(PG_FUNCTION_ARGS)
 					 errmsg("certificate URL \"%.*s\" is not allowed",
 							(int) url_len, url),
 					 errdetail("A certificate URL must be https:// on a PayPal API host, followed by a path, with no user name, port, percent-encoding or unusual characters."),
-					 errhint("The allowed hosts are %s.", default_hosts_text())));
+					 errhint("The allowed hosts are %s, and those in a paypal provider's config.cert_hosts.", default_hosts_text())));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("certificate URL is not allowed"),
 				 errdetail("A certificate URL must be https:// on a PayPal API host, followed by a path, with no user name, port, percent-encoding or unusual characters.  The URL is not shown because it is long or holds unprintable characters."),
-				 errhint("The allowed hosts are %s.", default_hosts_text())));
+				 errhint("The allowed hosts are %s, and those in a paypal provider's config.cert_hosts.", default_hosts_text())));
 	}
 
 	pem = text_to_cstring(pem_t);

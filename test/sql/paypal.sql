@@ -359,6 +359,16 @@ SELECT webhook_add_certificate('https://api.sandbox.paypal.com/v1/notifications/
 SELECT r->>'http_status' AS http_status, r->>'outcome' AS outcome
   FROM webhook_deliveries d, LATERAL webhook_redeliver(d.id) r WHERE d.outcome = 'unknown_certificate';
 
+-- webhook_add_certificate also takes a host that some paypal provider's
+-- config.cert_hosts names (a staging mock); ingest still holds every
+-- provider to its own hosts
+\set url_staging 'https://paypal-mock.staging.example/v1/notifications/certs/CERT-S'
+SELECT webhook_add_certificate(:'url_staging', pem('good+intermediate'));
+SELECT webhook_add_provider('paypal_staging', 'paypal', NULL, jsonb_build_object('webhook_id', 'WEBHOOK_ID', 'ca_pem', pem('root'), 'cert_hosts', '["paypal-mock.staging.example"]'::jsonb));
+SELECT webhook_add_certificate(:'url_staging', pem('good+intermediate')) IS NOT NULL AS stored;
+SELECT pp('paypal_staging', :'url_staging');
+SELECT pp('paypal', :'url_staging');
+
 RESET webhook.clock_override;
 RESET search_path;
 DROP SCHEMA paypal_test CASCADE;
