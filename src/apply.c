@@ -37,6 +37,7 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "config.h"
 #include "spi.h"
 #include "state.h"
 #include "webhook.h"
@@ -328,26 +329,20 @@ provider_holds(const char *schema, const char *provider)
 
 /* Major units from minor through webhook_currencies; raises for an unknown currency. */
 static Datum
-minor_to_major(const char *schema, const char *currency, int64 minor)
+minor_to_major(const char *currency, int64 minor)
 {
-	Datum		values[1];
-	bool		isnull;
-	int32		exponent;
+	int			exponent;
 
 	if (currency == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_WEBHOOK_CONFIG),
 				 errmsg("an amount in minor units has no currency")));
-	values[0] = CStringGetTextDatum(currency);
-	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_CURRENCY_EXPONENT, schema), values, NULL,
-						 true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "currency lookup failed");
-	if (SPI_processed != 1)
+	exponent = WebhookConfigExponent(WebhookConfigGet(), currency);
+	if (exponent < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_WEBHOOK_CONFIG),
 				 errmsg("unknown currency \"%s\"", currency),
 				 errhint("Add it to webhook_currencies, then call webhook_reprocess().")));
-	exponent = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	return WebhookMinorToMajor(minor, exponent);
 }
 
@@ -371,8 +366,9 @@ WebhookMinorToMajor(int64 minor, int exponent)
 							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }
 
+/* The state an action moves a payment to ("refund" for a refund), or NULL if unknown. */
 static const char *
-target_state(const char *action)
+action_state(const char *action)
 {
 	static const char *const map[][2] = {
 		{"pending", "pending"}, {"authorize", "authorized"}, {"capture", "captured"},
@@ -382,10 +378,20 @@ target_state(const char *action)
 	for (int i = 0; i < (int) lengthof(map); i++)
 		if (strcmp(map[i][0], action) == 0)
 			return map[i][1];
-	ereport(ERROR,
-			(errcode(ERRCODE_WEBHOOK_CONFIG),
-			 errmsg("unknown action \"%s\"", action)));
 	return NULL;
+}
+
+/* action_state, raising for an unknown action. */
+static const char *
+target_state(const char *action)
+{
+	const char *state = action_state(action);
+
+	if (state == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WEBHOOK_CONFIG),
+				 errmsg("unknown action \"%s\"", action)));
+	return state;
 }
 
 /* Write the payment's new state and amounts (its triggers move the order). */
@@ -546,17 +552,12 @@ apply_partial_capture(const char *schema, EventRow *ev, PaymentRow *p)
 const char *
 WebhookFastTarget(const char *action, bool partial, const char *object_id)
 {
-	static const char *const map[][2] = {
-		{"pending", "pending"}, {"authorize", "authorized"}, {"capture", "captured"},
-		{"fail", "failed"}, {"cancel", "canceled"}
-	};
+	const char *state;
 
 	if (action == NULL || partial || object_id == NULL)
 		return NULL;
-	for (int i = 0; i < (int) lengthof(map); i++)
-		if (strcmp(map[i][0], action) == 0)
-			return map[i][1];
-	return NULL;
+	state = action_state(action);
+	return state != NULL && strcmp(state, "refund") != 0 ? state : NULL;
 }
 
 bool
@@ -651,7 +652,7 @@ apply_event(const char *schema, EventRow *ev, bool force)
 	ev->detail = NULL;
 	if (!ev->has_amount && ev->has_minor)
 	{
-		ev->amount = minor_to_major(schema, ev->currency, ev->amount_minor);
+		ev->amount = minor_to_major(ev->currency, ev->amount_minor);
 		ev->has_amount = true;
 	}
 	if (ev->action == NULL || strcmp(ev->action, "ignore") == 0)

@@ -511,6 +511,13 @@ webhook_check_secret(PG_FUNCTION_ARGS)
 }
 
 /* qsort/bsearch order of the action map. */
+/* Order of webhook_currencies in the cache: by upper-case code, bytewise. */
+static int
+currency_cmp(const void *a, const void *b)
+{
+	return strcmp(((const WebhookCurrency *) a)->code, ((const WebhookCurrency *) b)->code);
+}
+
 static int
 action_cmp(const void *a, const void *b)
 {
@@ -557,6 +564,23 @@ extension_schema(Oid extoid)
 }
 
 /*
+ * Run SELECT columns FROM schema.table [ORDER BY order_by] through SPI;
+ * returns the row count, the rows in SPI_tuptable.
+ */
+static uint64
+read_config_table(const char *qschema, const char *table, const char *columns,
+				  const char *order_by)
+{
+	char	   *sql = psprintf("SELECT %s FROM %s.%s%s%s", columns, qschema, table,
+							   order_by ? " ORDER BY " : "", order_by ? order_by : "");
+
+	if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read %s", table);
+	pfree(sql);
+	return SPI_processed;
+}
+
+/*
  * Rebuild the cache from the tables.  Everything is built in a fresh
  * context that replaces the old one only once complete, so an error
  * leaves the old cache (still marked stale) in place.
@@ -570,7 +594,6 @@ config_rebuild(void)
 	Oid			extoid;
 	Oid			nspoid;
 	char	   *nspname;
-	StringInfoData sql;
 	const char *qschema;
 
 	extoid = get_extension_oid("webhook", true);
@@ -609,13 +632,8 @@ config_rebuild(void)
 		 */
 		PushActiveSnapshot(GetLatestSnapshot());
 
-		initStringInfo(&sql);
-		appendStringInfo(&sql,
-						 "SELECT name, scheme, config, tolerance_seconds, enabled "
-						 "FROM %s.webhook_providers ORDER BY name", qschema);
-		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read webhook_providers");
-		n = SPI_processed;
+		n = read_config_table(qschema, "webhook_providers",
+							  "name, scheme, config, tolerance_seconds, enabled", "name");
 		oldctx = MemoryContextSwitchTo(newctx);
 		cfg->nproviders = (int) n;
 		cfg->providers = palloc0(sizeof(WebhookProvider) * Max(n, 1));
@@ -638,14 +656,9 @@ config_rebuild(void)
 		MemoryContextSwitchTo(oldctx);
 
 		/* secrets: per-payment ones first, then by id, so order of trial is stable */
-		resetStringInfo(&sql);
-		appendStringInfo(&sql,
-						 "SELECT provider, id, secret, payment_reference, valid_from, valid_until "
-						 "FROM %s.webhook_secrets "
-						 "ORDER BY provider, payment_reference IS NULL, id DESC", qschema);
-		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read webhook_secrets");
-		n = SPI_processed;
+		n = read_config_table(qschema, "webhook_secrets",
+							  "provider, id, secret, payment_reference, valid_from, valid_until",
+							  "provider, payment_reference IS NULL, id DESC");
 		oldctx = MemoryContextSwitchTo(newctx);
 		for (int pi = 0; pi < cfg->nproviders; pi++)
 			cfg->providers[pi].secrets = palloc0(sizeof(WebhookSecret) * Max(n, 1));
@@ -681,13 +694,7 @@ config_rebuild(void)
 		}
 		MemoryContextSwitchTo(oldctx);
 
-		resetStringInfo(&sql);
-		appendStringInfo(&sql,
-						 "SELECT scheme, event_type, action FROM %s.webhook_event_actions",
-						 qschema);
-		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read webhook_event_actions");
-		n = SPI_processed;
+		n = read_config_table(qschema, "webhook_event_actions", "scheme, event_type, action", NULL);
 		oldctx = MemoryContextSwitchTo(newctx);
 		cfg->nactions = (int) n;
 		cfg->actions = palloc0(sizeof(WebhookActionRow) * Max(n, 1));
@@ -703,11 +710,7 @@ config_rebuild(void)
 		qsort(cfg->actions, cfg->nactions, sizeof(WebhookActionRow), action_cmp);
 		MemoryContextSwitchTo(oldctx);
 
-		resetStringInfo(&sql);
-		appendStringInfo(&sql, "SELECT code, exponent FROM %s.webhook_currencies", qschema);
-		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read webhook_currencies");
-		n = SPI_processed;
+		n = read_config_table(qschema, "webhook_currencies", "code, exponent", NULL);
 		oldctx = MemoryContextSwitchTo(newctx);
 		cfg->ncurrencies = (int) n;
 		cfg->currencies = palloc0(sizeof(WebhookCurrency) * Max(n, 1));
@@ -719,8 +722,11 @@ config_rebuild(void)
 			bool		isnull;
 
 			strlcpy(cfg->currencies[i].code, code, sizeof(cfg->currencies[i].code));
+			for (char *c = cfg->currencies[i].code; *c; c++)
+				*c = pg_toupper((unsigned char) *c);
 			cfg->currencies[i].exponent = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
 		}
+		qsort(cfg->currencies, cfg->ncurrencies, sizeof(WebhookCurrency), currency_cmp);
 		MemoryContextSwitchTo(oldctx);
 
 		PopActiveSnapshot();
@@ -800,8 +806,14 @@ WebhookConfigAction(WebhookConfig *cfg, WebhookProvider *prov, const char *event
 int
 WebhookConfigExponent(WebhookConfig *cfg, const char *code)
 {
-	for (int i = 0; i < cfg->ncurrencies; i++)
-		if (strcmp(cfg->currencies[i].code, code) == 0)
-			return cfg->currencies[i].exponent;
-	return -1;
+	WebhookCurrency key;
+	WebhookCurrency *hit;
+
+	if (strlen(code) >= sizeof(key.code))
+		return -1;
+	strlcpy(key.code, code, sizeof(key.code));
+	for (char *c = key.code; *c; c++)
+		*c = pg_toupper((unsigned char) *c);
+	hit = bsearch(&key, cfg->currencies, cfg->ncurrencies, sizeof(WebhookCurrency), currency_cmp);
+	return hit ? hit->exponent : -1;
 }

@@ -791,18 +791,19 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 		return;
 	}
 
-	if (r->payment_state != NULL)
-		;						/* the one-statement move said what it did */
-	else if (WebhookLastApplied.event_pk == r->event_pk && WebhookLastApplied.complete)
+	/* the one-statement move, or else the trigger, says what it did: no need to read it back */
+	if (r->payment_state == NULL)
 	{
-		/* the trigger says what it did: no need to read it back */
-		r->payment_ref = WebhookLastApplied.payment_ref;
-		r->payment_state = WebhookLastApplied.payment_state;
-		r->order_ref = WebhookLastApplied.order_ref;
-		r->order_state = WebhookLastApplied.order_state;
+		if (WebhookLastApplied.event_pk == r->event_pk && WebhookLastApplied.complete)
+		{
+			r->payment_ref = WebhookLastApplied.payment_ref;
+			r->payment_state = WebhookLastApplied.payment_state;
+			r->order_ref = WebhookLastApplied.order_ref;
+			r->order_state = WebhookLastApplied.order_state;
+		}
+		else
+			read_event(schema, r->event_pk, r, cxt);
 	}
-	else
-		read_event(schema, r->event_pk, r, cxt);
 	set_outcome(r, r->event_status, r->detail);
 	if (strcmp(r->event_status, "unmatched") == 0 && prov->config.unmatched_reject)
 	{

@@ -26,6 +26,24 @@ typedef struct WebhookPlanDef
 } WebhookPlanDef;
 
 /*
+ * The SET list of an order moved to new amounts PAID and REFUNDED (SQL
+ * expressions over o): its state follows from them, paid_at is set the
+ * first time it is paid in full.  The one rule for every order move.
+ */
+#define ORDER_MOVE_SET(PAID, REFUNDED) \
+	" amount_paid = " PAID ", amount_refunded = " REFUNDED ", " \
+	" state = CASE " \
+	"  WHEN " REFUNDED " OPERATOR(pg_catalog.>) 0 AND " REFUNDED " OPERATOR(pg_catalog.>=) " PAID \
+	"   THEN 'refunded' " \
+	"  WHEN " REFUNDED " OPERATOR(pg_catalog.>) 0 THEN 'partially_refunded' " \
+	"  WHEN " PAID " OPERATOR(pg_catalog.>) 0 AND " PAID " OPERATOR(pg_catalog.>=) o.total THEN 'paid' " \
+	"  WHEN " PAID " OPERATOR(pg_catalog.>) 0 THEN 'partially_paid' " \
+	"  ELSE 'open' END, " \
+	" paid_at = CASE WHEN o.paid_at IS NULL AND " PAID " OPERATOR(pg_catalog.>) 0 " \
+	"  AND " PAID " OPERATOR(pg_catalog.>=) o.total THEN pg_catalog.now() ELSE o.paid_at END, " \
+	" updated_at = pg_catalog.now() "
+
+/*
  * The CTEs p (the payment moved) and o (its order moved by what p
  * captured) of the one-statement moves, with their parameters named: the
  * provider, the provider's payment id, the target state, the amount
@@ -48,19 +66,7 @@ typedef struct WebhookPlanDef
 	"  RETURNING p.id, p.reference, p.order_ref, " \
 	"   CASE WHEN " TARGET " OPERATOR(pg_catalog.=) 'captured' THEN p.amount_captured ELSE 0 END AS dpaid), " \
 	"o AS (UPDATE @s@.webhook_orders o SET " \
-	"  amount_paid = (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid), " \
-	"  state = CASE " \
-	"   WHEN o.amount_refunded OPERATOR(pg_catalog.>) 0 AND " \
-	"    o.amount_refunded OPERATOR(pg_catalog.>=) (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) THEN 'refunded' " \
-	"   WHEN o.amount_refunded OPERATOR(pg_catalog.>) 0 THEN 'partially_refunded' " \
-	"   WHEN (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>) 0 AND " \
-	"    (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>=) o.total THEN 'paid' " \
-	"   WHEN (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>) 0 THEN 'partially_paid' " \
-	"   ELSE 'open' END, " \
-	"  paid_at = CASE WHEN o.paid_at IS NULL AND (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>) 0 " \
-	"   AND (o.amount_paid OPERATOR(pg_catalog.+) p.dpaid) OPERATOR(pg_catalog.>=) o.total " \
-	"   THEN pg_catalog.now() ELSE o.paid_at END, " \
-	"  updated_at = pg_catalog.now() " \
+	ORDER_MOVE_SET("(o.amount_paid OPERATOR(pg_catalog.+) p.dpaid)", "o.amount_refunded") \
 	"  FROM p WHERE o.ref OPERATOR(pg_catalog.=) p.order_ref RETURNING o.state)"
 
 /* The first columns of both moves' results, read by WebhookMovePayment (apply.c). */
@@ -232,10 +238,6 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		"WHERE name OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},
-	[WEBHOOK_PLAN_CURRENCY_EXPONENT] = {
-		"SELECT exponent FROM @s@.webhook_currencies WHERE code OPERATOR(pg_catalog.=) pg_catalog.upper($1)",
-		1, {TEXTOID}
-	},
 	[WEBHOOK_PLAN_REFUND_INSERT] = {
 		"INSERT INTO @s@.webhook_refunds (payment_id, provider, refund_id, amount, currency, status, event_pk) "
 		"VALUES ($1, $2, $3, $4, pg_catalog.upper($5), 'succeeded', $6) "
@@ -248,21 +250,10 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		1, {INT8OID}
 	},
 	/* relative updates: right under concurrent changes to one order's payments */
-#define NEW_PAID "(o.amount_paid OPERATOR(pg_catalog.+) $2)"
-#define NEW_REFUNDED "(o.amount_refunded OPERATOR(pg_catalog.+) $3)"
 	[WEBHOOK_PLAN_ORDER_MOVE] = {
 		"UPDATE @s@.webhook_orders o SET "
-		" amount_paid = " NEW_PAID ", amount_refunded = " NEW_REFUNDED ", "
-		" state = CASE "
-		"  WHEN " NEW_REFUNDED " OPERATOR(pg_catalog.>) 0 AND " NEW_REFUNDED " OPERATOR(pg_catalog.>=) " NEW_PAID
-		"   THEN 'refunded' "
-		"  WHEN " NEW_REFUNDED " OPERATOR(pg_catalog.>) 0 THEN 'partially_refunded' "
-		"  WHEN " NEW_PAID " OPERATOR(pg_catalog.>) 0 AND " NEW_PAID " OPERATOR(pg_catalog.>=) o.total THEN 'paid' "
-		"  WHEN " NEW_PAID " OPERATOR(pg_catalog.>) 0 THEN 'partially_paid' "
-		"  ELSE 'open' END, "
-		" paid_at = CASE WHEN o.paid_at IS NULL AND " NEW_PAID " OPERATOR(pg_catalog.>) 0 "
-		"  AND " NEW_PAID " OPERATOR(pg_catalog.>=) o.total THEN pg_catalog.now() ELSE o.paid_at END, "
-		" updated_at = pg_catalog.now() "
+		ORDER_MOVE_SET("(o.amount_paid OPERATOR(pg_catalog.+) $2)",
+					   "(o.amount_refunded OPERATOR(pg_catalog.+) $3)")
 		"WHERE o.ref OPERATOR(pg_catalog.=) $1 RETURNING o.state",
 		3, {TEXTOID, NUMERICOID, NUMERICOID}
 	},

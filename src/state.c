@@ -90,12 +90,18 @@ static const char *const order_states[] = {
 bool
 WebhookOneOf(const char *s, const char *const *words, int n)
 {
+	return WebhookWordOf(s, words, n) != NULL;
+}
+
+const char *
+WebhookWordOf(const char *s, const char *const *words, int n)
+{
 	if (s == NULL)
-		return false;
+		return NULL;
 	for (int i = 0; i < n; i++)
 		if (strcmp(words[i], s) == 0)
-			return true;
-	return false;
+			return words[i];
+	return NULL;
 }
 
 /* Raise a check violation naming the column and what it must be. */
@@ -330,10 +336,7 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 
 		/* what the one-statement moves cannot return: the state before */
 		WebhookGuardedPaymentId = DatumGetInt64(heap_getattr(trigdata->tg_trigtuple, a.id, desc, &isnull));
-		WebhookGuardedOldState = NULL;
-		for (int i = 0; i < (int) lengthof(payment_states); i++)
-			if (old != NULL && strcmp(old, payment_states[i]) == 0)
-				WebhookGuardedOldState = payment_states[i];
+		WebhookGuardedOldState = WebhookWordOf(old, payment_states, lengthof(payment_states));
 
 		if (strcmp(old, state) != 0)
 		{

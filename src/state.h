@@ -72,6 +72,8 @@ extern void WebhookNotifyPayment(const char *provider, const char *reference,
 
 /* Helpers shared by state.c and apply.c (state.c). */
 extern bool WebhookOneOf(const char *s, const char *const *words, int n);
+/* The element of words equal to s (a constant), or NULL. */
+extern const char *WebhookWordOf(const char *s, const char *const *words, int n);
 extern void WebhookInvalidColumn(const char *table, const char *column,
 								 const char *value, const char *must) pg_attribute_noreturn();
 extern char *WebhookTupleText(HeapTuple tup, TupleDesc desc, int attno);
