@@ -151,6 +151,27 @@ ref_hmac(WebhookDigest alg, const WebhookKey *key,
 	return outlen;
 }
 
+/*
+ * ref_first_key: the index of the first of keys whose HMAC(alg) over parts
+ * equals one of the nsigs signatures of siglen bytes in sigs, or -1.
+ */
+static int
+ref_first_key(WebhookDigest alg, const WebhookKey *keys, int nkeys,
+			  const void *const *parts, const size_t *lens, int nparts,
+			  const unsigned char *sigs, int nsigs, size_t siglen)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+
+	for (int k = 0; k < nkeys; k++)
+	{
+		CHECK(ref_hmac(alg, &keys[k], parts, lens, nparts, mac) == siglen);
+		for (int i = 0; i < nsigs; i++)
+			if (memcmp(mac, sigs + (size_t) i * siglen, siglen) == 0)
+				return k;
+	}
+	return -1;
+}
+
 /* ref_strict_int: 1 to 18 ASCII digits. */
 static bool
 ref_strict_int(const char *s, size_t len, int64 *out)
@@ -216,7 +237,6 @@ ref_stripe(const char *h, size_t hlen, const unsigned char *body, size_t blen,
 		   int nkeys, int *which, int64 *ts)
 {
 	unsigned char sigs[STRIPE_MAX_V1][32];
-	unsigned char mac[EVP_MAX_MD_SIZE];
 	const char *t_text = NULL;
 	size_t		t_len = 0;
 	int			t_count = 0;
@@ -260,23 +280,16 @@ ref_stripe(const char *h, size_t hlen, const unsigned char *body, size_t blen,
 	*ts = t;
 	if (nsigs == 0)
 		return WEBHOOK_INVALID_SIGNATURE;
-	for (k = 0; k < nkeys; k++)
 	{
 		const void *parts[3] = {t_text, ".", body};
 		size_t		lens[3] = {t_len, 1, blen};
-		int			i;
 
-		CHECK(ref_hmac(WEBHOOK_SHA256, &stripe_keys[k], parts, lens, 3, mac) == 32);
-		for (i = 0; i < nsigs; i++)
-		{
-			if (memcmp(mac, sigs[i], 32) == 0)
-			{
-				*which = k;
-				return stale(t) ? WEBHOOK_STALE_TIMESTAMP : WEBHOOK_VERIFIED;
-			}
-		}
+		k = ref_first_key(WEBHOOK_SHA256, stripe_keys, nkeys, parts, lens, 3, sigs[0], nsigs, 32);
 	}
-	return WEBHOOK_INVALID_SIGNATURE;
+	if (k < 0)
+		return WEBHOOK_INVALID_SIGNATURE;
+	*which = k;
+	return stale(t) ? WEBHOOK_STALE_TIMESTAMP : WEBHOOK_VERIFIED;
 }
 
 /* check_stripe: the verifier against the reference, with 2, 1 and 0 keys. */
@@ -398,7 +411,6 @@ ref_standard(const char *id, size_t id_len, const char *ts, size_t ts_len,
 			 int *which, int64 *tsout)
 {
 	unsigned char macs[STRIPE_MAX_V1][32];
-	unsigned char mac[EVP_MAX_MD_SIZE];
 	int			nmacs = 0;
 	size_t		start = 0;
 	int64		t;
@@ -425,23 +437,16 @@ ref_standard(const char *id, size_t id_len, const char *ts, size_t ts_len,
 			memcpy(macs[nmacs++], buf, 32);
 		start += len + 1;
 	}
-	for (k = 0; k < nkeys; k++)
 	{
 		const void *parts[5] = {id, ".", ts, ".", body};
 		size_t		lens[5] = {id_len, 1, ts_len, 1, blen};
-		int			m;
 
-		CHECK(ref_hmac(WEBHOOK_SHA256, &std_keys[k], parts, lens, 5, mac) == 32);
-		for (m = 0; m < nmacs; m++)
-		{
-			if (memcmp(mac, macs[m], 32) == 0)
-			{
-				*which = k;
-				return stale(t) ? WEBHOOK_STALE_TIMESTAMP : WEBHOOK_VERIFIED;
-			}
-		}
+		k = ref_first_key(WEBHOOK_SHA256, std_keys, nkeys, parts, lens, 5, macs[0], nmacs, 32);
 	}
-	return WEBHOOK_INVALID_SIGNATURE;
+	if (k < 0)
+		return WEBHOOK_INVALID_SIGNATURE;
+	*which = k;
+	return stale(t) ? WEBHOOK_STALE_TIMESTAMP : WEBHOOK_VERIFIED;
 }
 
 static WebhookVerdict
@@ -625,22 +630,17 @@ ref_vipps(const VippsInput *in, int nkeys, int *which, int64 *tsout)
 		free(sig);
 		return WEBHOOK_INVALID_SIGNATURE;
 	}
-	for (k = 0; k < nkeys; k++)
 	{
-		unsigned char mac[EVP_MAX_MD_SIZE];
 		const void *parts[8] = {"POST\n", in->path, "\n", in->date, ";", in->host, ";", hash};
 		size_t		lens[8] = {5, in->path_len, 1, in->date_len, 1, in->host_len, 1, strlen(hash)};
 
-		CHECK(ref_hmac(WEBHOOK_SHA256, &vipps_keys[k], parts, lens, 8, mac) == 32);
-		if (memcmp(mac, sig, 32) == 0)
-		{
-			free(sig);
-			*which = k;
-			return stale(t) ? WEBHOOK_STALE_TIMESTAMP : WEBHOOK_VERIFIED;
-		}
+		k = ref_first_key(WEBHOOK_SHA256, vipps_keys, nkeys, parts, lens, 8, sig, 1, 32);
 	}
 	free(sig);
-	return WEBHOOK_INVALID_SIGNATURE;
+	if (k < 0)
+		return WEBHOOK_INVALID_SIGNATURE;
+	*which = k;
+	return stale(t) ? WEBHOOK_STALE_TIMESTAMP : WEBHOOK_VERIFIED;
 }
 
 static WebhookVerdict
@@ -841,22 +841,17 @@ ref_hmac_header(const char *value, size_t vlen, const char *prefix,
 		free(sig);
 		return WEBHOOK_INVALID_SIGNATURE;
 	}
-	for (k = 0; k < nkeys; k++)
 	{
-		unsigned char mac[EVP_MAX_MD_SIZE];
 		const void *parts[1] = {body};
 		size_t		lens[1] = {blen};
 
-		CHECK(ref_hmac(alg, &hmac_keys[k], parts, lens, 1, mac) == siglen);
-		if (memcmp(mac, sig, siglen) == 0)
-		{
-			free(sig);
-			*which = k;
-			return WEBHOOK_VERIFIED;
-		}
+		k = ref_first_key(alg, hmac_keys, nkeys, parts, lens, 1, sig, 1, siglen);
 	}
 	free(sig);
-	return WEBHOOK_INVALID_SIGNATURE;
+	if (k < 0)
+		return WEBHOOK_INVALID_SIGNATURE;
+	*which = k;
+	return WEBHOOK_VERIFIED;
 }
 
 static WebhookVerdict

@@ -217,6 +217,11 @@ SELECT name, webhook_verify_paypal(convert_from(body, 'UTF8'), id, ts, wid, sig,
 -- a certificate's key, alone or followed by its intermediate
 SELECT webhook_verify_paypal(body, id, ts, wid, sig, pem('good')) FROM vec WHERE name = 'test';
 SELECT webhook_verify_paypal(body, id, ts, wid, sig, pem('good+intermediate')) FROM vec WHERE name = 'test';
+-- keys are kept by the exact certificate text: another certificate, used
+-- in the same session, verifies with its own key (false), then the first
+-- still verifies
+SELECT webhook_verify_paypal(body, id, ts, wid, sig, pem('paypal_key')) FROM vec WHERE name = 'test';
+SELECT webhook_verify_paypal(body, id, ts, wid, sig, pem('good')) FROM vec WHERE name = 'test';
 -- the signature only: the certificate's dates are not looked at here
 SET webhook.clock_override = '2000-01-01 00:00:00+00';
 SELECT webhook_verify_paypal(body, id, ts, wid, sig, pem('good')) FROM vec WHERE name = 'test';

@@ -109,6 +109,15 @@ VALUES ('stripe', 'J-1', 'pi_j', 1000, 'JPY'), ('stripe', 'K-1', 'pi_k', 1.234, 
 SELECT show(stripe(ev('evt_17', 'payment_intent.succeeded', '{"id": "pi_j", "object": "payment_intent", "amount": 1000, "currency": "jpy"}')));
 SELECT show(stripe(ev('evt_18', 'payment_intent.succeeded', '{"id": "pi_k", "object": "payment_intent", "amount": 1234, "currency": "kwd"}')));
 SELECT event_id, amount_minor, amount, currency FROM webhook_events WHERE event_id IN ('evt_1', 'evt_17', 'evt_18') ORDER BY id;
+-- ... and for an event an app inserts itself, in any case of the code; an
+-- unknown code is an error naming it
+INSERT INTO webhook_payments (provider, reference, external_id, amount, currency)
+VALUES ('stripe', 'M-1', 'pi_m', 12.5, 'EUR');
+INSERT INTO webhook_events (provider, event_id, event_type, action, object_id, amount_minor, currency)
+VALUES ('stripe', 'app_1', 'app.capture', 'capture', 'pi_m', 1250, 'eur')
+RETURNING event_id, status, amount;
+INSERT INTO webhook_events (provider, event_id, event_type, action, object_id, amount_minor, currency)
+VALUES ('stripe', 'app_2', 'app.capture', 'capture', 'pi_m', 1250, 'zzz');
 
 -- Parked events are applied in provider order when the payment arrives
 SELECT show(stripe(ev('evt_21', 'payment_intent.succeeded', '{"id": "pi_6", "object": "payment_intent", "amount": 800, "currency": "eur"}')));
