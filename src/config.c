@@ -609,6 +609,7 @@ config_rebuild(void)
 	oldctx = MemoryContextSwitchTo(newctx);
 	cfg = palloc0(sizeof(WebhookConfig));
 	cfg->schema = pstrdup(quote_identifier(nspname));
+	cfg->nspoid = nspoid;
 	qschema = cfg->schema;
 	MemoryContextSwitchTo(oldctx);
 

@@ -119,6 +119,7 @@ typedef struct WebhookCurrency
 typedef struct WebhookConfig
 {
 	char	   *schema;			/* the extension's schema, quoted for SQL */
+	Oid			nspoid;			/* the same, as an OID */
 	int			nproviders;
 	WebhookProvider *providers;
 	int			nactions;

@@ -37,6 +37,7 @@
 #include "crypto.h"
 #include "extract.h"
 #include "headers.h"
+#include "insert.h"
 #include "paypal.h"
 #include "spi.h"
 #include "state.h"
@@ -594,10 +595,6 @@ read_event(const char *schema, int64 event_pk, IngestResult *r, MemoryContext cx
 	r->order_state = spi_string(6, cxt);
 }
 
-static void delivery_params(WebhookProvider *prov, const IngestRequest *req,
-							const unsigned char *sha, const IngestResult *r,
-							Datum *values, char *nulls);
-
 /* Fill the parameters shared by the event inserts (the first 15). */
 static void
 event_params(WebhookProvider *prov, const IngestRequest *req, const WebhookEvent *ev,
@@ -678,6 +675,69 @@ redelivered(const char *schema, WebhookProvider *prov, const WebhookEvent *ev,
 	stored_before(schema, spi_string(2, cxt), r, cxt);
 }
 
+/* The event's amount in major units as numeric, or NULL. */
+static Datum
+event_amount(const WebhookEvent *ev, bool *isnull)
+{
+	*isnull = (ev->amount == NULL);
+	return *isnull ? (Datum) 0 :
+		DirectFunctionCall3(numeric_in, CStringGetDatum(ev->amount),
+							ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/*
+ * Move the event's payment to target in one statement
+ * (WEBHOOK_PLAN_PAYMENT_FAST), with its order.  False when no payment
+ * moved: the event then takes the trigger's path, which tells why.
+ */
+static bool
+move_payment(const char *schema, WebhookProvider *prov, const WebhookEvent *ev,
+			 const char *target, MemoryContext cxt, WebhookMove *m)
+{
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(prov->name);
+	values[1] = CStringGetTextDatum(ev->object_id);
+	values[2] = CStringGetTextDatum(target);
+	values[3] = event_amount(ev, &isnull);
+	nulls[3] = isnull ? 'n' : ' ';
+	values[4] = ev->currency ? CStringGetTextDatum(ev->currency) : (Datum) 0;
+	nulls[4] = ev->currency ? ' ' : 'n';
+	return WebhookMovePayment(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
+							  prov->name, ev->object_id, target, cxt, m);
+}
+
+/*
+ * The parameters of WEBHOOK_PLAN_INSERT_APPLIED_EVENT from event_params'
+ * (left as they are, for the other plans): the amounts typed as their
+ * columns, and the payment the event moved.
+ */
+static void
+applied_event_params(const WebhookEvent *ev, const WebhookMove *m, const Datum *event_values,
+					 const char *event_nulls, Datum *values, char *nulls)
+{
+	bool		isnull;
+
+	memcpy(values, event_values, sizeof(Datum) * 15);
+	memcpy(nulls, event_nulls, 15);
+
+	values[6] = event_amount(ev, &isnull);
+	nulls[6] = isnull ? 'n' : ' ';
+	values[7] = ev->amount_minor ?
+		DirectFunctionCall1(int8in, CStringGetDatum(ev->amount_minor)) : (Datum) 0;
+	nulls[7] = ev->amount_minor ? ' ' : 'n';
+	values[15] = Int64GetDatum(m->payment_id);
+	nulls[15] = ' ';
+	values[16] = CStringGetTextDatum("applied");
+	nulls[16] = ' ';
+	values[17] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	nulls[17] = ' ';
+	values[18] = Int32GetDatum(1);
+	nulls[18] = ' ';
+}
+
 /*
  * Store the verified event.  The insert runs in a subtransaction: its
  * BEFORE INSERT trigger applies the event to the payment, and the unique
@@ -686,15 +746,15 @@ redelivered(const char *schema, WebhookProvider *prov, const WebhookEvent *ev,
  * stores the event as failed.  Sets the outcome.
  */
 static void
-store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
-			const WebhookEvent *ev, Jsonb *payload, const unsigned char *sha,
-			IngestResult *r, MemoryContext cxt)
+store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
+			const WebhookEvent *ev, Jsonb *payload, IngestResult *r, MemoryContext cxt)
 {
-	Datum		values[21];
-	char		nulls[21];
-	const volatile bool with_delivery = !prov->config.unmatched_reject && req->redelivery_of == 0;
-	/* the common case goes in one statement: event, payment, order, delivery */
-	const char *fast = with_delivery && (ev->amount != NULL || ev->amount_minor == NULL) ?
+	const char *schema = cfg->schema;
+	Datum		values[16];
+	char		nulls[16];
+	/* the common case: the payment moves first, and the event goes in applied */
+	const char *fast = !prov->config.unmatched_reject && req->redelivery_of == 0 &&
+		(ev->amount != NULL || ev->amount_minor == NULL) ?
 		WebhookFastTarget(ev->action, ev->partial, ev->object_id) : NULL;
 	WebhookMove m;
 	MemoryContext spicxt = CurrentMemoryContext;
@@ -704,32 +764,19 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 
 	event_params(prov, req, ev, payload, values, nulls);
 	WebhookLastApplied.event_pk = 0;
-	if (with_delivery)
-	{
-		/* the delivery row goes in with the event, in one statement */
-		Datum		dvalues[14];
-		char		dnulls[14];
-
-		delivery_params(prov, req, sha, r, dvalues, dnulls);
-		memcpy(values + 15, dvalues + 7, sizeof(Datum) * 5);
-		memcpy(nulls + 15, dnulls + 7, 5);
-	}
-	if (fast != NULL)
-	{
-		values[20] = CStringGetTextDatum(fast);
-		nulls[20] = ' ';
-	}
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(spicxt);
 	PG_TRY();
 	{
-		if (fast != NULL &&
-			WebhookMovePayment(WebhookPlan(WEBHOOK_PLAN_INGEST_FAST, schema), values, nulls,
-							   prov->name, ev->object_id, fast, cxt, &m))
+		if (fast != NULL && move_payment(schema, prov, ev, fast, cxt, &m))
 		{
-			r->event_pk = spi_int8(5);
-			r->delivery_id = spi_int8(6);
+			Datum		avalues[19];
+			char		anulls[19];
+
+			applied_event_params(ev, &m, values, nulls, avalues, anulls);
+			r->event_pk = WebhookInsertRow(WEBHOOK_PLAN_INSERT_APPLIED_EVENT, schema, cfg->nspoid,
+										   avalues, anulls);
 			r->event_status = "applied";
 			r->payment_ref = m.reference;
 			r->payment_state = unconstify(char *, fast);
@@ -738,15 +785,12 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 		}
 		else
 		{
-			if (SPI_execute_plan(WebhookPlan(with_delivery ? WEBHOOK_PLAN_INSERT_EVENT_DELIVERY :
-											 WEBHOOK_PLAN_INSERT_EVENT, schema),
-								 values, nulls, false, 1) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+			if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_EVENT, schema),
+								 values, nulls, false, 0) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 				elog(ERROR, "event insert returned no row");
 			r->event_pk = spi_int8(1);
 			r->event_status = spi_string(2, cxt);
 			r->detail = spi_string(3, cxt);
-			if (with_delivery)
-				r->delivery_id = spi_int8(4);
 		}
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(spicxt);
@@ -766,18 +810,16 @@ store_event(const char *schema, WebhookProvider *prov, const IngestRequest *req,
 
 	if (duplicate)
 	{
-		r->delivery_id = 0;
 		redelivered(schema, prov, ev, r, cxt);
 		return;
 	}
 	if (failure != NULL)
 	{
 		/* verified but not applicable now: stored as failed, retried on redelivery */
-		r->delivery_id = 0;
 		values[15] = CStringGetTextDatum(failure->message);
 		nulls[15] = ' ';
 		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_FAILED_EVENT, schema), values, nulls,
-							 false, 1) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+							 false, 0) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 			elog(ERROR, "failed event insert returned no row");
 		r->event_pk = spi_int8(1);
 		if (spi_int8(3) > 1)
@@ -910,21 +952,17 @@ delivery_params(WebhookProvider *prov, const IngestRequest *req, const unsigned 
 	nulls[13] = req->redelivery_of ? ' ' : 'n';
 }
 
-/* Insert the webhook_deliveries row, unless it was written with the event; sets r->delivery_id. */
+/* Insert the webhook_deliveries row; sets r->delivery_id. */
 static void
-record_delivery(const char *schema, WebhookProvider *prov, const IngestRequest *req,
+record_delivery(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 				const unsigned char *sha, IngestResult *r)
 {
 	Datum		values[14];
 	char		nulls[14];
 
-	if (r->delivery_id != 0)
-		return;
 	delivery_params(prov, req, sha, r, values, nulls);
-	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_DELIVERY, schema), values, nulls,
-						 false, 1) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-		elog(ERROR, "delivery insert returned no row");
-	r->delivery_id = spi_int8(1);
+	r->delivery_id = WebhookInsertRow(WEBHOOK_PLAN_INSERT_DELIVERY, cfg->schema, cfg->nspoid,
+									  values, nulls);
 }
 
 /* Push "key": "value" (value may be NULL: then nothing is pushed). */
@@ -1053,14 +1091,14 @@ ingest(IngestRequest *req)
 		{
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "SPI_connect failed");
-			store_event(cfg->schema, prov, req, &ev, payload, sha, &r, cxt);
+			store_event(cfg, prov, req, &ev, payload, &r, cxt);
 			/*
 			 * Vipps holds back every later event for a payment while one
 			 * fails: a verified, stored Vipps event never answers 5xx.
 			 */
 			if (prov->scheme == WEBHOOK_SCHEME_VIPPS && r.http_status >= 500)
 				r.http_status = 200;
-			record_delivery(cfg->schema, prov, req, sha, &r);
+			record_delivery(cfg, prov, req, sha, &r);
 			SPI_finish();
 			return build_reply(&r);
 		}
@@ -1068,7 +1106,7 @@ ingest(IngestRequest *req)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	record_delivery(cfg->schema, prov, req, sha, &r);
+	record_delivery(cfg, prov, req, sha, &r);
 	SPI_finish();
 	return build_reply(&r);
 }

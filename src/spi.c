@@ -20,10 +20,18 @@
 
 typedef struct WebhookPlanDef
 {
-	const char *sql;
+	const char *sql;			/* for a row insert: its column list */
 	int			nargs;
 	Oid			argtypes[24];
+	const char *table;			/* a row insert into this table (insert.c) */
 } WebhookPlanDef;
+
+/*
+ * A row insert: INSERT INTO TABLE (COLUMNS) VALUES ($1, ...) RETURNING id,
+ * the parameters in the order of COLUMNS with the types of the table's
+ * columns.  insert.c writes the same row without the statement when it can.
+ */
+#define ROW_INSERT(TABLE, COLUMNS) .table = TABLE, .sql = COLUMNS
 
 /*
  * The SET list of an order moved to new amounts PAID and REFUNDED (SQL
@@ -86,24 +94,6 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID}
 	},
-	/* the same, with its delivery row, for the common case: one statement */
-	[WEBHOOK_PLAN_INSERT_EVENT_DELIVERY] = {
-		"WITH e AS (INSERT INTO @s@.webhook_events "
-		"(provider, event_id, event_type, action, object_id, reference, amount, amount_minor, "
-		" currency, refund_id, cumulative, occurred_at, received_at, payload, partial) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
-		" $9, $10, $11, $12, $13, $14, $15) "
-		"RETURNING id, status, detail, event_id) "
-		"INSERT INTO @s@.webhook_deliveries AS d "
-		"(provider, received_at, http_status, outcome, detail, event_id, event_pk, secret_id, "
-		" path, headers, body_sha256, body_size) "
-		"SELECT $1, $13, 200, e.status, e.detail, e.event_id, e.id, $16, $17, $18, $19, $20 FROM e "
-		"RETURNING d.event_pk, d.outcome, d.detail, d.id",
-		20,
-		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID,
-		INT8OID, TEXTOID, JSONBOID, BYTEAOID, INT4OID}
-	},
 	/*
 	 * The common move in one statement: the payment found by the provider's
 	 * id moves to the target state when the state machine allows it and (for
@@ -119,31 +109,18 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		5, {TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID}
 	},
 	/*
-	 * webhook_ingest's common case in one statement: the move above, and
-	 * the event (applied, with its payment) and its delivery row written
-	 * with it.  The parameters are INSERT_EVENT_DELIVERY's, then the target
-	 * state.  No row: nothing was written, and the caller inserts the event
-	 * for its trigger to apply.
+	 * webhook_ingest's common case, after the move above: the event, applied
+	 * to its payment.
 	 */
-	[WEBHOOK_PLAN_INGEST_FAST] = {
-		PAYMENT_MOVE("$1", "$5", "$21", "$7::pg_catalog.numeric", "$9") ", "
-		"e AS (INSERT INTO @s@.webhook_events "
-		"(provider, event_id, event_type, action, object_id, reference, amount, amount_minor, "
-		" currency, refund_id, cumulative, occurred_at, received_at, payload, partial, "
-		" payment_id, status, processed_at) "
-		"SELECT $1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
-		" $9, $10, $11, $12, $13, $14, $15, p.id, 'applied', pg_catalog.now() FROM p "
-		"RETURNING id), "
-		"d AS (INSERT INTO @s@.webhook_deliveries AS d "
-		"(provider, received_at, http_status, outcome, event_id, event_pk, secret_id, "
-		" path, headers, body_sha256, body_size) "
-		"SELECT $1, $13, 200, 'applied', $2, e.id, $16, $17, $18, $19, $20 FROM e "
-		"RETURNING d.event_pk, d.id) "
-		PAYMENT_MOVE_COLUMNS ", d.event_pk, d.id FROM p, d",
-		21,
-		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	[WEBHOOK_PLAN_INSERT_APPLIED_EVENT] = {
+		ROW_INSERT("webhook_events",
+				   "provider, event_id, event_type, action, object_id, reference, amount, "
+				   "amount_minor, currency, refund_id, cumulative, occurred_at, received_at, "
+				   "payload, partial, payment_id, status, processed_at, deliveries"),
+		19,
+		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, INT8OID,
 		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID,
-		INT8OID, TEXTOID, JSONBOID, BYTEAOID, INT4OID, TEXTOID}
+		INT8OID, TEXTOID, TIMESTAMPTZOID, INT4OID}
 	},
 	/* applying raised: keep the event as failed (the trigger skips a set status) */
 	[WEBHOOK_PLAN_INSERT_FAILED_EVENT] = {
@@ -183,10 +160,9 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		1, {INT8OID}
 	},
 	[WEBHOOK_PLAN_INSERT_DELIVERY] = {
-		"INSERT INTO @s@.webhook_deliveries "
-		"(provider, received_at, http_status, outcome, detail, event_id, event_pk, secret_id, "
-		" path, headers, body_sha256, body_size, body, redelivery_of) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+		ROW_INSERT("webhook_deliveries",
+				   "provider, received_at, http_status, outcome, detail, event_id, event_pk, "
+				   "secret_id, path, headers, body_sha256, body_size, body, redelivery_of"),
 		14,
 		{TEXTOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
 		TEXTOID, JSONBOID, BYTEAOID, INT4OID, BYTEAOID, INT8OID}
@@ -292,6 +268,33 @@ substitute_schema(const char *sql, const char *schema)
 	return buf.data;
 }
 
+/* The SQL of a row insert. */
+static char *
+row_insert_sql(const WebhookPlanDef *def)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "INSERT INTO @s@.%s (%s) VALUES (", def->table, def->sql);
+	for (int i = 1; i <= def->nargs; i++)
+		appendStringInfo(&buf, i > 1 ? ", $%d" : "$%d", i);
+	appendStringInfoString(&buf, ") RETURNING id");
+	return buf.data;
+}
+
+const char *
+WebhookPlanRow(WebhookPlanId id, const char **columns, int *nargs, const Oid **argtypes)
+{
+	const WebhookPlanDef *def = &plan_defs[id];
+
+	if (def->table == NULL)
+		elog(ERROR, "webhook plan %d is not a row insert", (int) id);
+	*columns = def->sql;
+	*nargs = def->nargs;
+	*argtypes = def->argtypes;
+	return def->table;
+}
+
 SPIPlanPtr
 WebhookPlan(WebhookPlanId id, const char *schema)
 {
@@ -311,7 +314,7 @@ WebhookPlan(WebhookPlanId id, const char *schema)
 	if (plans[id] == NULL)
 	{
 		const WebhookPlanDef *def = &plan_defs[id];
-		char	   *sql = substitute_schema(def->sql, schema);
+		char	   *sql = substitute_schema(def->table ? row_insert_sql(def) : def->sql, schema);
 		SPIPlanPtr	plan = SPI_prepare(sql, def->nargs, (Oid *) def->argtypes);
 
 		if (plan == NULL)

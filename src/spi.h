@@ -18,9 +18,8 @@
 typedef enum WebhookPlanId
 {
 	WEBHOOK_PLAN_INSERT_EVENT,
-	WEBHOOK_PLAN_INSERT_EVENT_DELIVERY,
 	WEBHOOK_PLAN_PAYMENT_FAST,
-	WEBHOOK_PLAN_INGEST_FAST,
+	WEBHOOK_PLAN_INSERT_APPLIED_EVENT,
 	WEBHOOK_PLAN_INSERT_FAILED_EVENT,
 	WEBHOOK_PLAN_COUNT_REDELIVERY,
 	WEBHOOK_PLAN_EVENT_REPLY,
@@ -49,5 +48,13 @@ typedef enum WebhookPlanId
  * Must be called while connected to SPI.  Raises if preparing fails.
  */
 extern SPIPlanPtr WebhookPlan(WebhookPlanId id, const char *schema);
+
+/*
+ * For a row insert plan: the table it inserts into, its column names
+ * (comma-separated, in parameter order), and the parameters' types, which
+ * are the columns' types.  Raises for other plans.
+ */
+extern const char *WebhookPlanRow(WebhookPlanId id, const char **columns, int *nargs,
+								  const Oid **argtypes);
 
 #endif							/* WEBHOOK_SPI_H */
