@@ -317,6 +317,7 @@ COMMENT ON FUNCTION @extschema@.webhook_transition_allowed(text, text) IS
  */
 CREATE FUNCTION @extschema@.webhook_order_recompute(p_ref text)
 RETURNS text LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_state text;
@@ -421,6 +422,7 @@ CREATE TRIGGER webhook_events_apply
  */
 CREATE FUNCTION @extschema@.webhook_event_reapply(p_event_pk bigint, p_force bool, p_only_failed bool)
 RETURNS text LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     ev @extschema@.webhook_events;

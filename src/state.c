@@ -624,6 +624,8 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 				new_paid,
 				new_refunded;
 	bool		isnull;
+	Oid			save_userid;
+	int			save_sec_context;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
@@ -667,6 +669,18 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/*
+	 * What follows from a payment's change (its parked events applied, its
+	 * order moved) is done with the rights of the table's owner, as
+	 * PostgreSQL's foreign-key actions are: a role that may change payments
+	 * needs no right on the events or orders tables.  Every statement run
+	 * here is schema-qualified, and the PL/pgSQL it reaches pins
+	 * search_path.  An error restores the caller's identity with the
+	 * (sub)transaction's abort.
+	 */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(rel->rd_rel->relowner,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		apply_parked(schema, WebhookTupleText(newtup, desc, a.provider),
@@ -705,6 +719,7 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 							 WebhookTupleText(newtup, desc, a.external_id),
 							 old_state, new_state, new_order, order_state);
 
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

@@ -53,6 +53,7 @@ SELECT plan(
     + (SELECT count(*) FROM tap_ext_funcs WHERE proname <> 'webhook_ingest')::int  -- ingest role: call each
     + 6                                                                   -- ingest role: recorded
     + 6                                                                   -- DBA grant on webhook_secrets
+    + 5                                                                   -- the shop's grant
 );
 
 --------------------------------------------------------------------------
@@ -223,6 +224,30 @@ SELECT throws_ok($$SELECT id FROM webhook_secrets WHERE secret LIKE 'whsec_%'$$,
 RESET ROLE;
 SELECT column_privs_are(s, 'webhook_secrets', 'secret', 'webhook_tap_dba', ARRAY[]::name[],
     'the DBA grant holds no privilege on webhook_secrets.secret') FROM tap_schema;
+
+--------------------------------------------------------------------------
+-- The README's shop grant: its payments and orders.  Moving a payment by
+-- hand moves its order through the triggers, with no other right.
+--------------------------------------------------------------------------
+
+CREATE ROLE webhook_tap_shop NOLOGIN;
+SELECT format('GRANT USAGE ON SCHEMA %I TO webhook_tap_shop', s) FROM tap_schema \gexec
+SELECT format('GRANT SELECT, INSERT, UPDATE ON %1$I.webhook_payments, %1$I.webhook_orders TO webhook_tap_shop', s)
+  FROM tap_schema \gexec
+
+SET ROLE webhook_tap_shop;
+SELECT lives_ok($$INSERT INTO webhook_orders (ref, total, currency) VALUES ('SO-SHOP', 20, 'EUR')$$,
+    'the shop role creates an order');
+SELECT lives_ok($$INSERT INTO webhook_payments (provider, reference, order_ref, amount, currency)
+                  VALUES ('stripe', 'R-SHOP', 'SO-SHOP', 20, 'EUR')$$,
+    'the shop role creates a payment for it');
+SELECT lives_ok($$UPDATE webhook_payments SET state = 'captured', amount_captured = 20 WHERE reference = 'R-SHOP'$$,
+    'the shop role captures the payment by hand');
+SELECT is((SELECT state || ' ' || amount_paid FROM webhook_orders WHERE ref = 'SO-SHOP'), 'paid 20',
+    'the order follows the payment the shop role moved');
+SELECT throws_ok($$UPDATE webhook_payments SET state = 'pending' WHERE reference = 'R-SHOP'$$, 'WH001', NULL,
+    'the shop role cannot move a payment against the state machine');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;
