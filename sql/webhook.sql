@@ -311,6 +311,12 @@ AS 'MODULE_PATHNAME', 'webhook_transition_allowed';
 COMMENT ON FUNCTION @extschema@.webhook_transition_allowed(text, text) IS
     'The payment state machine: true when a payment may move from from_state to to_state.';
 
+CREATE FUNCTION @extschema@.webhook_order_state(total numeric, paid numeric, refunded numeric)
+RETURNS text LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_order_state';
+COMMENT ON FUNCTION @extschema@.webhook_order_state(numeric, numeric, numeric) IS
+    'An order''s state from its total and the amounts paid and refunded: refunded, partially_refunded, paid, partially_paid or open.';
+
 /*
  * Recompute an order from its payments; returns the order's state (NULL
  * when there is no such order).  Writes only when something changed.
@@ -337,11 +343,8 @@ BEGIN
            paid_at = CASE WHEN s.state = 'paid' AND o.paid_at IS NULL THEN now() ELSE o.paid_at END,
            updated_at = now()
       FROM (SELECT t.paid, t.refunded,
-                   CASE WHEN t.refunded > 0 AND t.refunded >= t.paid THEN 'refunded'
-                        WHEN t.refunded > 0 THEN 'partially_refunded'
-                        WHEN t.paid > 0 AND t.paid >= (SELECT total FROM @extschema@.webhook_orders WHERE ref = p_ref) THEN 'paid'
-                        WHEN t.paid > 0 THEN 'partially_paid'
-                        ELSE 'open' END AS state
+                   @extschema@.webhook_order_state(
+                       (SELECT total FROM @extschema@.webhook_orders WHERE ref = p_ref), t.paid, t.refunded) AS state
               FROM (SELECT coalesce(sum(p.amount_captured), 0) AS paid,
                            coalesce(sum(p.amount_refunded), 0) AS refunded
                       FROM @extschema@.webhook_payments p WHERE p.order_ref = p_ref) t) s
@@ -914,6 +917,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_config_invalidate() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_now() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_transition_allowed(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.webhook_order_state(numeric, numeric, numeric) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_order_recompute(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_payments_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_orders_guard() FROM PUBLIC;

@@ -35,18 +35,13 @@ typedef struct WebhookPlanDef
 
 /*
  * The SET list of an order moved to new amounts PAID and REFUNDED (SQL
- * expressions over o): its state follows from them, paid_at is set the
- * first time it is paid in full.  The one rule for every order move.
+ * expressions over o): its state follows from them (webhook_order_state,
+ * state.c), paid_at is set the first time it is paid in full.  Every order
+ * move uses it.
  */
 #define ORDER_MOVE_SET(PAID, REFUNDED) \
 	" amount_paid = " PAID ", amount_refunded = " REFUNDED ", " \
-	" state = CASE " \
-	"  WHEN " REFUNDED " OPERATOR(pg_catalog.>) 0 AND " REFUNDED " OPERATOR(pg_catalog.>=) " PAID \
-	"   THEN 'refunded' " \
-	"  WHEN " REFUNDED " OPERATOR(pg_catalog.>) 0 THEN 'partially_refunded' " \
-	"  WHEN " PAID " OPERATOR(pg_catalog.>) 0 AND " PAID " OPERATOR(pg_catalog.>=) o.total THEN 'paid' " \
-	"  WHEN " PAID " OPERATOR(pg_catalog.>) 0 THEN 'partially_paid' " \
-	"  ELSE 'open' END, " \
+	" state = @s@.webhook_order_state(o.total, " PAID ", " REFUNDED "), " \
 	" paid_at = CASE WHEN o.paid_at IS NULL AND " PAID " OPERATOR(pg_catalog.>) 0 " \
 	"  AND " PAID " OPERATOR(pg_catalog.>=) o.total THEN pg_catalog.now() ELSE o.paid_at END, " \
 	" updated_at = pg_catalog.now() "

@@ -133,6 +133,7 @@ WebhookTupleText(HeapTuple tup, TupleDesc desc, int attno)
 }
 
 PG_FUNCTION_INFO_V1(webhook_transition_allowed);
+PG_FUNCTION_INFO_V1(webhook_order_state);
 PG_FUNCTION_INFO_V1(webhook_payments_guard);
 PG_FUNCTION_INFO_V1(webhook_payments_after);
 
@@ -160,6 +161,30 @@ webhook_transition_allowed(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(WebhookTransitionAllowed(text_to_cstring(PG_GETARG_TEXT_PP(0)),
 											text_to_cstring(PG_GETARG_TEXT_PP(1))));
+}
+
+/*
+ * webhook_order_state(total numeric, paid numeric, refunded numeric) RETURNS text
+ *	  The one rule for an order's state from its amounts: refunded once
+ *	  refunds reach what was paid, partially_refunded before that, paid once
+ *	  payments reach the total, partially_paid before that, else open.
+ */
+Datum
+webhook_order_state(PG_FUNCTION_ARGS)
+{
+	Datum		total = PG_GETARG_DATUM(0);
+	Datum		paid = PG_GETARG_DATUM(1);
+	Datum		refunded = PG_GETARG_DATUM(2);
+	Datum		zero = WebhookNumZero();
+	const char *state;
+
+	if (WebhookNumCmp(refunded, zero) > 0)
+		state = WebhookNumCmp(refunded, paid) >= 0 ? "refunded" : "partially_refunded";
+	else if (WebhookNumCmp(paid, zero) > 0)
+		state = WebhookNumCmp(paid, total) >= 0 ? "paid" : "partially_paid";
+	else
+		state = "open";
+	PG_RETURN_TEXT_P(cstring_to_text(state));
 }
 
 /* ---------- numeric helpers (all values are Numeric datums) ---------- */
