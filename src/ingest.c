@@ -227,8 +227,11 @@ parse_and_extract(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 
 		memcpy(s, req->body, req->body_len);
 		s[req->body_len] = '\0';
-		/* elsewhere than UTF8 databases, what the server cannot hold is malformed */
-		conv = pg_any_to_server(s, (int) req->body_len, PG_UTF8);
+		/*
+		 * The body is valid UTF-8 (checked above).  Elsewhere than UTF8
+		 * databases, what the server cannot hold is malformed.
+		 */
+		conv = GetDatabaseEncoding() == PG_UTF8 ? s : pg_any_to_server(s, (int) req->body_len, PG_UTF8);
 		jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(conv)));
 		if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
 			detail = "the body is not a JSON object";

@@ -25,21 +25,28 @@ char	   *webhook_clock_override = NULL;
 
 void		_PG_init(void);
 
+/* webhook.clock_override as a time, parsed once when set; 0 when not set. */
+static bool clock_override_set = false;
+static TimestampTz clock_override_value = 0;
+
 /*
- * check hook for webhook.clock_override: empty, or a timestamptz literal.
+ * check hook for webhook.clock_override: empty, or a timestamptz literal,
+ * parsed here (in the session's time zone, once) for the assign hook.
  */
 static bool
 check_clock_override(char **newval, void **extra, GucSource source)
 {
+	volatile TimestampTz t = 0;
+
 	if (*newval == NULL || (*newval)[0] == '\0')
 		return true;
 
 	/* input function raises on garbage; catch it as a GUC check failure */
 	PG_TRY();
 	{
-		(void) DirectFunctionCall3(timestamptz_in, CStringGetDatum(*newval),
-								   ObjectIdGetDatum(InvalidOid),
-								   Int32GetDatum(-1));
+		t = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(*newval),
+													ObjectIdGetDatum(InvalidOid),
+													Int32GetDatum(-1)));
 	}
 	PG_CATCH();
 	{
@@ -48,7 +55,18 @@ check_clock_override(char **newval, void **extra, GucSource source)
 		return false;
 	}
 	PG_END_TRY();
+	*extra = malloc(sizeof(TimestampTz));
+	if (*extra == NULL)
+		return false;
+	*(TimestampTz *) *extra = t;
 	return true;
+}
+
+static void
+assign_clock_override(const char *newval, void *extra)
+{
+	clock_override_set = (extra != NULL);
+	clock_override_value = extra ? *(TimestampTz *) extra : 0;
 }
 
 /*
@@ -79,7 +97,7 @@ _PG_init(void)
 							   &webhook_clock_override,
 							   "",
 							   PGC_SUSET, 0,
-							   check_clock_override, NULL, NULL);
+							   check_clock_override, assign_clock_override, NULL);
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("webhook");
@@ -96,12 +114,7 @@ _PG_init(void)
 TimestampTz
 WebhookNow(void)
 {
-	if (webhook_clock_override != NULL && webhook_clock_override[0] != '\0')
-		return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
-													   CStringGetDatum(webhook_clock_override),
-													   ObjectIdGetDatum(InvalidOid),
-													   Int32GetDatum(-1)));
-	return GetCurrentTimestamp();
+	return clock_override_set ? clock_override_value : GetCurrentTimestamp();
 }
 
 int64
