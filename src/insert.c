@@ -22,6 +22,8 @@
 #include "access/table.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_trigger.h"
+#include "commands/trigger.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -45,6 +47,7 @@ typedef struct RowTarget
 	Oid			idseq;			/* the sequence of the identity column id */
 	AttrNumber	idattno;
 	AttrNumber	attno[24];		/* the table's attribute of each parameter */
+	TriggerDesc *trigdesc;		/* the table's triggers less one the row satisfies, or NULL */
 } RowTarget;
 
 static RowTarget targets[WEBHOOK_NPLANS];
@@ -71,13 +74,17 @@ check_target(WebhookPlanId id, Relation rel, RowTarget *t)
 	const char *columns;
 	int			nargs;
 	const Oid  *types;
+	const char *satisfies;
 	List	   *names;
 	ListCell   *lc;
 	bool	   *given = palloc0(sizeof(bool) * (desc->natts + 1));
 	int			i = 0;
 
-	(void) WebhookPlanRow(id, &columns, &nargs, &types);
+	(void) WebhookPlanRow(id, &columns, &nargs, &types, &satisfies);
 	t->idseq = InvalidOid;
+	if (t->trigdesc != NULL)
+		FreeTriggerDesc(t->trigdesc);
+	t->trigdesc = NULL;
 	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relrowsecurity ||
 		rel->rd_rules != NULL ||
 		(trig != NULL && (trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
@@ -121,6 +128,36 @@ check_target(WebhookPlanId id, Relation rel, RowTarget *t)
 		else if (att->atthasdef || att->attidentity)
 			return false;
 	}
+
+	/*
+	 * The BEFORE INSERT trigger the row satisfies is not fired when it is the
+	 * table's only one: it would store the row as it is.
+	 */
+	if (satisfies != NULL && trig != NULL && trig->trig_insert_before_row)
+	{
+		int			before = 0;
+		bool		found = false;
+
+		for (int k = 0; k < trig->numtriggers; k++)
+		{
+			Trigger    *tg = &trig->triggers[k];
+
+			if (TRIGGER_FOR_ROW(tg->tgtype) && TRIGGER_FOR_BEFORE(tg->tgtype) &&
+				TRIGGER_FOR_INSERT(tg->tgtype) && tg->tgenabled != TRIGGER_DISABLED)
+			{
+				before++;
+				found |= strcmp(tg->tgname, satisfies) == 0 && tg->tgqual == NULL;
+			}
+		}
+		if (found && before == 1)
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+			t->trigdesc = CopyTriggerDesc(trig);
+			t->trigdesc->trig_insert_before_row = false;
+			MemoryContextSwitchTo(old);
+		}
+	}
 	return OidIsValid(t->idseq);
 }
 
@@ -153,7 +190,7 @@ WebhookInsertRow(WebhookPlanId id, const char *schema, Oid nspoid,
 	int			nargs;
 	const char *columns;
 	const Oid  *types;
-	const char *table = WebhookPlanRow(id, &columns, &nargs, &types);
+	const char *table = WebhookPlanRow(id, &columns, &nargs, &types, NULL);
 	bool		isnull;
 	int64		newid = 0;
 
@@ -192,6 +229,8 @@ WebhookInsertRow(WebhookPlanId id, const char *schema, Oid nspoid,
 	ExecInitRangeTable(estate, list_make1(rte));
 	rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	if (t->trigdesc != NULL)
+		rri->ri_TrigDesc = t->trigdesc;
 	/* as in logical replication's apply: lets the trigger code find the relation */
 	estate->es_opened_result_relations = list_make1(rri);
 	estate->es_output_cid = GetCurrentCommandId(true);

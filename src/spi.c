@@ -24,6 +24,7 @@ typedef struct WebhookPlanDef
 	int			nargs;
 	Oid			argtypes[24];
 	const char *table;			/* a row insert into this table (insert.c) */
+	const char *satisfies;		/* a BEFORE INSERT trigger that would store the row as it is */
 } WebhookPlanDef;
 
 /*
@@ -115,7 +116,8 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		19,
 		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, INT8OID,
 		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID,
-		INT8OID, TEXTOID, TIMESTAMPTZOID, INT4OID}
+		INT8OID, TEXTOID, TIMESTAMPTZOID, INT4OID},
+		.satisfies = "webhook_events_apply"	/* it stores an applied event as it is */
 	},
 	/* applying raised: keep the event as failed (the trigger skips a set status) */
 	[WEBHOOK_PLAN_INSERT_FAILED_EVENT] = {
@@ -278,7 +280,8 @@ row_insert_sql(const WebhookPlanDef *def)
 }
 
 const char *
-WebhookPlanRow(WebhookPlanId id, const char **columns, int *nargs, const Oid **argtypes)
+WebhookPlanRow(WebhookPlanId id, const char **columns, int *nargs, const Oid **argtypes,
+			   const char **satisfies)
 {
 	const WebhookPlanDef *def = &plan_defs[id];
 
@@ -287,6 +290,8 @@ WebhookPlanRow(WebhookPlanId id, const char **columns, int *nargs, const Oid **a
 	*columns = def->sql;
 	*nargs = def->nargs;
 	*argtypes = def->argtypes;
+	if (satisfies != NULL)
+		*satisfies = def->satisfies;
 	return def->table;
 }
 

@@ -51,10 +51,12 @@ extern SPIPlanPtr WebhookPlan(WebhookPlanId id, const char *schema);
 
 /*
  * For a row insert plan: the table it inserts into, its column names
- * (comma-separated, in parameter order), and the parameters' types, which
- * are the columns' types.  Raises for other plans.
+ * (comma-separated, in parameter order), the parameters' types, which are
+ * the columns' types, and (satisfies, may be NULL) the name of a BEFORE
+ * INSERT trigger of the extension that would store the row as it is, or
+ * NULL.  Raises for other plans.
  */
 extern const char *WebhookPlanRow(WebhookPlanId id, const char **columns, int *nargs,
-								  const Oid **argtypes);
+								  const Oid **argtypes, const char **satisfies);
 
 #endif							/* WEBHOOK_SPI_H */

@@ -45,8 +45,16 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_events AFTER INSERT ON webhook_events FOR EACH ROW EXECUTE FUNCTION audit_row();
 CREATE TRIGGER audit_deliveries AFTER INSERT ON webhook_deliveries FOR EACH ROW EXECUTE FUNCTION audit_row();
+CREATE FUNCTION note_reference() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.reference := coalesce(NEW.reference, 'noted ' || NEW.status);
+    RETURN NEW;
+END $$;
 CREATE TRIGGER path_deliveries BEFORE INSERT ON webhook_deliveries FOR EACH ROW EXECUTE FUNCTION note_path();
+CREATE TRIGGER reference_events BEFORE INSERT ON webhook_events FOR EACH ROW EXECUTE FUNCTION note_reference();
 SELECT stripe('evt_2', 'pi_2');
+SELECT event_id, status, reference FROM webhook_events ORDER BY id;
+DROP TRIGGER reference_events ON webhook_events;
 SELECT a.tab, a.what, a.id = coalesce(e.id, d.id) AS same_row
   FROM audit a LEFT JOIN webhook_events e ON a.tab = 'webhook_events' AND e.id = a.id
   LEFT JOIN webhook_deliveries d ON a.tab = 'webhook_deliveries' AND d.id = a.id ORDER BY a.tab;
