@@ -1017,22 +1017,28 @@ reply_int(ReplyObject *o, const char *key, int64 value)
 	p->value.val.numeric = int64_to_numeric(value);
 }
 
-static int
-reply_key_cmp(const void *a, const void *b)
+/* Whether key a goes before key b in a jsonb object. */
+static bool
+reply_key_before(const JsonbValue *a, const JsonbValue *b)
 {
-	const JsonbValue *ka = &((const JsonbPair *) a)->key;
-	const JsonbValue *kb = &((const JsonbPair *) b)->key;
-
-	if (ka->val.string.len != kb->val.string.len)
-		return ka->val.string.len < kb->val.string.len ? -1 : 1;
-	return memcmp(ka->val.string.val, kb->val.string.val, ka->val.string.len);
+	if (a->val.string.len != b->val.string.len)
+		return a->val.string.len < b->val.string.len;
+	return memcmp(a->val.string.val, b->val.string.val, a->val.string.len) < 0;
 }
 
-/* The object as a JsonbValue, its pairs sorted. */
+/* The object as a JsonbValue, its few pairs sorted in place. */
 static void
 reply_object(ReplyObject *o, JsonbValue *v)
 {
-	qsort(o->pairs, o->n, sizeof(JsonbPair), reply_key_cmp);
+	for (int i = 1; i < o->n; i++)
+	{
+		JsonbPair	p = o->pairs[i];
+		int			j = i;
+
+		for (; j > 0 && reply_key_before(&p.key, &o->pairs[j - 1].key); j--)
+			o->pairs[j] = o->pairs[j - 1];
+		o->pairs[j] = p;
+	}
 	v->type = jbvObject;
 	v->val.object.nPairs = o->n;
 	v->val.object.pairs = o->pairs;
