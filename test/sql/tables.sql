@@ -1,6 +1,6 @@
 -- What a DBA adds to webhook_events and webhook_deliveries holds for the
 -- rows webhook_ingest writes, as it holds for an INSERT: row and
--- statement triggers fire, a new column gets its default, constraints
+-- statement triggers and rules fire, a new column gets its default, constraints
 -- and indexes (expression, partial, unique) see every row, and a failing
 -- constraint fails the call.
 CREATE SCHEMA tables_test;
@@ -131,6 +131,14 @@ ALTER TABLE webhook_deliveries DROP CONSTRAINT small_bodies;
 SELECT count(*) AS events, (SELECT state FROM webhook_payments WHERE reference = 'R-7') AS payment
   FROM webhook_events WHERE event_id = 'evt_7';
 SELECT stripe('evt_7', 'pi_7');
+
+-- a rule on the table runs, as for an INSERT
+CREATE RULE deliveries_audit AS ON INSERT TO webhook_deliveries
+    DO ALSO INSERT INTO audit VALUES ('rule', NULL, NEW.outcome || ' ' || NEW.event_id);
+TRUNCATE audit;
+SELECT stripe('evt_9', 'pi_9');
+SELECT tab, what FROM audit;
+DROP RULE deliveries_audit ON webhook_deliveries;
 
 -- the ids keep counting from the identity sequences, whichever way the rows went in
 SELECT count(*) = count(DISTINCT id) AS distinct_ids, max(id) = (SELECT last_value FROM webhook_deliveries_id_seq) AS seq
