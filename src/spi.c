@@ -49,7 +49,7 @@ typedef struct WebhookPlanDef
 
 /*
  * The CTEs p (the payment moved) and o (its order moved by what p
- * captured) of the one-statement moves, with their parameters named: the
+ * captured) of the one-statement move, with its parameters named: the
  * provider, the provider's payment id, the target state, the amount
  * (numeric, major units) and the currency.  Only a payment that has
  * captured nothing yet moves to captured, so what it captures is what its
@@ -73,7 +73,7 @@ typedef struct WebhookPlanDef
 	ORDER_MOVE_SET("(o.amount_paid OPERATOR(pg_catalog.+) p.dpaid)", "o.amount_refunded") \
 	"  FROM p WHERE o.ref OPERATOR(pg_catalog.=) p.order_ref RETURNING o.state)"
 
-/* The first columns of both moves' results, read by WebhookMovePayment (apply.c). */
+/* The columns of its result, read by WebhookMovePayment (apply.c). */
 #define PAYMENT_MOVE_COLUMNS \
 	" SELECT p.id, p.reference, p.order_ref, (SELECT state FROM o)"
 
