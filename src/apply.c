@@ -561,20 +561,30 @@ WebhookFastTarget(const char *action, bool partial, const char *object_id)
 }
 
 bool
-WebhookMovePayment(SPIPlanPtr plan, Datum *values, const char *nulls,
-				   const char *provider, const char *external_id, const char *target,
+WebhookMovePayment(const char *schema, const char *provider, const char *external_id,
+				   const char *target, Datum amount, bool amount_null, const char *currency,
 				   MemoryContext cxt, WebhookMove *m)
 {
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	HeapTuple	tup;
 	TupleDesc	desc;
 	bool		isnull;
 	MemoryContext old;
 
+	values[0] = CStringGetTextDatum(provider);
+	values[1] = CStringGetTextDatum(external_id);
+	values[2] = CStringGetTextDatum(target);
+	values[3] = amount_null ? (Datum) 0 : amount;
+	nulls[3] = amount_null ? 'n' : ' ';
+	values[4] = currency ? CStringGetTextDatum(currency) : (Datum) 0;
+	nulls[4] = currency ? ' ' : 'n';
 	WebhookGuardedPaymentId = 0;
 	WebhookOrderMovedByStatement = true;
 	PG_TRY();
 	{
-		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_SELECT)
+		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
+							 false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "payment update failed");
 	}
 	PG_FINALLY();
@@ -605,21 +615,12 @@ WebhookMovePayment(SPIPlanPtr plan, Datum *values, const char *nulls,
 static bool
 apply_fast(const char *schema, EventRow *ev, const char *target)
 {
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	PaymentRow	p;
 	WebhookMove m;
 
-	values[0] = CStringGetTextDatum(ev->provider);
-	values[1] = CStringGetTextDatum(ev->object_id);
-	values[2] = CStringGetTextDatum(target);
-	values[3] = ev->has_amount ? ev->amount : (Datum) 0;
-	nulls[3] = ev->has_amount ? ' ' : 'n';
-	values[4] = ev->currency ? CStringGetTextDatum(ev->currency) : (Datum) 0;
-	nulls[4] = ev->currency ? ' ' : 'n';
 	WebhookMovedPaymentId = 0;
-	if (!WebhookMovePayment(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
-							ev->provider, ev->object_id, target, CurrentMemoryContext, &m))
+	if (!WebhookMovePayment(schema, ev->provider, ev->object_id, target, ev->amount,
+							!ev->has_amount, ev->currency, CurrentMemoryContext, &m))
 		return false;
 	memset(&p, 0, sizeof(p));
 	p.id = m.payment_id;

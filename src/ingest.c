@@ -690,45 +690,18 @@ event_amount(const WebhookEvent *ev, bool *isnull)
 }
 
 /*
- * Move the event's payment to target in one statement
- * (WEBHOOK_PLAN_PAYMENT_FAST), with its order.  False when no payment
- * moved: the event then takes the trigger's path, which tells why.
- */
-static bool
-move_payment(const char *schema, WebhookProvider *prov, const WebhookEvent *ev,
-			 const char *target, MemoryContext cxt, WebhookMove *m)
-{
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	bool		isnull;
-
-	values[0] = CStringGetTextDatum(prov->name);
-	values[1] = CStringGetTextDatum(ev->object_id);
-	values[2] = CStringGetTextDatum(target);
-	values[3] = event_amount(ev, &isnull);
-	nulls[3] = isnull ? 'n' : ' ';
-	values[4] = ev->currency ? CStringGetTextDatum(ev->currency) : (Datum) 0;
-	nulls[4] = ev->currency ? ' ' : 'n';
-	return WebhookMovePayment(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
-							  prov->name, ev->object_id, target, cxt, m);
-}
-
-/*
  * The parameters of WEBHOOK_PLAN_INSERT_APPLIED_EVENT from event_params'
  * (left as they are, for the other plans): the amounts typed as their
- * columns, and the payment the event moved.
+ * columns (amount from event_amount), and the payment the event moved.
  */
 static void
-applied_event_params(const WebhookEvent *ev, const WebhookMove *m, const Datum *event_values,
-					 const char *event_nulls, Datum *values, char *nulls)
+applied_event_params(const WebhookEvent *ev, const WebhookMove *m, Datum amount, bool no_amount,
+					 const Datum *event_values, const char *event_nulls, Datum *values, char *nulls)
 {
-	bool		isnull;
-
 	memcpy(values, event_values, sizeof(Datum) * 15);
 	memcpy(nulls, event_nulls, 15);
-
-	values[6] = event_amount(ev, &isnull);
-	nulls[6] = isnull ? 'n' : ' ';
+	values[6] = amount;
+	nulls[6] = no_amount ? 'n' : ' ';
 	values[7] = ev->amount_minor ?
 		DirectFunctionCall1(int8in, CStringGetDatum(ev->amount_minor)) : (Datum) 0;
 	nulls[7] = ev->amount_minor ? ' ' : 'n';
@@ -773,12 +746,17 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 	MemoryContextSwitchTo(spicxt);
 	PG_TRY();
 	{
-		if (fast != NULL && move_payment(schema, prov, ev, fast, cxt, &m))
+		bool		no_amount = true;
+		Datum		amount = fast != NULL ? event_amount(ev, &no_amount) : (Datum) 0;
+
+		if (fast != NULL &&
+			WebhookMovePayment(schema, prov->name, ev->object_id, fast, amount, no_amount,
+							   ev->currency, cxt, &m))
 		{
 			Datum		avalues[19];
 			char		anulls[19];
 
-			applied_event_params(ev, &m, values, nulls, avalues, anulls);
+			applied_event_params(ev, &m, amount, no_amount, values, nulls, avalues, anulls);
 			r->event_pk = WebhookInsertRow(WEBHOOK_PLAN_INSERT_APPLIED_EVENT, schema, cfg->nspoid,
 										   avalues, anulls);
 			r->event_status = "applied";

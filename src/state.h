@@ -56,13 +56,15 @@ typedef struct WebhookMove
 extern const char *WebhookFastTarget(const char *action, bool partial, const char *object_id);
 
 /*
- * Run a one-statement move; false when no payment moved.  On success
- * the result row stays in SPI_tuptable, the NOTIFY is sent, and *m is
- * filled in cxt (apply.c).
+ * Move the payment of provider and external_id to target in one statement
+ * (WEBHOOK_PLAN_PAYMENT_FAST), with its order, when the state machine
+ * allows it and (for a capture) amount, in major units, and currency
+ * agree; false when no payment moved.  On success the NOTIFY is sent and
+ * *m is filled in cxt (apply.c).
  */
-extern bool WebhookMovePayment(SPIPlanPtr plan, Datum *values, const char *nulls,
-							   const char *provider, const char *external_id,
-							   const char *target, MemoryContext cxt, WebhookMove *m);
+extern bool WebhookMovePayment(const char *schema, const char *provider, const char *external_id,
+							   const char *target, Datum amount, bool amount_null,
+							   const char *currency, MemoryContext cxt, WebhookMove *m);
 
 /* NOTIFY webhook_payment with the payload of SPEC section 5 (state.c). */
 extern void WebhookNotifyPayment(const char *provider, const char *reference,
