@@ -716,11 +716,12 @@ applied_event_params(const WebhookEvent *ev, const WebhookMove *m, Datum amount,
 }
 
 /*
- * Store the verified event.  The insert runs in a subtransaction: its
- * BEFORE INSERT trigger applies the event to the payment, and the unique
- * constraint on (provider, event_id) then decides whether it is new.  A
- * duplicate rolls back whatever the trigger did; an error while applying
- * stores the event as failed.  Sets the outcome.
+ * Store the verified event, in a subtransaction.  In the common case the
+ * payment moves first (WebhookMovePayment) and the event goes in applied;
+ * otherwise the insert's BEFORE INSERT trigger applies the event.  Either
+ * way the unique constraint on (provider, event_id) then decides whether
+ * it is new: a duplicate rolls back whatever was done for it, and an error
+ * while applying stores the event as failed.  Sets the outcome.
  */
 static void
 store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
