@@ -96,7 +96,19 @@ SELECT show(stripe('{"id": "evt_m", "type": "x"}', 'whsec_new', 1772366400 - 11)
 -- Settings
 SHOW webhook.max_body_bytes;
 SHOW webhook.notify;
+-- the override is the clock until reset, and follows SET LOCAL and rollback
+SET webhook.clock_override = '2030-01-02 03:04:05+00';
+SELECT webhook_now() AT TIME ZONE 'UTC' AS now_utc;
+BEGIN;
+SET LOCAL webhook.clock_override = '2031-06-01 00:00:00+00';
+SELECT webhook_now() AT TIME ZONE 'UTC' AS local_utc;
+ROLLBACK;
+SELECT webhook_now() AT TIME ZONE 'UTC' AS after_rollback_utc;
+RESET webhook.clock_override;
+SELECT webhook_now() BETWEEN now() AND clock_timestamp() AS wall_clock;
+SET webhook.clock_override = '2026-03-01 12:00:00+00';
 SET webhook.clock_override = 'not a time';
+SELECT webhook_now() AT TIME ZONE 'UTC' AS unchanged_by_a_bad_value;
 SET webhook.max_body_bytes = 0;
 SET webhook.nonsense = 1;
 CREATE ROLE webhook_nobody;

@@ -27,6 +27,11 @@ SELECT f AS from_state, string_agg(t, ' ' ORDER BY t) AS to_states
  WHERE webhook_transition_allowed(f, t)
  GROUP BY f ORDER BY f;
 
+-- An order's state from its amounts, at each boundary (total 10)
+SELECT paid, refunded, webhook_order_state(10, paid, refunded) AS state
+  FROM (VALUES (0, 0), (0.01, 0), (9.99, 0), (10, 0), (12, 0),
+               (10, 0.01), (10, 9.99), (10, 10), (10, 11), (0, 5)) v(paid, refunded);
+
 -- An app that updates a payment by hand obeys the same rules
 INSERT INTO webhook_orders (ref, total, currency) VALUES ('SO-1', 30, 'EUR');
 INSERT INTO webhook_payments (provider, reference, external_id, order_ref, amount, currency)
