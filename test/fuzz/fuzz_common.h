@@ -131,6 +131,23 @@ fuzz_cstring(const char *s, size_t n)
 	return q;
 }
 
+/* ref_lower: ASCII-only lower case (as the C locale's tolower). */
+static inline unsigned char
+ref_lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? c | 0x20 : c;
+}
+
+/* ref_eq_nocase: a[0..n) and b[0..n) are equal but for ASCII case. */
+static inline bool
+ref_eq_nocase(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ref_lower((unsigned char) a[i]) != ref_lower((unsigned char) b[i]))
+			return false;
+	return true;
+}
+
 /* ------------------------------------------------------------------------
  * Reference hex.
  * ------------------------------------------------------------------------

@@ -316,13 +316,6 @@ check_split(const char *s, size_t len, char sep, int max)
 
 #define MAX_FUZZ_HEADERS 64
 
-/* ref_lower: ASCII-only lower case (as the C locale's tolower). */
-static unsigned char
-ref_lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? c | 0x20 : c;
-}
-
 /*
  * check_find: look name up among hdrs[0..n) and compare with a count of
  * the ASCII-case-insensitive matches.
@@ -340,21 +333,12 @@ check_find(const WebhookHeader *hdrs, int n, const char *name)
 
 	for (i = 0; i < n; i++)
 	{
-		size_t		j;
-		bool		eq;
-
 		if (hdrs[i].name == NULL || hdrs[i].name_len < 0 ||
-			(size_t) hdrs[i].name_len != name_len)
+			(size_t) hdrs[i].name_len != name_len ||
+			!ref_eq_nocase(hdrs[i].name, name, name_len))
 			continue;
-		eq = true;
-		for (j = 0; j < name_len && eq; j++)
-			eq = ref_lower((unsigned char) hdrs[i].name[j]) ==
-				ref_lower((unsigned char) name[j]);
-		if (eq)
-		{
-			if (matches++ == 0)
-				first = &hdrs[i];
-		}
+		if (matches++ == 0)
+			first = &hdrs[i];
 	}
 
 	r = WebhookFindHeader(hdrs, n, name, &out);

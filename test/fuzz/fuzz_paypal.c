@@ -67,22 +67,6 @@ ref_host_char(char c)
 		(c >= '0' && c <= '9') || c == '-' || c == '.';
 }
 
-static bool
-ref_eq_nocase(const char *a, const char *b, size_t n)
-{
-	size_t		i;
-
-	for (i = 0; i < n; i++)
-	{
-		unsigned char x = (unsigned char) a[i];
-		unsigned char y = (unsigned char) b[i];
-
-		if ((x >= 'A' && x <= 'Z' ? x | 0x20 : x) != (y >= 'A' && y <= 'Z' ? y | 0x20 : y))
-			return false;
-	}
-	return true;
-}
-
 /*
  * ref_url_allowed: "https://" (any case), a host of DNS characters equal
  * (any case) to one of hosts, then a path and query of

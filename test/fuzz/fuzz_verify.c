@@ -50,6 +50,18 @@ int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define NO_WHICH	(-7)
 #define NO_TS		(-42)
 
+/*
+ * The verifier's verdict, matched key (-1 for none) and timestamp are the
+ * reference's (whose "no key" is NO_WHICH).  A macro, so that a failure
+ * names the scheme's line.
+ */
+#define CHECK_SAME(v, which, ts, ref, ref_which, ref_ts) \
+	do { \
+		CHECK((v) == (ref)); \
+		CHECK((which) == ((ref_which) == NO_WHICH ? -1 : (ref_which))); \
+		CHECK((ts) == (ref_ts)); \
+	} while (0)
+
 #define NKEYS 2
 
 /* Stripe: the whsec_ string itself is the key.  Seeds are signed with [1]. */
@@ -310,9 +322,7 @@ check_stripe(const char *h, size_t hlen, const unsigned char *body, size_t blen)
 											   nkeys, FUZZ_NOW, FUZZ_TOLERANCE,
 											   &which, &ts);
 
-		CHECK(v == ref);
-		CHECK(which == (ref_which == NO_WHICH ? -1 : ref_which));
-		CHECK(ts == ref_ts);
+		CHECK_SAME(v, which, ts, ref, ref_which, ref_ts);
 		CHECK(WebhookVerifyStripe(h, hlen, body, blen, stripe_keys, nkeys,
 								  FUZZ_NOW, FUZZ_TOLERANCE, NULL, NULL) == v);
 		if (nkeys == NKEYS)
@@ -470,9 +480,7 @@ check_standard(const char *id, size_t id_len, const char *ts, size_t ts_len,
 												 FUZZ_NOW, FUZZ_TOLERANCE,
 												 &which, &tsout);
 
-		CHECK(v == ref);
-		CHECK(which == (ref_which == NO_WHICH ? -1 : ref_which));
-		CHECK(tsout == ref_ts);
+		CHECK_SAME(v, which, tsout, ref, ref_which, ref_ts);
 		if (nkeys == NKEYS)
 			first = v;
 	}
@@ -662,9 +670,7 @@ check_vipps(const VippsInput *in)
 											  vipps_keys, nkeys, FUZZ_NOW, FUZZ_TOLERANCE,
 											  &which, &tsout);
 
-		CHECK(v == ref);
-		CHECK(which == (ref_which == NO_WHICH ? -1 : ref_which));
-		CHECK(tsout == ref_ts);
+		CHECK_SAME(v, which, tsout, ref, ref_which, ref_ts);
 		if (nkeys == NKEYS)
 			first = v;
 	}
@@ -818,14 +824,8 @@ ref_hmac_header(const char *value, size_t vlen, const char *prefix,
 	*which = NO_WHICH;
 	if (vlen < plen)
 		return WEBHOOK_MALFORMED_HEADER;
-	for (i = 0; i < plen; i++)
-	{
-		unsigned char a = (unsigned char) value[i];
-		unsigned char b = (unsigned char) prefix[i];
-
-		if ((a >= 'A' && a <= 'Z' ? a | 0x20 : a) != (b >= 'A' && b <= 'Z' ? b | 0x20 : b))
-			return WEBHOOK_MALFORMED_HEADER;
-	}
+	if (!ref_eq_nocase(value, prefix, plen))
+		return WEBHOOK_MALFORMED_HEADER;
 	rlen = vlen - plen;
 	sig = fuzz_alloc(rlen + 3);
 	if (enc == WEBHOOK_HEX ? !ref_hex_decode(rest, rlen, sig) :
@@ -872,8 +872,7 @@ check_hmac_header(const char *value, size_t vlen, const char *prefix,
 												   body, blen, hmac_keys, nkeys,
 												   &which);
 
-		CHECK(v == ref);
-		CHECK(which == (ref_which == NO_WHICH ? -1 : ref_which));
+		CHECK_SAME(v, which, NO_TS, ref, ref_which, NO_TS);
 		if (prefix == NULL)
 			CHECK(WebhookVerifyHmacHeader(value, vlen, "", alg, enc, body, blen,
 										  hmac_keys, nkeys, NULL) == v);
