@@ -42,16 +42,7 @@ exec > >(tee "$OUT") 2>&1
 
 # --- serialise with tests and other setup runs ------------------------------
 # Tests restart the cluster and load the CPUs: hold their lock throughout.
-if [ -z "${WEBHOOK_LOCK_HELD:-}" ]; then
-	lock=/tmp/webhook-test.lock
-	[ -e "$lock" ] || { : >"$lock" && chmod 666 "$lock"; } 2>/dev/null || true
-	exec 9<"$lock"
-	if ! flock -n 9; then
-		say "waiting for another setup/test run to finish (lock $lock)"
-		flock -w 3600 9 || die "could not take $lock"
-	fi
-	export WEBHOOK_LOCK_HELD=1
-fi
+take_lock bench
 
 if [ "${BENCH_NO_SETUP:-0}" != 1 ]; then
 	bash "$REPO/scripts/setup.sh"

@@ -14,14 +14,7 @@ if [ ! -f scripts/demo.sql ]; then
 fi
 
 # Same lock as scripts/test.sh: they share make install and the cluster.
-lock=/tmp/webhook-test.lock
-[ -e "$lock" ] || { : >"$lock" && chmod 666 "$lock"; } 2>/dev/null || true
-exec 9<"$lock"
-if ! flock -n 9; then
-	echo "demo.sh: waiting for another setup/test run to finish (lock $lock)"
-	flock -w 3600 9 || { echo "demo.sh: could not take $lock" >&2; exit 1; }
-fi
-export WEBHOOK_LOCK_HELD=1
+take_lock demo.sh
 
 bash scripts/setup.sh
 psql -X -q -v ON_ERROR_STOP=1 -d postgres \

@@ -45,16 +45,7 @@ as_pg() {
 # scripts/test.sh and scripts/demo.sh take the lock themselves and set
 # WEBHOOK_LOCK_HELD.  Long-lived children (the postmaster) must not inherit
 # the lock's descriptor: see the 9<&- below.
-if [ -z "${WEBHOOK_LOCK_HELD:-}" ]; then
-	lock=/tmp/webhook-test.lock
-	[ -e "$lock" ] || { : >"$lock" && chmod 666 "$lock"; } 2>/dev/null || true
-	exec 9<"$lock"
-	if ! flock -n 9; then
-		say "waiting for another setup/test run to finish (lock $lock)"
-		flock -w 3600 9 || die "could not take $lock"
-	fi
-	export WEBHOOK_LOCK_HELD=1
-fi
+take_lock setup
 
 # --- 1. packages ------------------------------------------------------------
 PKGS=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap

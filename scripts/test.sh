@@ -213,14 +213,7 @@ finish() {
 
 # --- serialise with other runs: they share make install and the cluster -----
 if [ -n "$NEED_CLUSTER" ]; then
-	lock=/tmp/webhook-test.lock
-	[ -e "$lock" ] || { : >"$lock" && chmod 666 "$lock"; } 2>/dev/null || true
-	exec 9<"$lock"
-	if ! flock -n 9; then
-		echo "test.sh: waiting for another setup/test run to finish (lock $lock)"
-		flock -w 3600 9 || { echo "test.sh: could not take $lock" >&2; exit 2; }
-	fi
-	export WEBHOOK_LOCK_HELD=1
+	take_lock test.sh
 	LOCKED=1
 
 	# --- setup --------------------------------------------------------------
