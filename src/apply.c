@@ -560,10 +560,88 @@ WebhookFastTarget(const char *action, bool partial, const char *object_id)
 	return state != NULL && strcmp(state, "refund") != 0 ? state : NULL;
 }
 
-bool
-WebhookMovePayment(const char *schema, const char *provider, const char *external_id,
-				   const char *target, Datum amount, bool amount_null, const char *currency,
-				   MemoryContext cxt, WebhookMove *m)
+typedef struct PaymentChange
+{
+	const char *target;
+	Datum		amount;
+	bool		amount_null;
+	const char *currency;
+} PaymentChange;
+
+/*
+ * The payment moved to the target when the state machine allows it and,
+ * for a capture of a payment that has captured nothing yet, amount and
+ * currency agree: what PAYMENT_MOVE of spi.c says as a statement.
+ */
+static bool
+change_payment(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
+{
+	PaymentChange *c = arg;
+	int			state = col[WEBHOOK_PAY_STATE] - 1;
+	int			captured = col[WEBHOOK_PAY_AMOUNT_CAPTURED] - 1;
+	int			amount = col[WEBHOOK_PAY_AMOUNT] - 1;
+	int			currency = col[WEBHOOK_PAY_CURRENCY] - 1;
+
+	if (nulls[state] || !WebhookTransitionAllowed(TextDatumGetCString(values[state]), c->target))
+		return false;
+	if (strcmp(c->target, "captured") == 0)
+	{
+		if (nulls[captured] || WebhookNumCmp(values[captured], WebhookNumZero()) != 0)
+			return false;
+		if (c->currency != NULL && !nulls[currency] &&
+			strcmp(TextDatumGetCString(values[currency]), c->currency) != 0)
+			return false;
+		if (!c->amount_null && !nulls[amount] && WebhookNumCmp(values[amount], c->amount) != 0)
+			return false;
+		values[captured] = !c->amount_null ? c->amount :
+			!nulls[amount] ? values[amount] : WebhookNumZero();
+	}
+	values[state] = CStringGetTextDatum(c->target);
+	return true;
+}
+
+/* The move through the executor's single-row updates; the payment's new row in m. */
+static bool
+move_payment_direct(WebhookUpdate *u, const char *provider, const char *external_id,
+					PaymentChange *c, MemoryContext cxt, WebhookMove *m)
+{
+	Datum		key[2];
+	TupleTableSlot *slot;
+	AttrNumber	id = WebhookUpdateColumn(u, WEBHOOK_UPDATE_PAYMENTS, WEBHOOK_PAY_ID);
+	AttrNumber	reference = WebhookUpdateColumn(u, WEBHOOK_UPDATE_PAYMENTS, WEBHOOK_PAY_REFERENCE);
+	AttrNumber	order_ref = WebhookUpdateColumn(u, WEBHOOK_UPDATE_PAYMENTS, WEBHOOK_PAY_ORDER_REF);
+	AttrNumber	captured = WebhookUpdateColumn(u, WEBHOOK_UPDATE_PAYMENTS, WEBHOOK_PAY_AMOUNT_CAPTURED);
+	Datum		dpaid;
+	MemoryContext old;
+
+	key[0] = CStringGetTextDatum(provider);
+	key[1] = CStringGetTextDatum(external_id);
+	slot = WebhookUpdateRow(u, WEBHOOK_UPDATE_PAYMENTS, key, change_payment, c);
+	if (slot == NULL)
+		return false;
+	old = MemoryContextSwitchTo(cxt);
+	m->payment_id = DatumGetInt64(slot->tts_values[id - 1]);
+	m->reference = slot->tts_isnull[reference - 1] ? NULL :
+		TextDatumGetCString(slot->tts_values[reference - 1]);
+	m->order_ref = slot->tts_isnull[order_ref - 1] ? NULL :
+		TextDatumGetCString(slot->tts_values[order_ref - 1]);
+	MemoryContextSwitchTo(old);
+	dpaid = strcmp(c->target, "captured") == 0 && !slot->tts_isnull[captured - 1] ?
+		slot->tts_values[captured - 1] : WebhookNumZero();
+	if (m->order_ref != NULL)
+	{
+		char	   *state = WebhookMoveOrder(u, m->order_ref, dpaid, WebhookNumZero());
+
+		if (state != NULL)
+			m->order_state = MemoryContextStrdup(cxt, state);
+	}
+	return true;
+}
+
+/* The move as one statement (WEBHOOK_PLAN_PAYMENT_FAST). */
+static bool
+move_payment_by_statement(const char *schema, const char *provider, const char *external_id,
+						  PaymentChange *c, MemoryContext cxt, WebhookMove *m)
 {
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
@@ -574,24 +652,14 @@ WebhookMovePayment(const char *schema, const char *provider, const char *externa
 
 	values[0] = CStringGetTextDatum(provider);
 	values[1] = CStringGetTextDatum(external_id);
-	values[2] = CStringGetTextDatum(target);
-	values[3] = amount_null ? (Datum) 0 : amount;
-	nulls[3] = amount_null ? 'n' : ' ';
-	values[4] = currency ? CStringGetTextDatum(currency) : (Datum) 0;
-	nulls[4] = currency ? ' ' : 'n';
-	WebhookGuardedPaymentId = 0;
-	WebhookOrderMovedByStatement = true;
-	PG_TRY();
-	{
-		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
-							 false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "payment update failed");
-	}
-	PG_FINALLY();
-	{
-		WebhookOrderMovedByStatement = false;
-	}
-	PG_END_TRY();
+	values[2] = CStringGetTextDatum(c->target);
+	values[3] = c->amount_null ? (Datum) 0 : c->amount;
+	nulls[3] = c->amount_null ? 'n' : ' ';
+	values[4] = c->currency ? CStringGetTextDatum(c->currency) : (Datum) 0;
+	nulls[4] = c->currency ? ' ' : 'n';
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
+						 false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "payment update failed");
 	if (SPI_processed != 1)
 		return false;
 	tup = SPI_tuptable->vals[0];
@@ -602,6 +670,40 @@ WebhookMovePayment(const char *schema, const char *provider, const char *externa
 	m->order_ref = SPI_getvalue(tup, desc, 3);
 	m->order_state = SPI_getvalue(tup, desc, 4);
 	MemoryContextSwitchTo(old);
+	return true;
+}
+
+bool
+WebhookMovePayment(const char *schema, Oid nspoid, const char *provider,
+				   const char *external_id, const char *target, Datum amount,
+				   bool amount_null, const char *currency, MemoryContext cxt,
+				   WebhookMove *m)
+{
+	PaymentChange c = {target, amount, amount_null, currency};
+	WebhookUpdate *u = WebhookUpdateBegin(nspoid);
+	bool		moved;
+
+	memset(m, 0, sizeof(*m));
+	WebhookGuardedPaymentId = 0;
+	/* the payments trigger leaves the order to the move, which moves it with the payment */
+	WebhookOrderMovedByStatement = true;
+	PG_TRY();
+	{
+		if (u != NULL)
+		{
+			moved = move_payment_direct(u, provider, external_id, &c, cxt, m);
+			WebhookUpdateEnd(u);
+		}
+		else
+			moved = move_payment_by_statement(schema, provider, external_id, &c, cxt, m);
+	}
+	PG_FINALLY();
+	{
+		WebhookOrderMovedByStatement = false;
+	}
+	PG_END_TRY();
+	if (!moved)
+		return false;
 	WebhookNotifyPayment(provider, m->reference, external_id,
 						 WebhookGuardedPaymentId == m->payment_id ? WebhookGuardedOldState : NULL,
 						 target, m->order_ref, m->order_state);
@@ -613,14 +715,15 @@ WebhookMovePayment(const char *schema, const char *provider, const char *externa
  * false when no row moved; the caller then finds out why on the slow path.
  */
 static bool
-apply_fast(const char *schema, EventRow *ev, const char *target)
+apply_fast(const char *schema, Oid nspoid, EventRow *ev, const char *target)
 {
 	PaymentRow	p;
 	WebhookMove m;
 
 	WebhookMovedPaymentId = 0;
-	if (!WebhookMovePayment(schema, ev->provider, ev->object_id, target, ev->amount,
-							!ev->has_amount, ev->currency, CurrentMemoryContext, &m))
+	if (!WebhookMovePayment(schema, nspoid, ev->provider, ev->object_id,
+							target, ev->amount, !ev->has_amount, ev->currency,
+							CurrentMemoryContext, &m))
 		return false;
 	memset(&p, 0, sizeof(p));
 	p.id = m.payment_id;
@@ -645,7 +748,7 @@ apply_fast(const char *schema, EventRow *ev, const char *target)
  * SPI.
  */
 static void
-apply_event(const char *schema, EventRow *ev, bool force)
+apply_event(const char *schema, Oid nspoid, EventRow *ev, bool force)
 {
 	PaymentRow	p;
 	const char *target;
@@ -664,7 +767,7 @@ apply_event(const char *schema, EventRow *ev, bool force)
 	target = target_state(ev->action);
 
 	if (WebhookFastTarget(ev->action, ev->partial, ev->object_id) != NULL &&
-		apply_fast(schema, ev, target))
+		apply_fast(schema, nspoid, ev, target))
 		return;
 
 	if (!find_payment(schema, ev, &p))
@@ -815,7 +918,7 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 	schema = WebhookSchemaOf(RelationGetNamespace(rel));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	apply_event(schema, &ev, false);
+	apply_event(schema, RelationGetNamespace(rel), &ev, false);
 	SPI_finish();
 
 	event_to_values(&a, &ev, values, nulls);
@@ -842,6 +945,7 @@ webhook_event_apply(PG_FUNCTION_ARGS)
 	bool	   *nulls;
 	HeapTuple	result;
 	const char *schema;
+	Oid			nspoid;
 
 	tmp.t_len = HeapTupleHeaderGetDatumLength(row);
 	ItemPointerSetInvalid(&tmp.t_self);
@@ -853,10 +957,11 @@ webhook_event_apply(PG_FUNCTION_ARGS)
 	heap_deform_tuple(&tmp, desc, values, nulls);
 	event_from_values(&a, values, nulls, &ev);
 
-	schema = WebhookSchemaOf(get_func_namespace(fcinfo->flinfo->fn_oid));
+	nspoid = get_func_namespace(fcinfo->flinfo->fn_oid);
+	schema = WebhookSchemaOf(nspoid);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	apply_event(schema, &ev, force);
+	apply_event(schema, nspoid, &ev, force);
 	SPI_finish();
 
 	event_to_values(&a, &ev, values, nulls);

@@ -751,8 +751,8 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 		Datum		amount = fast != NULL ? event_amount(ev, &no_amount) : (Datum) 0;
 
 		if (fast != NULL &&
-			WebhookMovePayment(schema, prov->name, ev->object_id, fast, amount, no_amount,
-							   ev->currency, cxt, &m))
+			WebhookMovePayment(schema, cfg->nspoid, prov->name, ev->object_id, fast, amount,
+							   no_amount, ev->currency, cxt, &m))
 		{
 			Datum		avalues[19];
 			char		anulls[19];

@@ -169,22 +169,23 @@ webhook_transition_allowed(PG_FUNCTION_ARGS)
  *	  refunds reach what was paid, partially_refunded before that, paid once
  *	  payments reach the total, partially_paid before that, else open.
  */
+static const char *
+order_state_of(Datum total, Datum paid, Datum refunded)
+{
+	Datum		zero = WebhookNumZero();
+
+	if (WebhookNumCmp(refunded, zero) > 0)
+		return WebhookNumCmp(refunded, paid) >= 0 ? "refunded" : "partially_refunded";
+	if (WebhookNumCmp(paid, zero) > 0)
+		return WebhookNumCmp(paid, total) >= 0 ? "paid" : "partially_paid";
+	return "open";
+}
+
 Datum
 webhook_order_state(PG_FUNCTION_ARGS)
 {
-	Datum		total = PG_GETARG_DATUM(0);
-	Datum		paid = PG_GETARG_DATUM(1);
-	Datum		refunded = PG_GETARG_DATUM(2);
-	Datum		zero = WebhookNumZero();
-	const char *state;
-
-	if (WebhookNumCmp(refunded, zero) > 0)
-		state = WebhookNumCmp(refunded, paid) >= 0 ? "refunded" : "partially_refunded";
-	else if (WebhookNumCmp(paid, zero) > 0)
-		state = WebhookNumCmp(paid, total) >= 0 ? "paid" : "partially_paid";
-	else
-		state = "open";
-	PG_RETURN_TEXT_P(cstring_to_text(state));
+	PG_RETURN_TEXT_P(cstring_to_text(order_state_of(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
+													PG_GETARG_DATUM(2))));
 }
 
 /* ---------- numeric helpers (all values are Numeric datums) ---------- */
@@ -427,12 +428,76 @@ webhook_orders_guard(PG_FUNCTION_ARGS)
 	return PointerGetDatum(tup);
 }
 
+typedef struct OrderChange
+{
+	Datum		dpaid;
+	Datum		drefunded;
+} OrderChange;
+
+/*
+ * An order moved by what its payments captured and refunded (ORDER_MOVE_SET
+ * of spi.c, the same move as a statement): the amounts, the state they
+ * give, paid_at once paid in full, updated_at.  A NULL amount gives NULL
+ * (the NOT NULL constraint then says so), as the statement's arithmetic.
+ */
+static bool
+change_order(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
+{
+	OrderChange *c = arg;
+	int			total = col[WEBHOOK_ORDER_TOTAL] - 1;
+	int			paid = col[WEBHOOK_ORDER_AMOUNT_PAID] - 1;
+	int			refunded = col[WEBHOOK_ORDER_AMOUNT_REFUNDED] - 1;
+	int			state = col[WEBHOOK_ORDER_STATE] - 1;
+	int			paid_at = col[WEBHOOK_ORDER_PAID_AT] - 1;
+	int			updated_at = col[WEBHOOK_ORDER_UPDATED_AT] - 1;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+
+	if (!nulls[paid])
+		values[paid] = DirectFunctionCall2(numeric_add, values[paid], c->dpaid);
+	if (!nulls[refunded])
+		values[refunded] = DirectFunctionCall2(numeric_add, values[refunded], c->drefunded);
+	nulls[state] = nulls[total] || nulls[paid] || nulls[refunded];
+	if (!nulls[state])
+		values[state] = CStringGetTextDatum(order_state_of(values[total], values[paid], values[refunded]));
+	if (nulls[paid_at] && !nulls[paid] && !nulls[total] &&
+		WebhookNumCmp(values[paid], WebhookNumZero()) > 0 &&
+		WebhookNumCmp(values[paid], values[total]) >= 0)
+	{
+		values[paid_at] = TimestampTzGetDatum(now);
+		nulls[paid_at] = false;
+	}
+	values[updated_at] = TimestampTzGetDatum(now);
+	nulls[updated_at] = false;
+	return true;
+}
+
+char *
+WebhookMoveOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid, Datum drefunded)
+{
+	OrderChange c = {dpaid, drefunded};
+	Datum		key = CStringGetTextDatum(order_ref);
+	TupleTableSlot *slot = WebhookUpdateRow(u, WEBHOOK_UPDATE_ORDERS, &key, change_order, &c);
+	AttrNumber	state = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS, WEBHOOK_ORDER_STATE);
+
+	if (slot == NULL || slot->tts_isnull[state - 1])
+		return NULL;
+	return TextDatumGetCString(slot->tts_values[state - 1]);
+}
+
 /* Move an order by deltas; returns its new state, or NULL if there is no such order. */
 static char *
-move_order(const char *schema, const char *order_ref, Datum dpaid, Datum drefunded)
+move_order(const char *schema, Oid nspoid, const char *order_ref, Datum dpaid, Datum drefunded)
 {
+	WebhookUpdate *u = WebhookUpdateBegin(nspoid);
 	Datum		values[3];
 
+	if (u != NULL)
+	{
+		char	   *state = WebhookMoveOrder(u, order_ref, dpaid, drefunded);
+
+		WebhookUpdateEnd(u);
+		return state;
+	}
 	values[0] = CStringGetTextDatum(order_ref);
 	values[1] = dpaid;
 	values[2] = drefunded;
@@ -716,7 +781,7 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	{
 		/* the payment left this order (or was deleted): take its amounts out */
 		if (WebhookNumCmp(old_paid, zero) != 0 || WebhookNumCmp(old_refunded, zero) != 0)
-			(void) move_order(schema, old_order, WebhookNumSub(zero, old_paid), WebhookNumSub(zero, old_refunded));
+			(void) move_order(schema, RelationGetNamespace(rel), old_order, WebhookNumSub(zero, old_paid), WebhookNumSub(zero, old_refunded));
 		old_paid = old_refunded = zero;
 	}
 	if (new_order != NULL)
@@ -727,7 +792,7 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 
 		if (WebhookNumCmp(dpaid, zero) != 0 || WebhookNumCmp(drefunded, zero) != 0 || state_changed)
 		{
-			order_state = move_order(schema, new_order, dpaid, drefunded);
+			order_state = move_order(schema, RelationGetNamespace(rel), new_order, dpaid, drefunded);
 			if (order_state != NULL)
 			{
 				bool		isnull2;

@@ -14,6 +14,8 @@
 #include "access/tupdesc.h"
 #include "executor/spi.h"
 
+#include "update.h"
+
 #define WEBHOOK_NEVENT_STATUSES 7
 
 /* applied unchanged superseded ignored unmatched held failed */
@@ -56,15 +58,25 @@ typedef struct WebhookMove
 extern const char *WebhookFastTarget(const char *action, bool partial, const char *object_id);
 
 /*
- * Move the payment of provider and external_id to target in one statement
- * (WEBHOOK_PLAN_PAYMENT_FAST), with its order, when the state machine
- * allows it and (for a capture) amount, in major units, and currency
- * agree; false when no payment moved.  On success the NOTIFY is sent and
- * *m is filled in cxt (apply.c).
+ * Move the payment of provider and external_id to target, with its order,
+ * as one statement does (update.c, else WEBHOOK_PLAN_PAYMENT_FAST), when
+ * the state machine allows it and (for a capture) amount, in major units,
+ * and currency agree; false when no payment moved.  schema is nspoid's
+ * name, quoted.  On success the NOTIFY is sent and *m is filled in cxt
+ * (apply.c).
  */
-extern bool WebhookMovePayment(const char *schema, const char *provider, const char *external_id,
-							   const char *target, Datum amount, bool amount_null,
-							   const char *currency, MemoryContext cxt, WebhookMove *m);
+extern bool WebhookMovePayment(const char *schema, Oid nspoid, const char *provider,
+							   const char *external_id, const char *target, Datum amount,
+							   bool amount_null, const char *currency, MemoryContext cxt,
+							   WebhookMove *m);
+
+/*
+ * Move an order by what its payments' captured and refunded amounts
+ * changed, within u; returns its new state, or NULL when there is no such
+ * order (state.c).
+ */
+extern char *WebhookMoveOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid,
+							  Datum drefunded);
 
 /* NOTIFY webhook_payment with the payload of SPEC section 5 (state.c). */
 extern void WebhookNotifyPayment(const char *provider, const char *reference,

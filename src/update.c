@@ -1,0 +1,434 @@
+/*-------------------------------------------------------------------------
+ *
+ * update.c
+ *	  The payment and order moves of the ingest path, made without planning
+ *	  or running an UPDATE statement.
+ *
+ * A row is found through the unique index on its key with a new snapshot,
+ * as an UPDATE's index scan finds it; change() decides, as its WHERE
+ * would, and sets the new values; the row is locked (a concurrent update
+ * is waited for and its newer version asked again, as READ COMMITTED's
+ * re-check does) and goes through the executor's single-row update, the
+ * one logical replication's apply uses (ExecSimpleRelationUpdate): the
+ * table's BEFORE and AFTER row triggers, its constraints, its indexes.
+ * What that cannot do as an UPDATE would -- statement triggers, transition
+ * tables, rules, row-level security, partitions, generated columns -- a DBA
+ * may add: the table is checked when first used and after every change to
+ * it, and the caller then runs its UPDATE statement instead.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relscan.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "update.h"
+
+#define MAX_KEYS 2
+#define MAX_COLUMNS 8
+
+typedef struct UpdateColumn
+{
+	const char *name;
+	Oid			type;
+	bool		set;			/* the UPDATE sets it */
+} UpdateColumn;
+
+static const UpdateColumn payment_columns[WEBHOOK_PAY_NCOLUMNS] = {
+	[WEBHOOK_PAY_ID] = {"id", INT8OID, false},
+	[WEBHOOK_PAY_REFERENCE] = {"reference", TEXTOID, false},
+	[WEBHOOK_PAY_ORDER_REF] = {"order_ref", TEXTOID, false},
+	[WEBHOOK_PAY_AMOUNT] = {"amount", NUMERICOID, false},
+	[WEBHOOK_PAY_CURRENCY] = {"currency", TEXTOID, false},
+	[WEBHOOK_PAY_STATE] = {"state", TEXTOID, true},
+	[WEBHOOK_PAY_AMOUNT_CAPTURED] = {"amount_captured", NUMERICOID, true},
+};
+
+static const UpdateColumn order_columns[WEBHOOK_ORDER_NCOLUMNS] = {
+	[WEBHOOK_ORDER_TOTAL] = {"total", NUMERICOID, false},
+	[WEBHOOK_ORDER_AMOUNT_PAID] = {"amount_paid", NUMERICOID, true},
+	[WEBHOOK_ORDER_AMOUNT_REFUNDED] = {"amount_refunded", NUMERICOID, true},
+	[WEBHOOK_ORDER_STATE] = {"state", TEXTOID, true},
+	[WEBHOOK_ORDER_PAID_AT] = {"paid_at", TIMESTAMPTZOID, true},
+	[WEBHOOK_ORDER_UPDATED_AT] = {"updated_at", TIMESTAMPTZOID, true},
+};
+
+/* A table updated this way, and what was found out about it. */
+typedef struct UpdateTarget
+{
+	const char *table;
+	const char *key[MAX_KEYS];	/* text columns, those of a unique index */
+	int			nkeys;
+	const UpdateColumn *columns;
+	int			ncolumns;
+
+	bool		checked;		/* the fields below are current */
+	bool		direct;			/* the executor's single-row update serves */
+	Oid			nspoid;
+	Oid			relid;
+	Oid			indexid;		/* the unique btree index on the key */
+	AttrNumber	keyattno[MAX_KEYS];
+	RegProcedure eqproc[MAX_KEYS];
+	Oid			collation[MAX_KEYS];
+	AttrNumber	col[MAX_COLUMNS];
+	Bitmapset  *updated;		/* the set columns, as an RTE's updatedCols */
+} UpdateTarget;
+
+static UpdateTarget targets[WEBHOOK_NUPDATE_TABLES] = {
+	[WEBHOOK_UPDATE_PAYMENTS] = {"webhook_payments", {"provider", "external_id"}, 2,
+	payment_columns, WEBHOOK_PAY_NCOLUMNS},
+	[WEBHOOK_UPDATE_ORDERS] = {"webhook_orders", {"ref"}, 1,
+	order_columns, WEBHOOK_ORDER_NCOLUMNS},
+};
+
+static bool callback_registered = false;
+
+struct WebhookUpdate
+{
+	EState	   *estate;
+	EPQState	epq;
+	Relation	rel[WEBHOOK_NUPDATE_TABLES];
+	ResultRelInfo *rri[WEBHOOK_NUPDATE_TABLES];
+	Relation	index[WEBHOOK_NUPDATE_TABLES];	/* the key's, among the open indexes */
+	LockTupleMode lockmode[WEBHOOK_NUPDATE_TABLES];
+};
+
+StaticAssertDecl(WEBHOOK_PAY_NCOLUMNS <= MAX_COLUMNS && WEBHOOK_ORDER_NCOLUMNS <= MAX_COLUMNS,
+				 "too many columns for MAX_COLUMNS");
+
+/* Relcache callback: a change to a target table (or its indexes), or a reset. */
+static void
+target_relcache_callback(Datum arg, Oid relid)
+{
+	for (int i = 0; i < WEBHOOK_NUPDATE_TABLES; i++)
+		if (relid == InvalidOid || relid == targets[i].relid)
+			targets[i].checked = false;
+}
+
+static AttrNumber
+column_attno(TupleDesc desc, const char *name, Oid type)
+{
+	for (int a = 0; a < desc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att->atttypid == type ? att->attnum : InvalidAttrNumber;
+	}
+	return InvalidAttrNumber;
+}
+
+/* A unique, valid btree index on exactly the key columns, with no expression or predicate: fills t. */
+static bool
+find_key_index(Relation rel, UpdateTarget *t)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index ix = idx->rd_index;
+		bool		match = ix->indisunique && ix->indisvalid && ix->indisready && ix->indislive &&
+			ix->indimmediate && idx->rd_rel->relam == BTREE_AM_OID &&
+			ix->indnkeyatts == t->nkeys &&
+			heap_attisnull(idx->rd_indextuple, Anum_pg_index_indexprs, NULL) &&
+			heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL);
+
+		for (int k = 0; match && k < t->nkeys; k++)
+		{
+			Oid			op = get_opfamily_member(idx->rd_opfamily[k], idx->rd_opcintype[k],
+												 idx->rd_opcintype[k], BTEqualStrategyNumber);
+
+			match = ix->indkey.values[k] == t->keyattno[k] && idx->rd_opcintype[k] == TEXTOID &&
+				OidIsValid(op);
+			if (match)
+			{
+				t->eqproc[k] = get_opcode(op);
+				t->collation[k] = idx->rd_indcollation[k];
+			}
+		}
+		if (match)
+			t->indexid = RelationGetRelid(idx);
+		index_close(idx, AccessShareLock);
+		if (match)
+			return true;
+	}
+	return false;
+}
+
+/* Whether rel takes t's updates through the single-row update as an UPDATE would; fills t. */
+static bool
+check_target(Relation rel, UpdateTarget *t)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	TriggerDesc *trig = rel->trigdesc;
+	MemoryContext old;
+
+	t->indexid = InvalidOid;
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition ||
+		rel->rd_rel->relrowsecurity || rel->rd_rules != NULL ||
+		(desc->constr != NULL && desc->constr->has_generated_stored) ||
+		(trig != NULL && (trig->trig_update_instead_row || trig->trig_update_before_statement ||
+						  trig->trig_update_after_statement || trig->trig_update_new_table ||
+						  trig->trig_update_old_table)))
+		return false;
+	for (int k = 0; k < t->nkeys; k++)
+		if ((t->keyattno[k] = column_attno(desc, t->key[k], TEXTOID)) == InvalidAttrNumber)
+			return false;
+
+	bms_free(t->updated);
+	t->updated = NULL;
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	for (int c = 0; c < t->ncolumns; c++)
+	{
+		t->col[c] = column_attno(desc, t->columns[c].name, t->columns[c].type);
+		if (t->col[c] == InvalidAttrNumber)
+			break;
+		if (t->columns[c].set)
+			t->updated = bms_add_member(t->updated, t->col[c] - FirstLowInvalidHeapAttributeNumber);
+	}
+	MemoryContextSwitchTo(old);
+	for (int c = 0; c < t->ncolumns; c++)
+		if (t->col[c] == InvalidAttrNumber)
+			return false;
+	return find_key_index(rel, t);
+}
+
+/* Close what WebhookUpdateBegin opened so far. */
+static void
+close_tables(Relation *rel)
+{
+	for (int i = 0; i < WEBHOOK_NUPDATE_TABLES; i++)
+		if (rel[i] != NULL)
+			table_close(rel[i], NoLock);
+}
+
+WebhookUpdate *
+WebhookUpdateBegin(Oid nspoid)
+{
+	WebhookUpdate *u;
+	Relation	rel[WEBHOOK_NUPDATE_TABLES] = {0};
+	List	   *rtes = NIL;
+	List	   *rris = NIL;
+	EState	   *estate;
+
+	/* a new snapshot per statement is READ COMMITTED's; the others raise on a concurrent update */
+	if (IsolationUsesXactSnapshot())
+		return NULL;
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(target_relcache_callback, (Datum) 0);
+		callback_registered = true;
+	}
+	for (int i = 0; i < WEBHOOK_NUPDATE_TABLES; i++)
+	{
+		UpdateTarget *t = &targets[i];
+
+		if (!t->checked || t->nspoid != nspoid)
+		{
+			t->checked = false;
+			t->nspoid = nspoid;
+			t->relid = get_relname_relid(t->table, nspoid);
+			if (!OidIsValid(t->relid))
+			{
+				close_tables(rel);
+				return NULL;
+			}
+		}
+		/* the lock an UPDATE takes; it also brings in any pending invalidation */
+		rel[i] = table_open(t->relid, RowExclusiveLock);
+		if (!t->checked)
+		{
+			t->checked = true;	/* before checking: an invalidation meanwhile wins */
+			t->direct = check_target(rel[i], t);
+		}
+		if (!t->direct ||
+			pg_class_aclcheck(t->relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+			pg_class_aclcheck(t->relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		{
+			close_tables(rel);
+			return NULL;
+		}
+	}
+
+	u = palloc0(sizeof(WebhookUpdate));
+	estate = u->estate = CreateExecutorState();
+	for (int i = 0; i < WEBHOOK_NUPDATE_TABLES; i++)
+	{
+		RangeTblEntry *rte = makeNode(RangeTblEntry);
+
+		rte->rtekind = RTE_RELATION;
+		rte->relid = targets[i].relid;
+		rte->relkind = RELKIND_RELATION;
+		rte->rellockmode = RowExclusiveLock;
+		rte->requiredPerms = ACL_SELECT | ACL_UPDATE;
+		rte->updatedCols = bms_copy(targets[i].updated);
+		rtes = lappend(rtes, rte);
+	}
+	ExecInitRangeTable(estate, rtes);
+	for (int i = 0; i < WEBHOOK_NUPDATE_TABLES; i++)
+	{
+		ResultRelInfo *rri = makeNode(ResultRelInfo);
+
+		u->rel[i] = rel[i];
+		InitResultRelInfo(rri, rel[i], i + 1, NULL, 0);
+		ExecOpenIndices(rri, false);
+		for (int k = 0; k < rri->ri_NumIndices; k++)
+			if (RelationGetRelid(rri->ri_IndexRelationDescs[k]) == targets[i].indexid)
+				u->index[i] = rri->ri_IndexRelationDescs[k];
+		if (u->index[i] == NULL)
+			elog(ERROR, "index %u of %s is not open", targets[i].indexid, targets[i].table);
+		u->rri[i] = rri;
+		rris = lappend(rris, rri);
+	}
+	/* as in logical replication's apply: lets the trigger code find the relations */
+	estate->es_opened_result_relations = rris;
+	for (int i = 0; i < WEBHOOK_NUPDATE_TABLES; i++)
+		u->lockmode[i] = ExecUpdateLockMode(estate, u->rri[i]);
+
+	/* as a new statement: it sees what came before it, with a new snapshot */
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	estate->es_snapshot = GetActiveSnapshot();
+	estate->es_output_cid = GetCurrentCommandId(true);
+	EvalPlanQualInit(&u->epq, estate, NULL, NIL, -1);
+	AfterTriggerBeginQuery();
+	return u;
+}
+
+AttrNumber
+WebhookUpdateColumn(WebhookUpdate *u, WebhookUpdateTable t, int column)
+{
+	Assert(column >= 0 && column < targets[t].ncolumns);
+	return targets[t].col[column];
+}
+
+/* Copy the slot's row into values and nulls. */
+static void
+row_values(TupleTableSlot *slot, Datum *values, bool *nulls)
+{
+	int			natts = slot->tts_tupleDescriptor->natts;
+
+	slot_getallattrs(slot);
+	memcpy(values, slot->tts_values, sizeof(Datum) * natts);
+	memcpy(nulls, slot->tts_isnull, sizeof(bool) * natts);
+}
+
+TupleTableSlot *
+WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
+				 WebhookRowChange change, void *arg)
+{
+	UpdateTarget *t = &targets[tno];
+	EState	   *estate = u->estate;
+	Relation	rel = u->rel[tno];
+	TupleDesc	desc = RelationGetDescr(rel);
+	ScanKeyData skey[MAX_KEYS];
+	IndexScanDesc scan;
+	TupleTableSlot *slot = table_slot_create(rel, &estate->es_tupleTable);
+	TupleTableSlot *newslot;
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+	ItemPointerData tid;
+	TM_FailureData tmfd;
+	TM_Result	res;
+	bool		found;
+
+	memset(&tmfd, 0, sizeof(tmfd));
+	for (int k = 0; k < t->nkeys; k++)
+	{
+		ScanKeyInit(&skey[k], k + 1, BTEqualStrategyNumber, t->eqproc[k], key[k]);
+		skey[k].sk_collation = t->collation[k];
+	}
+	scan = index_beginscan(rel, u->index[tno], estate->es_snapshot, t->nkeys, 0);
+	index_rescan(scan, skey, t->nkeys, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	if (!found)
+		return NULL;
+	row_values(slot, values, nulls);
+	if (!change(values, nulls, t->col, arg))
+		return NULL;
+
+	/* lock the newest version; a concurrent update is waited for, and then followed */
+	tid = slot->tts_tid;
+	res = table_tuple_lock(rel, &tid, estate->es_snapshot, slot, estate->es_output_cid,
+						   u->lockmode[tno], LockWaitBlock, TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+	switch (res)
+	{
+		case TM_Ok:
+			break;
+		case TM_Deleted:
+			return NULL;		/* deleted meanwhile: nothing to update */
+		case TM_SelfModified:
+			if (tmfd.cmax != estate->es_output_cid)
+				ereport(ERROR,
+						(errcode(ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION),
+						 errmsg("tuple to be updated was already modified by an operation triggered by the current command")));
+			return NULL;
+		default:
+			elog(ERROR, "unexpected table_tuple_lock status %d for %s", (int) res, t->table);
+	}
+	if (tmfd.traversed)
+	{
+		/* a newer version: the same row still, and the change still wanted? */
+		row_values(slot, values, nulls);
+		for (int k = 0; k < t->nkeys; k++)
+			if (nulls[t->keyattno[k] - 1] ||
+				!DatumGetBool(OidFunctionCall2Coll(t->eqproc[k], t->collation[k],
+												   values[t->keyattno[k] - 1], key[k])))
+				return NULL;
+		if (!change(values, nulls, t->col, arg))
+			return NULL;
+	}
+
+	newslot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
+	ExecClearTuple(newslot);
+	memcpy(newslot->tts_values, values, sizeof(Datum) * desc->natts);
+	memcpy(newslot->tts_isnull, nulls, sizeof(bool) * desc->natts);
+	ExecStoreVirtualTuple(newslot);
+	ItemPointerSetInvalid(&newslot->tts_tid);
+	ExecSimpleRelationUpdate(u->rri[tno], estate, &u->epq, slot, newslot);
+	/* the new version's place is set once stored; a BEFORE trigger may have dropped the change */
+	if (!ItemPointerIsValid(&newslot->tts_tid))
+		return NULL;
+	slot_getallattrs(newslot);
+	return newslot;
+}
+
+void
+WebhookUpdateEnd(WebhookUpdate *u)
+{
+	EState	   *estate = u->estate;
+
+	AfterTriggerEndQuery(estate);
+	EvalPlanQualEnd(&u->epq);
+	for (int i = 0; i < WEBHOOK_NUPDATE_TABLES; i++)
+		ExecCloseIndices(u->rri[i]);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	close_tables(u->rel);
+	PopActiveSnapshot();
+	/* what follows sees the rows, as after a statement */
+	CommandCounterIncrement();
+	pfree(u);
+}
