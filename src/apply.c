@@ -28,6 +28,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
@@ -571,7 +572,7 @@ typedef struct PaymentChange
 /*
  * The payment moved to the target when the state machine allows it and,
  * for a capture of a payment that has captured nothing yet, amount and
- * currency agree: what PAYMENT_MOVE of spi.c says as a statement.
+ * currency agree: what WEBHOOK_PLAN_PAYMENT_FAST of spi.c says as a statement.
  */
 static bool
 change_payment(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
@@ -630,7 +631,7 @@ move_payment_direct(WebhookUpdate *u, const char *provider, const char *external
 		slot->tts_values[captured - 1] : WebhookNumZero();
 	if (m->order_ref != NULL)
 	{
-		char	   *state = WebhookMoveOrder(u, m->order_ref, dpaid, WebhookNumZero());
+		char	   *state = WebhookUpdateOrder(u, m->order_ref, dpaid, WebhookNumZero());
 
 		if (state != NULL)
 			m->order_state = MemoryContextStrdup(cxt, state);
@@ -638,16 +639,18 @@ move_payment_direct(WebhookUpdate *u, const char *provider, const char *external
 	return true;
 }
 
-/* The move as one statement (WEBHOOK_PLAN_PAYMENT_FAST). */
+/* The move as statements: WEBHOOK_PLAN_PAYMENT_FAST, then the order's. */
 static bool
-move_payment_by_statement(const char *schema, const char *provider, const char *external_id,
-						  PaymentChange *c, MemoryContext cxt, WebhookMove *m)
+move_payment_by_statement(const char *schema, Oid nspoid, const char *provider,
+						  const char *external_id, PaymentChange *c, MemoryContext cxt,
+						  WebhookMove *m)
 {
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	HeapTuple	tup;
 	TupleDesc	desc;
 	bool		isnull;
+	Datum		dpaid;
 	MemoryContext old;
 
 	values[0] = CStringGetTextDatum(provider);
@@ -658,7 +661,7 @@ move_payment_by_statement(const char *schema, const char *provider, const char *
 	values[4] = c->currency ? CStringGetTextDatum(c->currency) : (Datum) 0;
 	nulls[4] = c->currency ? ' ' : 'n';
 	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_FAST, schema), values, nulls,
-						 false, 0) != SPI_OK_SELECT)
+						 false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "payment update failed");
 	if (SPI_processed != 1)
 		return false;
@@ -668,8 +671,15 @@ move_payment_by_statement(const char *schema, const char *provider, const char *
 	m->payment_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
 	m->reference = SPI_getvalue(tup, desc, 2);
 	m->order_ref = SPI_getvalue(tup, desc, 3);
-	m->order_state = SPI_getvalue(tup, desc, 4);
 	MemoryContextSwitchTo(old);
+	dpaid = datumCopy(SPI_getbinval(tup, desc, 4, &isnull), false, -1);
+	if (m->order_ref != NULL)
+	{
+		char	   *state = WebhookMoveOrder(schema, nspoid, m->order_ref, dpaid, WebhookNumZero());
+
+		if (state != NULL)
+			m->order_state = MemoryContextStrdup(cxt, state);
+	}
 	return true;
 }
 
@@ -695,7 +705,7 @@ WebhookMovePayment(const char *schema, Oid nspoid, const char *provider,
 			WebhookUpdateEnd(u);
 		}
 		else
-			moved = move_payment_by_statement(schema, provider, external_id, &c, cxt, m);
+			moved = move_payment_by_statement(schema, nspoid, provider, external_id, &c, cxt, m);
 	}
 	PG_FINALLY();
 	{
@@ -711,8 +721,9 @@ WebhookMovePayment(const char *schema, Oid nspoid, const char *provider,
 }
 
 /*
- * The common case in one statement (WEBHOOK_PLAN_PAYMENT_FAST).  Returns
- * false when no row moved; the caller then finds out why on the slow path.
+ * The common case: the payment and its order moved as one (WebhookMovePayment).
+ * Returns false when no row moved; the caller then finds out why on the
+ * slow path.
  */
 static bool
 apply_fast(const char *schema, Oid nspoid, EventRow *ev, const char *target)

@@ -35,47 +35,13 @@ typedef struct WebhookPlanDef
 #define ROW_INSERT(TABLE, COLUMNS) .table = TABLE, .sql = COLUMNS
 
 /*
- * The SET list of an order moved to new amounts PAID and REFUNDED (SQL
- * expressions over o): its state follows from them (webhook_order_state,
- * state.c), paid_at is set the first time it is paid in full.  Every order
- * move uses it.
+ * The SET list of an order moved by deltas PAID and REFUNDED: its state
+ * follows from its new amounts (webhook_order_state, state.c), paid_at is
+ * set the first time it is paid in full.  change_order (state.c) makes the
+ * same move without a statement.
  */
-#define ORDER_MOVE_SET(PAID, REFUNDED) \
-	" amount_paid = " PAID ", amount_refunded = " REFUNDED ", " \
-	" state = @s@.webhook_order_state(o.total, " PAID ", " REFUNDED "), " \
-	" paid_at = CASE WHEN o.paid_at IS NULL AND " PAID " OPERATOR(pg_catalog.>) 0 " \
-	"  AND " PAID " OPERATOR(pg_catalog.>=) o.total THEN pg_catalog.now() ELSE o.paid_at END, " \
-	" updated_at = pg_catalog.now() "
-
-/*
- * The CTEs p (the payment moved) and o (its order moved by what p
- * captured) of the one-statement move, with its parameters named: the
- * provider, the provider's payment id, the target state, the amount
- * (numeric, major units) and the currency.  Only a payment that has
- * captured nothing yet moves to captured, so what it captures is what its
- * order gains.  The payment's old state is not returned (PostgreSQL 15
- * has no OLD in RETURNING): its guard trigger records it (state.c).
- */
-#define PAYMENT_MOVE(PROV, OBJ, TARGET, AMOUNT, CURRENCY) \
-	"WITH p AS (UPDATE @s@.webhook_payments p SET state = " TARGET ", " \
-	"  amount_captured = CASE WHEN " TARGET " OPERATOR(pg_catalog.=) 'captured' " \
-	"   THEN COALESCE(" AMOUNT ", p.amount, 0) ELSE p.amount_captured END " \
-	"  WHERE p.provider OPERATOR(pg_catalog.=) " PROV \
-	"  AND p.external_id OPERATOR(pg_catalog.=) " OBJ \
-	"  AND @s@.webhook_transition_allowed(p.state, " TARGET ") " \
-	"  AND (" TARGET " OPERATOR(pg_catalog.<>) 'captured' OR " \
-	"   (p.amount_captured OPERATOR(pg_catalog.=) 0 " \
-	"    AND (" CURRENCY "::text IS NULL OR p.currency IS NULL OR p.currency OPERATOR(pg_catalog.=) " CURRENCY ") " \
-	"    AND (" AMOUNT " IS NULL OR p.amount IS NULL OR p.amount OPERATOR(pg_catalog.=) " AMOUNT "))) " \
-	"  RETURNING p.id, p.reference, p.order_ref, " \
-	"   CASE WHEN " TARGET " OPERATOR(pg_catalog.=) 'captured' THEN p.amount_captured ELSE 0 END AS dpaid), " \
-	"o AS (UPDATE @s@.webhook_orders o SET " \
-	ORDER_MOVE_SET("(o.amount_paid OPERATOR(pg_catalog.+) p.dpaid)", "o.amount_refunded") \
-	"  FROM p WHERE o.ref OPERATOR(pg_catalog.=) p.order_ref RETURNING o.state)"
-
-/* The columns of its result, read by WebhookMovePayment (apply.c). */
-#define PAYMENT_MOVE_COLUMNS \
-	" SELECT p.id, p.reference, p.order_ref, (SELECT state FROM o)"
+#define ORDER_PAID "(o.amount_paid OPERATOR(pg_catalog.+) $2)"
+#define ORDER_REFUNDED "(o.amount_refunded OPERATOR(pg_catalog.+) $3)"
 
 static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 	/* the BEFORE INSERT trigger applies the event and sets its status */
@@ -91,17 +57,29 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID}
 	},
 	/*
-	 * The common move in one statement: the payment found by the provider's
-	 * id moves to the target state when the state machine allows it and (for
-	 * a capture of a payment that has captured nothing yet) amount and
-	 * currency agree, and its order moves by what was captured (the payments
-	 * trigger is told to leave the order alone).  No row: the caller takes
-	 * the slow path, which tells unchanged, superseded, held and unmatched
-	 * apart.
+	 * The common move as a statement, when the payments table needs one
+	 * (update.c): the payment found by the provider's id moves to the
+	 * target state when the state machine allows it and (for a capture of a
+	 * payment that has captured nothing yet) amount and currency agree; it
+	 * returns what its order gains.  change_payment (apply.c) makes the same
+	 * move without a statement.  No row: the caller takes the slow path,
+	 * which tells unchanged, superseded, held and unmatched apart.  The old
+	 * state is not returned (PostgreSQL 15 has no OLD in RETURNING): the
+	 * guard trigger records it (state.c).
 	 */
 	[WEBHOOK_PLAN_PAYMENT_FAST] = {
-		PAYMENT_MOVE("$1", "$2", "$3", "$4::pg_catalog.numeric", "$5")
-		PAYMENT_MOVE_COLUMNS " FROM p",
+		"UPDATE @s@.webhook_payments p SET state = $3, "
+		" amount_captured = CASE WHEN $3 OPERATOR(pg_catalog.=) 'captured' "
+		"  THEN COALESCE($4::pg_catalog.numeric, p.amount, 0) ELSE p.amount_captured END "
+		"WHERE p.provider OPERATOR(pg_catalog.=) $1 AND p.external_id OPERATOR(pg_catalog.=) $2 "
+		" AND @s@.webhook_transition_allowed(p.state, $3) "
+		" AND ($3 OPERATOR(pg_catalog.<>) 'captured' OR "
+		"  (p.amount_captured OPERATOR(pg_catalog.=) 0 "
+		"   AND ($5::text IS NULL OR p.currency IS NULL OR p.currency OPERATOR(pg_catalog.=) $5) "
+		"   AND ($4::pg_catalog.numeric IS NULL OR p.amount IS NULL "
+		"        OR p.amount OPERATOR(pg_catalog.=) $4::pg_catalog.numeric))) "
+		"RETURNING p.id, p.reference, p.order_ref, "
+		" CASE WHEN $3 OPERATOR(pg_catalog.=) 'captured' THEN p.amount_captured ELSE 0 END",
 		5, {TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID}
 	},
 	/*
@@ -225,8 +203,11 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 	/* relative updates: right under concurrent changes to one order's payments */
 	[WEBHOOK_PLAN_ORDER_MOVE] = {
 		"UPDATE @s@.webhook_orders o SET "
-		ORDER_MOVE_SET("(o.amount_paid OPERATOR(pg_catalog.+) $2)",
-					   "(o.amount_refunded OPERATOR(pg_catalog.+) $3)")
+		" amount_paid = " ORDER_PAID ", amount_refunded = " ORDER_REFUNDED ", "
+		" state = @s@.webhook_order_state(o.total, " ORDER_PAID ", " ORDER_REFUNDED "), "
+		" paid_at = CASE WHEN o.paid_at IS NULL AND " ORDER_PAID " OPERATOR(pg_catalog.>) 0 "
+		"  AND " ORDER_PAID " OPERATOR(pg_catalog.>=) o.total THEN pg_catalog.now() ELSE o.paid_at END, "
+		" updated_at = pg_catalog.now() "
 		"WHERE o.ref OPERATOR(pg_catalog.=) $1 RETURNING o.state",
 		3, {TEXTOID, NUMERICOID, NUMERICOID}
 	},

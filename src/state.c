@@ -472,7 +472,7 @@ change_order(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
 }
 
 char *
-WebhookMoveOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid, Datum drefunded)
+WebhookUpdateOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid, Datum drefunded)
 {
 	OrderChange c = {dpaid, drefunded};
 	Datum		key = CStringGetTextDatum(order_ref);
@@ -484,16 +484,16 @@ WebhookMoveOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid, Datum dre
 	return TextDatumGetCString(slot->tts_values[state - 1]);
 }
 
-/* Move an order by deltas; returns its new state, or NULL if there is no such order. */
-static char *
-move_order(const char *schema, Oid nspoid, const char *order_ref, Datum dpaid, Datum drefunded)
+char *
+WebhookMoveOrder(const char *schema, Oid nspoid, const char *order_ref, Datum dpaid,
+				 Datum drefunded)
 {
 	WebhookUpdate *u = WebhookUpdateBegin(nspoid);
 	Datum		values[3];
 
 	if (u != NULL)
 	{
-		char	   *state = WebhookMoveOrder(u, order_ref, dpaid, drefunded);
+		char	   *state = WebhookUpdateOrder(u, order_ref, dpaid, drefunded);
 
 		WebhookUpdateEnd(u);
 		return state;
@@ -781,7 +781,7 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	{
 		/* the payment left this order (or was deleted): take its amounts out */
 		if (WebhookNumCmp(old_paid, zero) != 0 || WebhookNumCmp(old_refunded, zero) != 0)
-			(void) move_order(schema, RelationGetNamespace(rel), old_order, WebhookNumSub(zero, old_paid), WebhookNumSub(zero, old_refunded));
+			(void) WebhookMoveOrder(schema, RelationGetNamespace(rel), old_order, WebhookNumSub(zero, old_paid), WebhookNumSub(zero, old_refunded));
 		old_paid = old_refunded = zero;
 	}
 	if (new_order != NULL)
@@ -792,7 +792,7 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 
 		if (WebhookNumCmp(dpaid, zero) != 0 || WebhookNumCmp(drefunded, zero) != 0 || state_changed)
 		{
-			order_state = move_order(schema, RelationGetNamespace(rel), new_order, dpaid, drefunded);
+			order_state = WebhookMoveOrder(schema, RelationGetNamespace(rel), new_order, dpaid, drefunded);
 			if (order_state != NULL)
 			{
 				bool		isnull2;

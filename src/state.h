@@ -39,10 +39,7 @@ extern bool WebhookOrderMovedByStatement;
 extern int64 WebhookGuardedPaymentId;
 extern const char *WebhookGuardedOldState;
 
-/*
- * What a one-statement move (WEBHOOK_PLAN_PAYMENT_FAST or _INGEST_FAST)
- * did, strings in the context the caller names.
- */
+/* What a payment's move did (WebhookMovePayment), strings in the context the caller names. */
 typedef struct WebhookMove
 {
 	int64		payment_id;
@@ -58,8 +55,8 @@ typedef struct WebhookMove
 extern const char *WebhookFastTarget(const char *action, bool partial, const char *object_id);
 
 /*
- * Move the payment of provider and external_id to target, with its order,
- * as one statement does (update.c, else WEBHOOK_PLAN_PAYMENT_FAST), when
+ * Move the payment of provider and external_id to target, with its order
+ * (update.c, else WEBHOOK_PLAN_PAYMENT_FAST and WebhookMoveOrder), when
  * the state machine allows it and (for a capture) amount, in major units,
  * and currency agree; false when no payment moved.  schema is nspoid's
  * name, quoted.  On success the NOTIFY is sent and *m is filled in cxt
@@ -75,8 +72,15 @@ extern bool WebhookMovePayment(const char *schema, Oid nspoid, const char *provi
  * changed, within u; returns its new state, or NULL when there is no such
  * order (state.c).
  */
-extern char *WebhookMoveOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid,
-							  Datum drefunded);
+extern char *WebhookUpdateOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid,
+								Datum drefunded);
+
+/*
+ * The same as a statement of its own: through update.c when the tables
+ * allow it, else WEBHOOK_PLAN_ORDER_MOVE.  Must run connected to SPI.
+ */
+extern char *WebhookMoveOrder(const char *schema, Oid nspoid, const char *order_ref,
+							  Datum dpaid, Datum drefunded);
 
 /* NOTIFY webhook_payment with the payload of SPEC section 5 (state.c). */
 extern void WebhookNotifyPayment(const char *provider, const char *reference,

@@ -144,4 +144,101 @@ DROP RULE deliveries_audit ON webhook_deliveries;
 SELECT count(*) = count(DISTINCT id) AS distinct_ids, max(id) = (SELECT last_value FROM webhook_deliveries_id_seq) AS seq
   FROM webhook_deliveries;
 
+-- What a DBA adds to webhook_payments and webhook_orders holds for the
+-- moves webhook_ingest makes, as it holds for an UPDATE: column and
+-- statement triggers, rules, indexes, constraints, columns of their own.
+INSERT INTO webhook_orders (ref, total, currency) SELECT 'SO-' || i, 10, 'EUR' FROM generate_series(11, 19) i;
+INSERT INTO webhook_payments (provider, reference, external_id, order_ref, amount, currency)
+SELECT 'stripe', 'R-' || i, 'pi_' || i, 'SO-' || i, 10, 'EUR' FROM generate_series(11, 19) i;
+CREATE VIEW moves AS
+SELECT p.reference, p.state, p.amount_captured, p.state_changed_at > p.created_at AS state_changed,
+       o.state AS order_state, o.amount_paid, o.paid_at IS NOT NULL AS paid, o.updated_at > p.created_at AS order_updated
+  FROM webhook_payments p LEFT JOIN webhook_orders o ON o.ref = p.order_ref;
+CREATE FUNCTION audit_order() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO tables_test.audit VALUES (TG_TABLE_NAME, NULL, TG_WHEN || ' ' || TG_LEVEL || ' ' || NEW.ref || ' ' || NEW.state);
+    RETURN NEW;
+END $$;
+CREATE FUNCTION note_state() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.note := 'was ' || OLD.state;
+    RETURN NEW;
+END $$;
+
+-- column triggers fire for the columns the move sets, and only those;
+-- a BEFORE trigger's change to a column of the DBA's own is kept
+ALTER TABLE webhook_payments ADD COLUMN dropped int;
+ALTER TABLE webhook_payments ADD COLUMN note text DEFAULT 'new';
+ALTER TABLE webhook_payments DROP COLUMN dropped;
+CREATE TRIGGER audit_state BEFORE UPDATE OF state ON webhook_payments FOR EACH ROW EXECUTE FUNCTION audit_row();
+CREATE TRIGGER audit_currency BEFORE UPDATE OF currency ON webhook_payments FOR EACH ROW EXECUTE FUNCTION audit_row();
+CREATE TRIGGER note_state BEFORE UPDATE ON webhook_payments FOR EACH ROW EXECUTE FUNCTION note_state();
+CREATE TRIGGER audit_paid AFTER UPDATE OF amount_paid ON webhook_orders FOR EACH ROW EXECUTE FUNCTION audit_order();
+TRUNCATE audit;
+SELECT stripe('evt_11', 'pi_11');
+SELECT m.*, p.note FROM moves m JOIN webhook_payments p USING (reference) WHERE reference = 'R-11';
+SELECT a.tab, a.what, a.id = p.id AS same_row FROM audit a LEFT JOIN webhook_payments p ON p.id = a.id ORDER BY a.tab;
+DROP TRIGGER audit_state ON webhook_payments;
+DROP TRIGGER audit_currency ON webhook_payments;
+DROP TRIGGER note_state ON webhook_payments;
+DROP TRIGGER audit_paid ON webhook_orders;
+ALTER TABLE webhook_payments DROP COLUMN note;
+
+-- statement triggers and rules: the move is then an UPDATE statement
+CREATE TRIGGER audit_payments_statement AFTER UPDATE ON webhook_payments
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_statement();
+CREATE RULE orders_audit AS ON UPDATE TO webhook_orders
+    DO ALSO INSERT INTO audit VALUES ('rule', NULL, NEW.ref || ' ' || NEW.state);
+TRUNCATE audit;
+SELECT stripe('evt_12', 'pi_12');
+SELECT * FROM moves WHERE reference = 'R-12';
+SELECT tab, what FROM audit ORDER BY tab;
+DROP TRIGGER audit_payments_statement ON webhook_payments;
+DROP RULE orders_audit ON webhook_orders;
+
+-- row-level security on the payments: an UPDATE statement too (the
+-- extension's owner here bypasses the policies)
+ALTER TABLE webhook_payments ENABLE ROW LEVEL SECURITY;
+SELECT stripe('evt_13', 'pi_13');
+SELECT * FROM moves WHERE reference = 'R-13';
+ALTER TABLE webhook_payments DISABLE ROW LEVEL SECURITY;
+
+-- indexes a DBA adds see the moved rows
+CREATE INDEX payments_state_idx ON webhook_payments (state);
+CREATE INDEX orders_paid_idx ON webhook_orders (ref) WHERE state = 'paid';
+SELECT stripe('evt_14', 'pi_14');
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+EXPLAIN (COSTS OFF) SELECT reference FROM webhook_payments WHERE state = 'captured' AND reference = 'R-14';
+SELECT reference FROM webhook_payments WHERE state = 'captured' AND reference = 'R-14';
+EXPLAIN (COSTS OFF) SELECT ref FROM webhook_orders WHERE state = 'paid' AND ref = 'SO-14';
+SELECT ref FROM webhook_orders WHERE state = 'paid' AND ref = 'SO-14';
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+DROP INDEX payments_state_idx, orders_paid_idx;
+
+-- a CHECK that the order's move breaks: the event is kept as failed, and
+-- neither the payment nor the order moves
+ALTER TABLE webhook_orders ADD CONSTRAINT never_paid CHECK (state <> 'paid') NOT VALID;
+SELECT stripe('evt_15', 'pi_15');
+SELECT event_id, status, detail FROM webhook_events WHERE event_id = 'evt_15';
+SELECT * FROM moves WHERE reference = 'R-15';
+ALTER TABLE webhook_orders DROP CONSTRAINT never_paid;
+
+-- a payment without an order moves alone
+UPDATE webhook_payments SET order_ref = NULL WHERE reference = 'R-16';
+SELECT stripe('evt_16', 'pi_16');
+SELECT * FROM moves WHERE reference = 'R-16';
+
+-- a BEFORE trigger that drops the move: the payment stays as the DBA's
+-- trigger wants, and the reply says so
+CREATE FUNCTION keep_pending() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN NULL;
+END $$;
+CREATE TRIGGER keep_pending BEFORE UPDATE ON webhook_payments FOR EACH ROW EXECUTE FUNCTION keep_pending();
+SELECT stripe('evt_17', 'pi_17');
+SELECT * FROM moves WHERE reference = 'R-17';
+DROP TRIGGER keep_pending ON webhook_payments;
+
 DROP SCHEMA tables_test CASCADE;
