@@ -572,7 +572,10 @@ typedef struct PaymentChange
 /*
  * The payment moved to the target when the state machine allows it and,
  * for a capture of a payment that has captured nothing yet, amount and
- * currency agree: what WEBHOOK_PLAN_PAYMENT_FAST of spi.c says as a statement.
+ * currency agree: what WEBHOOK_PLAN_PAYMENT_FAST of spi.c says as a
+ * statement.  It also does the guard's work for such a move (state.c: the
+ * old state recorded, state_changed_at and updated_at), which lets update.c
+ * leave the guard out when nothing else could change the row after it.
  */
 static bool
 change_payment(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
@@ -582,8 +585,15 @@ change_payment(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
 	int			captured = col[WEBHOOK_PAY_AMOUNT_CAPTURED] - 1;
 	int			amount = col[WEBHOOK_PAY_AMOUNT] - 1;
 	int			currency = col[WEBHOOK_PAY_CURRENCY] - 1;
+	int			changed_at = col[WEBHOOK_PAY_STATE_CHANGED_AT] - 1;
+	int			updated_at = col[WEBHOOK_PAY_UPDATED_AT] - 1;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	char	   *old;
 
-	if (nulls[state] || !WebhookTransitionAllowed(TextDatumGetCString(values[state]), c->target))
+	if (nulls[state])
+		return false;
+	old = TextDatumGetCString(values[state]);
+	if (!WebhookTransitionAllowed(old, c->target))
 		return false;
 	if (strcmp(c->target, "captured") == 0)
 	{
@@ -598,6 +608,14 @@ change_payment(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
 			!nulls[amount] ? values[amount] : WebhookNumZero();
 	}
 	values[state] = CStringGetTextDatum(c->target);
+	WebhookGuardRecord(DatumGetInt64(values[col[WEBHOOK_PAY_ID] - 1]), old);
+	if (strcmp(old, c->target) != 0)
+	{
+		values[changed_at] = TimestampTzGetDatum(now);
+		nulls[changed_at] = false;
+	}
+	values[updated_at] = TimestampTzGetDatum(now);
+	nulls[updated_at] = false;
 	return true;
 }
 

@@ -297,6 +297,13 @@ currency_equal(HeapTuple a, HeapTuple b, TupleDesc desc, int attno)
 }
 
 
+void
+WebhookGuardRecord(int64 payment_id, const char *old_state)
+{
+	WebhookGuardedPaymentId = payment_id;
+	WebhookGuardedOldState = WebhookWordOf(old_state, payment_states, lengthof(payment_states));
+}
+
 /*
  * webhook_payments_guard() RETURNS trigger: BEFORE INSERT OR UPDATE on
  *	  webhook_payments.  The transition rules (SQLSTATE WH001 for a
@@ -360,9 +367,7 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 		char	   *old = WebhookTupleText(trigdata->tg_trigtuple, desc, a.state);
 		bool		isnull;
 
-		/* what the one-statement moves cannot return: the state before */
-		WebhookGuardedPaymentId = DatumGetInt64(heap_getattr(trigdata->tg_trigtuple, a.id, desc, &isnull));
-		WebhookGuardedOldState = WebhookWordOf(old, payment_states, lengthof(payment_states));
+		WebhookGuardRecord(DatumGetInt64(heap_getattr(trigdata->tg_trigtuple, a.id, desc, &isnull)), old);
 
 		if (strcmp(old, state) != 0)
 		{

@@ -39,6 +39,12 @@ extern bool WebhookOrderMovedByStatement;
 extern int64 WebhookGuardedPaymentId;
 extern const char *WebhookGuardedOldState;
 
+/*
+ * Record a payment's move as the guard does, the state before it (what a
+ * move that returns only the new row cannot tell).
+ */
+extern void WebhookGuardRecord(int64 payment_id, const char *old_state);
+
 /* What a payment's move did (WebhookMovePayment), strings in the context the caller names. */
 typedef struct WebhookMove
 {

@@ -11,6 +11,10 @@
  * re-check does) and goes through the executor's single-row update, the
  * one logical replication's apply uses (ExecSimpleRelationUpdate): the
  * table's BEFORE and AFTER row triggers, its constraints, its indexes.
+ * Two triggers of ours are left out when that changes nothing: the
+ * payments guard, whose work change() does, when no other BEFORE trigger
+ * could change the row after it; the payments AFTER trigger, which leaves
+ * such a move to the mover.
  * What that cannot do as an UPDATE would -- statement triggers, transition
  * tables, rules, row-level security, partitions, generated columns -- a DBA
  * may add: the table is checked when first used and after every change to
@@ -28,6 +32,7 @@
 #include "access/xact.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -44,7 +49,7 @@
 #include "update.h"
 
 #define MAX_KEYS 2
-#define MAX_COLUMNS 8
+#define MAX_COLUMNS 12
 
 typedef struct UpdateColumn
 {
@@ -61,6 +66,8 @@ static const UpdateColumn payment_columns[WEBHOOK_PAY_NCOLUMNS] = {
 	[WEBHOOK_PAY_CURRENCY] = {"currency", TEXTOID, false},
 	[WEBHOOK_PAY_STATE] = {"state", TEXTOID, true},
 	[WEBHOOK_PAY_AMOUNT_CAPTURED] = {"amount_captured", NUMERICOID, true},
+	[WEBHOOK_PAY_STATE_CHANGED_AT] = {"state_changed_at", TIMESTAMPTZOID, false},
+	[WEBHOOK_PAY_UPDATED_AT] = {"updated_at", TIMESTAMPTZOID, false},
 };
 
 static const UpdateColumn order_columns[WEBHOOK_ORDER_NCOLUMNS] = {
@@ -80,6 +87,8 @@ typedef struct UpdateTarget
 	int			nkeys;
 	const UpdateColumn *columns;
 	int			ncolumns;
+	const char *own_before;		/* our BEFORE UPDATE row trigger, whose work change() does */
+	const char *own_after;		/* our AFTER UPDATE row trigger, which has nothing to do then */
 
 	bool		checked;		/* the fields below are current */
 	bool		direct;			/* the executor's single-row update serves */
@@ -91,13 +100,15 @@ typedef struct UpdateTarget
 	Oid			collation[MAX_KEYS];
 	AttrNumber	col[MAX_COLUMNS];
 	Bitmapset  *updated;		/* the set columns, as an RTE's updatedCols */
+	TriggerDesc *trigdesc;		/* the table's triggers less our own, or NULL */
+	bool		no_triggers;	/* none left but ours */
 } UpdateTarget;
 
 static UpdateTarget targets[WEBHOOK_NUPDATE_TABLES] = {
 	[WEBHOOK_UPDATE_PAYMENTS] = {"webhook_payments", {"provider", "external_id"}, 2,
-	payment_columns, WEBHOOK_PAY_NCOLUMNS},
+	payment_columns, WEBHOOK_PAY_NCOLUMNS, "webhook_payments_guard", "webhook_payments_after"},
 	[WEBHOOK_UPDATE_ORDERS] = {"webhook_orders", {"ref"}, 1,
-	order_columns, WEBHOOK_ORDER_NCOLUMNS},
+	order_columns, WEBHOOK_ORDER_NCOLUMNS, NULL, NULL},
 };
 
 static bool callback_registered = false;
@@ -176,6 +187,70 @@ find_key_index(Relation rel, UpdateTarget *t)
 	return false;
 }
 
+/* An UPDATE row trigger of ours, as created: on every row, with no WHEN clause. */
+static bool
+own_trigger(Trigger *tg, const char *name)
+{
+	return name != NULL && strcmp(tg->tgname, name) == 0 && tg->tgqual == NULL &&
+		tg->tgnattr == 0 && tg->tgenabled != TRIGGER_DISABLED;
+}
+
+/*
+ * The table's triggers without ours that change() makes needless: the
+ * BEFORE trigger when no other BEFORE UPDATE row trigger could change the
+ * row after change() made it (then it does nothing change() has not done),
+ * the AFTER trigger always (it leaves a move like this one to the mover).
+ * NULL when neither is left out; *none_left when no trigger is left.
+ */
+static TriggerDesc *
+own_triggers_left_out(TriggerDesc *trig, UpdateTarget *t, bool *none_left)
+{
+	TriggerDesc kept;
+	TriggerDesc *copy;
+	int			before = 0;
+	bool		drop_before = false;
+
+	*none_left = false;
+	if (trig == NULL)
+		return NULL;
+	for (int k = 0; k < trig->numtriggers; k++)
+	{
+		Trigger    *tg = &trig->triggers[k];
+
+		if (TRIGGER_FOR_ROW(tg->tgtype) && TRIGGER_FOR_BEFORE(tg->tgtype) &&
+			TRIGGER_FOR_UPDATE(tg->tgtype) && tg->tgenabled != TRIGGER_DISABLED)
+		{
+			before++;
+			drop_before |= own_trigger(tg, t->own_before);
+		}
+	}
+	drop_before &= before == 1;
+
+	kept = *trig;
+	kept.triggers = palloc(sizeof(Trigger) * trig->numtriggers);
+	kept.numtriggers = 0;
+	kept.trig_update_before_row = kept.trig_update_after_row = false;
+	for (int k = 0; k < trig->numtriggers; k++)
+	{
+		Trigger    *tg = &trig->triggers[k];
+
+		if (TRIGGER_FOR_ROW(tg->tgtype) && TRIGGER_FOR_UPDATE(tg->tgtype) &&
+			((drop_before && TRIGGER_FOR_BEFORE(tg->tgtype) && own_trigger(tg, t->own_before)) ||
+			 (TRIGGER_FOR_AFTER(tg->tgtype) && own_trigger(tg, t->own_after))))
+			continue;
+		kept.triggers[kept.numtriggers++] = *tg;
+		if (TRIGGER_FOR_ROW(tg->tgtype) && TRIGGER_FOR_UPDATE(tg->tgtype))
+		{
+			kept.trig_update_before_row |= TRIGGER_FOR_BEFORE(tg->tgtype) != 0;
+			kept.trig_update_after_row |= TRIGGER_FOR_AFTER(tg->tgtype) != 0;
+		}
+	}
+	*none_left = kept.numtriggers == 0;
+	copy = kept.numtriggers < trig->numtriggers ? CopyTriggerDesc(&kept) : NULL;
+	pfree(kept.triggers);
+	return copy;
+}
+
 /* Whether rel takes t's updates through the single-row update as an UPDATE would; fills t. */
 static bool
 check_target(Relation rel, UpdateTarget *t)
@@ -207,6 +282,9 @@ check_target(Relation rel, UpdateTarget *t)
 		if (t->columns[c].set)
 			t->updated = bms_add_member(t->updated, t->col[c] - FirstLowInvalidHeapAttributeNumber);
 	}
+	if (t->trigdesc != NULL)
+		FreeTriggerDesc(t->trigdesc);
+	t->trigdesc = own_triggers_left_out(trig, t, &t->no_triggers);
 	MemoryContextSwitchTo(old);
 	for (int c = 0; c < t->ncolumns; c++)
 		if (t->col[c] == InvalidAttrNumber)
@@ -292,6 +370,10 @@ WebhookUpdateBegin(Oid nspoid)
 
 		u->rel[i] = rel[i];
 		InitResultRelInfo(rri, rel[i], i + 1, NULL, 0);
+		if (targets[i].no_triggers)
+			rri->ri_TrigDesc = NULL;
+		else if (targets[i].trigdesc != NULL)
+			rri->ri_TrigDesc = targets[i].trigdesc;
 		ExecOpenIndices(rri, false);
 		for (int k = 0; k < rri->ri_NumIndices; k++)
 			if (RelationGetRelid(rri->ri_IndexRelationDescs[k]) == targets[i].indexid)

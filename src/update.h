@@ -24,7 +24,9 @@ typedef enum WebhookUpdateTable
 /*
  * The columns a change reads or writes, by table; col[] of a change maps
  * them to the table's attribute numbers.  The ones marked "set" are the
- * columns the UPDATE sets (column triggers see them as updated).
+ * columns the UPDATE sets (column triggers see them as updated); those
+ * marked "the guard's" are set by the table's BEFORE trigger, which the
+ * change does the work of (update.c).
  */
 typedef enum WebhookPaymentColumn
 {
@@ -35,6 +37,8 @@ typedef enum WebhookPaymentColumn
 	WEBHOOK_PAY_CURRENCY,		/* text */
 	WEBHOOK_PAY_STATE,			/* text, set */
 	WEBHOOK_PAY_AMOUNT_CAPTURED,	/* numeric, set */
+	WEBHOOK_PAY_STATE_CHANGED_AT,	/* timestamptz, the guard's */
+	WEBHOOK_PAY_UPDATED_AT,		/* timestamptz, the guard's */
 	WEBHOOK_PAY_NCOLUMNS
 } WebhookPaymentColumn;
 
