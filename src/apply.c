@@ -619,10 +619,13 @@ change_payment(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
 	return true;
 }
 
-/* The move through the executor's single-row updates; the payment's new row in m. */
+/*
+ * The payment's move through the executor's single-row update: its new row
+ * in m, what its order gains in *dpaid.
+ */
 static bool
 move_payment_direct(WebhookUpdate *u, const char *provider, const char *external_id,
-					PaymentChange *c, MemoryContext cxt, WebhookMove *m)
+					PaymentChange *c, MemoryContext cxt, WebhookMove *m, Datum *dpaid)
 {
 	Datum		key[2];
 	TupleTableSlot *slot;
@@ -630,7 +633,6 @@ move_payment_direct(WebhookUpdate *u, const char *provider, const char *external
 	AttrNumber	reference = WebhookUpdateColumn(u, WEBHOOK_UPDATE_PAYMENTS, WEBHOOK_PAY_REFERENCE);
 	AttrNumber	order_ref = WebhookUpdateColumn(u, WEBHOOK_UPDATE_PAYMENTS, WEBHOOK_PAY_ORDER_REF);
 	AttrNumber	captured = WebhookUpdateColumn(u, WEBHOOK_UPDATE_PAYMENTS, WEBHOOK_PAY_AMOUNT_CAPTURED);
-	Datum		dpaid;
 	MemoryContext old;
 
 	key[0] = CStringGetTextDatum(provider);
@@ -645,30 +647,21 @@ move_payment_direct(WebhookUpdate *u, const char *provider, const char *external
 	m->order_ref = slot->tts_isnull[order_ref - 1] ? NULL :
 		TextDatumGetCString(slot->tts_values[order_ref - 1]);
 	MemoryContextSwitchTo(old);
-	dpaid = strcmp(c->target, "captured") == 0 && !slot->tts_isnull[captured - 1] ?
+	*dpaid = strcmp(c->target, "captured") == 0 && !slot->tts_isnull[captured - 1] ?
 		slot->tts_values[captured - 1] : WebhookNumZero();
-	if (m->order_ref != NULL)
-	{
-		char	   *state = WebhookUpdateOrder(u, m->order_ref, dpaid, WebhookNumZero());
-
-		if (state != NULL)
-			m->order_state = MemoryContextStrdup(cxt, state);
-	}
 	return true;
 }
 
-/* The move as statements: WEBHOOK_PLAN_PAYMENT_FAST, then the order's. */
+/* The payment's move as a statement (WEBHOOK_PLAN_PAYMENT_FAST); the same results. */
 static bool
-move_payment_by_statement(const char *schema, Oid nspoid, const char *provider,
-						  const char *external_id, PaymentChange *c, MemoryContext cxt,
-						  WebhookMove *m)
+move_payment_by_statement(const char *schema, const char *provider, const char *external_id,
+						  PaymentChange *c, MemoryContext cxt, WebhookMove *m, Datum *dpaid)
 {
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	HeapTuple	tup;
 	TupleDesc	desc;
 	bool		isnull;
-	Datum		dpaid;
 	MemoryContext old;
 
 	values[0] = CStringGetTextDatum(provider);
@@ -690,14 +683,7 @@ move_payment_by_statement(const char *schema, Oid nspoid, const char *provider,
 	m->reference = SPI_getvalue(tup, desc, 2);
 	m->order_ref = SPI_getvalue(tup, desc, 3);
 	MemoryContextSwitchTo(old);
-	dpaid = datumCopy(SPI_getbinval(tup, desc, 4, &isnull), false, -1);
-	if (m->order_ref != NULL)
-	{
-		char	   *state = WebhookMoveOrder(schema, nspoid, m->order_ref, dpaid, WebhookNumZero());
-
-		if (state != NULL)
-			m->order_state = MemoryContextStrdup(cxt, state);
-	}
+	*dpaid = datumCopy(SPI_getbinval(tup, desc, 4, &isnull), false, -1);
 	return true;
 }
 
@@ -708,8 +694,10 @@ WebhookMovePayment(const char *schema, Oid nspoid, const char *provider,
 				   WebhookMove *m)
 {
 	PaymentChange c = {target, amount, amount_null, currency};
-	WebhookUpdate *u = WebhookUpdateBegin(nspoid);
+	WebhookUpdate *u = WebhookUpdateBegin(nspoid, WEBHOOK_UPDATE_TABLE(WEBHOOK_UPDATE_PAYMENTS) |
+										  WEBHOOK_UPDATE_TABLE(WEBHOOK_UPDATE_ORDERS));
 	bool		moved;
+	Datum		dpaid;
 
 	memset(m, 0, sizeof(*m));
 	WebhookGuardedPaymentId = 0;
@@ -717,13 +705,21 @@ WebhookMovePayment(const char *schema, Oid nspoid, const char *provider,
 	WebhookOrderMovedByStatement = true;
 	PG_TRY();
 	{
-		if (u != NULL)
+		moved = u != NULL ?
+			move_payment_direct(u, provider, external_id, &c, cxt, m, &dpaid) :
+			move_payment_by_statement(schema, provider, external_id, &c, cxt, m, &dpaid);
+		/* its order, in the same update when the payment took the direct way */
+		if (moved && m->order_ref != NULL)
 		{
-			moved = move_payment_direct(u, provider, external_id, &c, cxt, m);
-			WebhookUpdateEnd(u);
+			char	   *state = u != NULL ?
+				WebhookUpdateOrder(u, m->order_ref, dpaid, WebhookNumZero()) :
+				WebhookMoveOrder(schema, nspoid, m->order_ref, dpaid, WebhookNumZero());
+
+			if (state != NULL)
+				m->order_state = MemoryContextStrdup(cxt, state);
 		}
-		else
-			moved = move_payment_by_statement(schema, nspoid, provider, external_id, &c, cxt, m);
+		if (u != NULL)
+			WebhookUpdateEnd(u);
 	}
 	PG_FINALLY();
 	{

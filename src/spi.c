@@ -35,10 +35,10 @@ typedef struct WebhookPlanDef
 #define ROW_INSERT(TABLE, COLUMNS) .table = TABLE, .sql = COLUMNS
 
 /*
- * The SET list of an order moved by deltas PAID and REFUNDED: its state
- * follows from its new amounts (webhook_order_state, state.c), paid_at is
- * set the first time it is paid in full.  change_order (state.c) makes the
- * same move without a statement.
+ * An order's new amounts in WEBHOOK_PLAN_ORDER_MOVE, moved by the deltas $2
+ * (paid) and $3 (refunded): its state follows from them
+ * (webhook_order_state, state.c), paid_at is set the first time it is paid
+ * in full.  change_order (state.c) makes the same move without a statement.
  */
 #define ORDER_PAID "(o.amount_paid OPERATOR(pg_catalog.+) $2)"
 #define ORDER_REFUNDED "(o.amount_refunded OPERATOR(pg_catalog.+) $3)"

@@ -440,8 +440,9 @@ typedef struct OrderChange
 } OrderChange;
 
 /*
- * An order moved by what its payments captured and refunded (ORDER_MOVE_SET
- * of spi.c, the same move as a statement): the amounts, the state they
+ * An order moved by what its payments captured and refunded
+ * (WEBHOOK_PLAN_ORDER_MOVE of spi.c, the same move as a statement): the
+ * amounts, the state they
  * give, paid_at once paid in full, updated_at.  A NULL amount gives NULL
  * (the NOT NULL constraint then says so), as the statement's arithmetic.
  */
@@ -493,7 +494,7 @@ char *
 WebhookMoveOrder(const char *schema, Oid nspoid, const char *order_ref, Datum dpaid,
 				 Datum drefunded)
 {
-	WebhookUpdate *u = WebhookUpdateBegin(nspoid);
+	WebhookUpdate *u = WebhookUpdateBegin(nspoid, WEBHOOK_UPDATE_TABLE(WEBHOOK_UPDATE_ORDERS));
 	Datum		values[3];
 
 	if (u != NULL)

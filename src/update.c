@@ -302,7 +302,7 @@ close_tables(Relation *rel)
 }
 
 WebhookUpdate *
-WebhookUpdateBegin(Oid nspoid)
+WebhookUpdateBegin(Oid nspoid, int tables)
 {
 	WebhookUpdate *u;
 	Relation	rel[WEBHOOK_NUPDATE_TABLES] = {0};
@@ -322,6 +322,8 @@ WebhookUpdateBegin(Oid nspoid)
 	{
 		UpdateTarget *t = &targets[i];
 
+		if ((tables & WEBHOOK_UPDATE_TABLE(i)) == 0)
+			continue;
 		if (!t->checked || t->nspoid != nspoid)
 		{
 			t->checked = false;
@@ -366,8 +368,11 @@ WebhookUpdateBegin(Oid nspoid)
 	ExecInitRangeTable(estate, rtes);
 	for (int i = 0; i < WEBHOOK_NUPDATE_TABLES; i++)
 	{
-		ResultRelInfo *rri = makeNode(ResultRelInfo);
+		ResultRelInfo *rri;
 
+		if (rel[i] == NULL)
+			continue;
+		rri = makeNode(ResultRelInfo);
 		u->rel[i] = rel[i];
 		InitResultRelInfo(rri, rel[i], i + 1, NULL, 0);
 		if (targets[i].no_triggers)
@@ -386,7 +391,8 @@ WebhookUpdateBegin(Oid nspoid)
 	/* as in logical replication's apply: lets the trigger code find the relations */
 	estate->es_opened_result_relations = rris;
 	for (int i = 0; i < WEBHOOK_NUPDATE_TABLES; i++)
-		u->lockmode[i] = ExecUpdateLockMode(estate, u->rri[i]);
+		if (u->rri[i] != NULL)
+			u->lockmode[i] = ExecUpdateLockMode(estate, u->rri[i]);
 
 	/* as a new statement: it sees what came before it, with a new snapshot */
 	CommandCounterIncrement();
@@ -423,18 +429,24 @@ WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 	UpdateTarget *t = &targets[tno];
 	EState	   *estate = u->estate;
 	Relation	rel = u->rel[tno];
-	TupleDesc	desc = RelationGetDescr(rel);
+	TupleDesc	desc;
 	ScanKeyData skey[MAX_KEYS];
 	IndexScanDesc scan;
-	TupleTableSlot *slot = table_slot_create(rel, &estate->es_tupleTable);
+	TupleTableSlot *slot;
 	TupleTableSlot *newslot;
-	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
-	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+	Datum	   *values;
+	bool	   *nulls;
 	ItemPointerData tid;
 	TM_FailureData tmfd;
 	TM_Result	res;
 	bool		found;
 
+	if (rel == NULL)
+		elog(ERROR, "%s was not opened for this update", t->table);
+	desc = RelationGetDescr(rel);
+	slot = table_slot_create(rel, &estate->es_tupleTable);
+	values = palloc(sizeof(Datum) * desc->natts);
+	nulls = palloc(sizeof(bool) * desc->natts);
 	memset(&tmfd, 0, sizeof(tmfd));
 	for (int k = 0; k < t->nkeys; k++)
 	{
@@ -505,7 +517,8 @@ WebhookUpdateEnd(WebhookUpdate *u)
 	AfterTriggerEndQuery(estate);
 	EvalPlanQualEnd(&u->epq);
 	for (int i = 0; i < WEBHOOK_NUPDATE_TABLES; i++)
-		ExecCloseIndices(u->rri[i]);
+		if (u->rri[i] != NULL)
+			ExecCloseIndices(u->rri[i]);
 	ExecResetTupleTable(estate->es_tupleTable, false);
 	FreeExecutorState(estate);
 	close_tables(u->rel);

@@ -53,6 +53,9 @@ typedef enum WebhookOrderColumn
 	WEBHOOK_ORDER_NCOLUMNS
 } WebhookOrderColumn;
 
+/* A set of them, for WebhookUpdateBegin. */
+#define WEBHOOK_UPDATE_TABLE(t) (1 << (t))
+
 typedef struct WebhookUpdate WebhookUpdate;
 
 /*
@@ -67,17 +70,17 @@ typedef struct WebhookUpdate WebhookUpdate;
 typedef bool (*WebhookRowChange) (Datum *values, bool *nulls, const AttrNumber *col, void *arg);
 
 /*
- * One statement's worth of row updates of the tables in the schema
- * nspoid, as an UPDATE statement would make them: a new snapshot, the
- * tables' row triggers (AFTER triggers fire at WebhookUpdateEnd), their
- * constraints and indexes.  Returns NULL when the executor's single-row
+ * One statement's worth of row updates of the tables (a set of
+ * WEBHOOK_UPDATE_TABLE bits) in the schema nspoid, as an UPDATE statement
+ * would make them: a new snapshot, the tables' row triggers (AFTER
+ * triggers fire at WebhookUpdateEnd), their constraints and indexes.  Returns NULL when the executor's single-row
  * update cannot stand in for an UPDATE: a table has statement or INSTEAD
  * triggers, transition tables, rules, row-level security, partitions,
  * generated columns or no index on its key, the current role lacks SELECT
  * or UPDATE on it, or the transaction is not READ COMMITTED.  The caller
  * then runs its UPDATE statement.
  */
-extern WebhookUpdate *WebhookUpdateBegin(Oid nspoid);
+extern WebhookUpdate *WebhookUpdateBegin(Oid nspoid, int tables);
 
 /*
  * Update the row of table t whose key columns equal key (text datums), as

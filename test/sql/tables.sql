@@ -152,6 +152,7 @@ INSERT INTO webhook_payments (provider, reference, external_id, order_ref, amoun
 SELECT 'stripe', 'R-' || i, 'pi_' || i, 'SO-' || i, 10, 'EUR' FROM generate_series(11, 19) i;
 CREATE VIEW moves AS
 SELECT p.reference, p.state, p.amount_captured, p.state_changed_at > p.created_at AS state_changed,
+       p.updated_at > p.created_at AS payment_updated,
        o.state AS order_state, o.amount_paid, o.paid_at IS NOT NULL AS paid, o.updated_at > p.created_at AS order_updated
   FROM webhook_payments p LEFT JOIN webhook_orders o ON o.ref = p.order_ref;
 CREATE FUNCTION audit_order() RETURNS trigger LANGUAGE plpgsql AS $$
