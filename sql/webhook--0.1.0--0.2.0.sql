@@ -3,3 +3,22 @@
 -- install's (test/upgrade/ proves it).  Every schema change of 0.2.0 is
 -- written here as well as in the install script, in the same order.
 \echo Use "ALTER EXTENSION webhook UPDATE" to load this file. \quit
+
+-- A provider's config change must not make one of its live secrets unusable.
+CREATE FUNCTION @extschema@.webhook_check_provider_secrets(provider text, scheme text, config jsonb)
+    RETURNS void LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'webhook_check_provider_secrets';
+COMMENT ON FUNCTION @extschema@.webhook_check_provider_secrets(text, text, jsonb) IS
+    'Raise if a secret of the provider that has not expired could not serve it under this scheme and config; the message names the secret by id and label, never by its value.';
+REVOKE ALL ON FUNCTION @extschema@.webhook_check_provider_secrets(text, text, jsonb) FROM PUBLIC;
+CREATE OR REPLACE FUNCTION @extschema@.webhook_providers_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@.webhook_check_config(NEW.scheme, NEW.config);
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM @extschema@.webhook_check_provider_secrets(NEW.name, NEW.scheme, NEW.config);
+    END IF;
+    RETURN NEW;
+END
+$$;

@@ -581,6 +581,11 @@ CREATE FUNCTION @extschema@.webhook_check_secret(scheme text, config jsonb, secr
 COMMENT ON FUNCTION @extschema@.webhook_check_secret(text, jsonb, text) IS
     'Raise if a secret cannot serve a provider of this scheme and config (not hex when secret_encoding is hex, ...).  The secret never appears in the message.';
 
+CREATE FUNCTION @extschema@.webhook_check_provider_secrets(provider text, scheme text, config jsonb)
+    RETURNS void LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'webhook_check_provider_secrets';
+COMMENT ON FUNCTION @extschema@.webhook_check_provider_secrets(text, text, jsonb) IS
+    'Raise if a secret of the provider that has not expired could not serve it under this scheme and config; the message names the secret by id and label, never by its value.';
+
 /* BEFORE INSERT OR UPDATE on providers and secrets: refuse what ingest could not use. */
 CREATE FUNCTION @extschema@.webhook_providers_check() RETURNS trigger
 LANGUAGE plpgsql
@@ -588,6 +593,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM @extschema@.webhook_check_config(NEW.scheme, NEW.config);
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM @extschema@.webhook_check_provider_secrets(NEW.name, NEW.scheme, NEW.config);
+    END IF;
     RETURN NEW;
 END
 $$;
@@ -932,6 +940,7 @@ REVOKE ALL ON FUNCTION @extschema@.webhook_providers_check() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_secrets_check() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_check_config(text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_check_secret(text, jsonb, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.webhook_check_provider_secrets(text, text, jsonb) FROM PUBLIC;
 
 -- pg_dump skips an extension's tables unless they are marked: mark every
 -- table that holds the shop's configuration or data (secrets included: see

@@ -161,6 +161,8 @@ event_from_values(const EventAttrs *a, Datum *values, bool *nulls, EventRow *ev)
 	ev->reference = text_or_null(values, nulls, a->reference);
 	ev->currency = text_or_null(values, nulls, a->currency);
 	ev->refund_id = text_or_null(values, nulls, a->refund_id);
+	ev->status = text_or_null(values, nulls, a->status);
+	ev->detail = text_or_null(values, nulls, a->detail);
 	ev->cumulative = !nulls[a->cumulative - 1] && DatumGetBool(values[a->cumulative - 1]);
 	ev->partial = !nulls[a->partial - 1] && DatumGetBool(values[a->partial - 1]);
 	ev->has_amount = !nulls[a->amount - 1];
@@ -365,6 +367,18 @@ WebhookMinorToMajor(int64 minor, int exponent)
 		digits = psprintf("%s0.%0*d%s", neg ? "-" : "", exponent - len, 0, buf);
 	return DirectFunctionCall3(numeric_in, CStringGetDatum(digits),
 							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+const char *
+WebhookAmountProblem(Datum amount, int exponent)
+{
+	if (WebhookNumCmp(amount, WebhookNumZero()) < 0)
+		return "invalid_amount: the amount is negative";
+	if (exponent >= 0 &&
+		WebhookNumCmp(DirectFunctionCall2(numeric_round, amount, Int32GetDatum(exponent)),
+					  amount) != 0)
+		return "invalid_amount: the amount has more decimals than its currency allows";
+	return NULL;
 }
 
 /* The state an action moves a payment to ("refund" for a refund), or NULL if unknown. */
@@ -778,11 +792,26 @@ apply_event(const char *schema, Oid nspoid, EventRow *ev, bool force)
 	PaymentRow	p;
 	const char *target;
 
+	/* an amount that cannot be applied stays held, webhook_reprocess or not */
+	if (ev->status != NULL && strcmp(ev->status, "held") == 0 &&
+		ev->detail != NULL && strncmp(ev->detail, "invalid_", 8) == 0)
+		return;
 	ev->detail = NULL;
-	if (!ev->has_amount && ev->has_minor)
+	if (ev->has_minor && ev->amount_minor < 0)
+		ev->detail = "invalid_amount: the amount is negative";
+	else if (!ev->has_amount && ev->has_minor)
 	{
 		ev->amount = minor_to_major(ev->currency, ev->amount_minor);
 		ev->has_amount = true;
+	}
+	if (ev->detail == NULL && ev->has_amount)
+		ev->detail = WebhookAmountProblem(ev->amount, ev->currency == NULL ? -1 :
+										  WebhookConfigExponent(WebhookConfigGet(), ev->currency));
+	if (ev->detail != NULL)
+	{
+		ev->status = "held";
+		ev->has_amount = false;
+		return;
 	}
 	if (ev->action == NULL || strcmp(ev->action, "ignore") == 0)
 	{

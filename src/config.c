@@ -68,6 +68,7 @@ static const char *const field_names[WEBHOOK_NFIELDS] = {
 PG_FUNCTION_INFO_V1(webhook_config_invalidate);
 PG_FUNCTION_INFO_V1(webhook_check_config);
 PG_FUNCTION_INFO_V1(webhook_check_secret);
+PG_FUNCTION_INFO_V1(webhook_check_provider_secrets);
 
 /*
  * Relcache callback: a change to one of our tables (or a full reset)
@@ -507,6 +508,66 @@ webhook_check_secret(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WEBHOOK_CONFIG),
 				 errmsg("secret cannot be used: %s", why)));
 	WebhookCleanse((void *) key.data, key.len);
+	PG_RETURN_VOID();
+}
+
+/*
+ * webhook_check_provider_secrets(provider text, scheme text, config jsonb) RETURNS void
+ *	  Raise WH002 if a secret of the provider that has not expired could not
+ *	  serve it under this scheme and config (a change of secret_encoding to
+ *	  hex while its secrets are not hex, say), naming the secret by id and
+ *	  label, never by its value.  The providers trigger calls it on UPDATE.
+ */
+Datum
+webhook_check_provider_secrets(PG_FUNCTION_ARGS)
+{
+	text	   *provider = PG_GETARG_TEXT_PP(0);
+	WebhookScheme scheme = scheme_by_name(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	Jsonb	   *config = PG_GETARG_JSONB_P(2);
+	const char *schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+	WebhookProviderConfig cfg;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+
+	parse_config(scheme, config, &cfg);
+	values[0] = PointerGetDatum(provider);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(psprintf("SELECT id, label, secret FROM %s.webhook_secrets "
+									   "WHERE provider OPERATOR(pg_catalog.=) $1 "
+									   "AND (valid_until IS NULL OR valid_until OPERATOR(pg_catalog.>) %s.webhook_now()) "
+									   "ORDER BY id", schema, schema),
+							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the provider's secrets");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		text	   *secret = DatumGetTextPP(SPI_getbinval(tup, desc, 3, &isnull));
+		char	   *label = SPI_getvalue(tup, desc, 2);
+		WebhookKey	key;
+		const char *why;
+
+		if (scheme == WEBHOOK_SCHEME_PAYPAL)
+			why = "paypal providers take no secret";
+		else if (!decode_secret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret),
+								&key, &why))
+			;
+		else
+		{
+			WebhookCleanse((void *) key.data, key.len);
+			continue;
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_WEBHOOK_CONFIG),
+				 errmsg("provider \"%s\" cannot take this config: its secret %s%s%s%s cannot be used",
+						text_to_cstring(provider), SPI_getvalue(tup, desc, 1),
+						label ? " (label \"" : "", label ? label : "", label ? "\")" : ""),
+				 errdetail("The secret does not fit: %s.", why),
+				 errhint("Replace or expire that secret first, or keep the provider's config.")));
+	}
+	SPI_finish();
 	PG_RETURN_VOID();
 }
 

@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/formatting.h"
 #include "utils/jsonb.h"
@@ -94,13 +95,24 @@ get_object(JsonbContainer *c, const char *key)
 	return v->val.binary.data;
 }
 
-/* true when s is an unsigned decimal integer of at most 18 digits */
-static bool
-is_minor_amount(const char *s)
+char *
+WebhookJoinId(const char *const *parts, int nparts)
 {
-	int64		dummy;
+	StringInfoData buf;
 
-	return s != NULL && WebhookParseUnsigned(s, strlen(s), &dummy);
+	initStringInfo(&buf);
+	for (int i = 0; i < nparts; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&buf, ':');
+		for (const char *p = parts[i]; *p; p++)
+		{
+			if (*p == ':' || *p == '\\')
+				appendStringInfoChar(&buf, '\\');
+			appendStringInfoChar(&buf, *p);
+		}
+	}
+	return buf.data;
 }
 
 /* true when s is a plain decimal: -?digits(.digits)? */
@@ -314,7 +326,11 @@ extract_vipps(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhook
 		msn = get_text(root, "merchantSerialNumber");
 	ev->reference = get_text(root, "reference");
 	if (msn != NULL && ev->reference != NULL && psp != NULL && name != NULL)
-		ev->event_id = psprintf("%s:%s:%s:%s", msn, ev->reference, psp, name);
+	{
+		const char *parts[4] = {msn, ev->reference, psp, name};
+
+		ev->event_id = WebhookJoinId(parts, 4);
+	}
 	if (name != NULL)
 		ev->event_type = psprintf("epayments.payment.%s.v1",
 								  asc_tolower(name, strlen(name)));
@@ -391,7 +407,11 @@ extract_generic(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webho
 		ev->reference = get_text(root, "orderId");
 		ev->event_type = get_text(root, "status");
 		if (event != NULL)
-			ev->event_id = psprintf("%s:%s", payment_id, event);
+		{
+			const char *parts[2] = {payment_id, event};
+
+			ev->event_id = WebhookJoinId(parts, 2);
+		}
 		ev->has_occurred_at = json_time(WebhookJsonGet(root, "timestamp", &buf),
 										&ev->occurred_at);
 	}
@@ -403,6 +423,71 @@ extract_generic(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webho
 		ev->amount = get_text(root, "amount");
 		ev->currency = upper_currency(get_text(root, "currency"));
 	}
+}
+
+/* true when s is three ASCII letters */
+static bool
+is_currency_code(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z')))
+			return false;
+	return s[3] == '\0';
+}
+
+/*
+ * Judge the event's amount and currency, and put the amount in major
+ * units: what cannot be applied (a currency that is no code, an amount
+ * that is no number, negative, or finer than its currency) sets
+ * ev->invalid and clears the amount, so the event is stored held and
+ * moves no money.  An unknown currency is left for the trigger, which
+ * fails the event with its name until webhook_currencies has it.
+ */
+static void
+check_amount(WebhookConfig *cfg, WebhookEvent *ev)
+{
+	int			exponent = -1;
+	Datum		major;
+	int64		minor;
+
+	if (ev->currency != NULL && !is_currency_code(ev->currency))
+	{
+		ev->invalid = "invalid_currency: the currency is not a three-letter code";
+		ev->currency = NULL;
+	}
+	else if (ev->amount_minor != NULL && ev->currency == NULL)
+		ev->invalid = "invalid_currency: an amount in minor units needs a currency";
+	else if (ev->amount_minor != NULL && ev->amount_minor[0] == '-')
+		ev->invalid = "invalid_amount: the amount is negative";
+	else if (ev->amount_minor != NULL &&
+			 !WebhookParseUnsigned(ev->amount_minor, strlen(ev->amount_minor), &minor))
+		ev->invalid = "invalid_amount: the amount is not a whole number of minor units";
+	else if (ev->amount != NULL && !is_major_amount(ev->amount))
+		ev->invalid = "invalid_amount: the amount is not a decimal number";
+	if (ev->invalid != NULL)
+	{
+		ev->amount = ev->amount_minor = NULL;
+		return;
+	}
+	if (ev->currency != NULL)
+		exponent = WebhookConfigExponent(cfg, ev->currency);
+	if (ev->amount_minor != NULL)
+	{
+		/* major units through the cached currency table, when it has the code */
+		if (exponent < 0)
+			return;
+		major = WebhookMinorToMajor(minor, exponent);
+	}
+	else if (ev->amount != NULL)
+		major = DirectFunctionCall3(numeric_in, CStringGetDatum(ev->amount),
+									ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	else
+		return;
+	ev->invalid = WebhookAmountProblem(major, exponent);
+	if (ev->invalid != NULL)
+		ev->amount = ev->amount_minor = NULL;
+	else if (ev->amount_minor != NULL)
+		ev->amount = DatumGetCString(DirectFunctionCall1(numeric_out, major));
 }
 
 const char *
@@ -475,7 +560,10 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 		if (c->event_id_header != NULL &&
 			WebhookFindHeader(headers, nheaders, c->event_id_header, &h) == WEBHOOK_HEADER_FOUND &&
 			h->value_len > 0)
+		{
 			ev->event_id = pnstrdup(h->value, h->value_len);
+			ev->id_from_header = true;
+		}
 		else
 		{
 			char		hex[65];
@@ -496,6 +584,7 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 		if (WebhookFindHeader(headers, nheaders, name, &h) != WEBHOOK_HEADER_FOUND)
 			return NULL;
 		ev->event_id = pnstrdup(h->value, h->value_len);
+		ev->id_from_header = true;
 	}
 	if (ev->event_id == NULL || ev->event_id[0] == '\0')
 		return prov->scheme == WEBHOOK_SCHEME_VIPPS ?
@@ -519,26 +608,9 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 		ev->amount = ev->amount_minor;
 		ev->amount_minor = NULL;
 	}
-	if (ev->amount_minor != NULL && !is_minor_amount(ev->amount_minor))
-		return "the amount is not a whole number of minor units";
-	if (ev->amount != NULL && !is_major_amount(ev->amount))
-		return "the amount is not a decimal number";
-	if (ev->currency != NULL && strlen(ev->currency) != 3)
-		return "the currency is not a three-letter code";
-	if ((ev->amount_minor != NULL) && ev->currency == NULL)
-		return "an amount in minor units needs a currency";
-	if (ev->amount_minor != NULL)
-	{
-		/*
-		 * Major units through the cached currency table; an unknown currency
-		 * is left for the trigger, which fails the event with its name.
-		 */
-		int			exponent = WebhookConfigExponent(cfg, ev->currency);
-		int64		minor;
-
-		if (exponent >= 0 && WebhookParseUnsigned(ev->amount_minor, strlen(ev->amount_minor), &minor))
-			ev->amount = DatumGetCString(DirectFunctionCall1(numeric_out,
-															 WebhookMinorToMajor(minor, exponent)));
-	}
+	check_amount(cfg, ev);
+	/* an event that does nothing is ignored, whatever its amount says */
+	if (ev->invalid != NULL && (ev->action == NULL || strcmp(ev->action, "ignore") == 0))
+		ev->invalid = NULL;
 	return NULL;
 }

@@ -19,6 +19,7 @@
 typedef struct WebhookEvent
 {
 	char	   *event_id;
+	bool		id_from_header; /* event_id is a header's idempotency key */
 	char	   *event_type;
 	const char *action;
 	char	   *object_id;
@@ -31,6 +32,12 @@ typedef struct WebhookEvent
 	bool		partial;		/* one capture of several: adds to the captured amount */
 	bool		has_occurred_at;
 	TimestampTz occurred_at;
+	/*
+	 * Why the event's amount or currency cannot be applied
+	 * ("invalid_amount: ..."), or NULL: such an event is stored held and
+	 * never moves money.
+	 */
+	const char *invalid;
 } WebhookEvent;
 
 /* Look up key in an object container; NULL if absent or not an object. */
@@ -48,13 +55,22 @@ extern char *WebhookJsonText(const JsonbValue *v);
 /*
  * Fill ev from the payload (and the headers, for schemes that carry the
  * event id there; body_sha256 is the fallback event id).  Returns NULL on
- * success, or a detail message for malformed_body (a required field
- * missing or of the wrong kind).  A timestamp text that does not parse
- * raises the input function's error: call it inside a subtransaction.
+ * success, or why the body cannot be mapped to an event (a required field
+ * missing or of the wrong kind); ingest judges that only after the
+ * signature.  An amount or currency that cannot be applied is no reason:
+ * it sets ev->invalid.  A timestamp text that does not parse raises the
+ * input function's error: call it inside a subtransaction.
  */
 extern const char *WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov,
 								  Jsonb *payload, const unsigned char *body_sha256,
 								  const WebhookHeader *headers, int nheaders,
 								  WebhookEvent *ev);
+
+/*
+ * Parts joined with ':' so that different parts never give the same id:
+ * a colon or a backslash inside a part gets a backslash before it.  Parts
+ * without either read as before ("a:b").  palloc'd.
+ */
+extern char *WebhookJoinId(const char *const *parts, int nparts);
 
 #endif							/* WEBHOOK_EXTRACT_H */

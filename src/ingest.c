@@ -199,21 +199,26 @@ subxact_abort(MemoryContext keep, MemoryContext back, ResourceOwner owner)
 }
 
 /*
- * Parse the body as a JSON object and extract the event, inside a
- * subtransaction so that whatever the input functions raise (bad JSON,
- * nesting too deep, a number or time out of range) becomes a
- * malformed_body detail.  Returns NULL on success.  Cancels and
- * out-of-memory are re-thrown: they are not the sender's doing.
+ * Parse the body as JSON and extract the event, inside a subtransaction
+ * so that whatever the input functions raise (bad JSON, nesting too deep,
+ * a number or time out of range) becomes a detail.  Returns NULL when the
+ * body is JSON, else the malformed_body detail (not UTF-8, not JSON).  A
+ * JSON body that the scheme cannot map to an event (not an object, a
+ * required field missing, a time that does not parse) sets *unmapped to
+ * why: that is judged after the signature.  Cancels and out-of-memory are
+ * re-thrown: they are not the sender's doing.
  */
 static const char *
 parse_and_extract(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 				  const unsigned char *body_sha256, const WebhookHeader *hdrs, int nhdrs,
-				  Jsonb **payload, WebhookEvent *ev)
+				  Jsonb **payload, WebhookEvent *ev, const char **unmapped)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	const char *volatile detail = NULL;
+	volatile bool parsed = false;
 
+	*unmapped = NULL;
 	if (pg_verify_mbstr(PG_UTF8, req->body, (int) req->body_len, true) == false)
 		return "the body is not valid UTF-8";
 
@@ -233,13 +238,12 @@ parse_and_extract(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 		 */
 		conv = GetDatabaseEncoding() == PG_UTF8 ? s : pg_any_to_server(s, (int) req->body_len, PG_UTF8);
 		jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(conv)));
+		*payload = jb;
+		parsed = true;
 		if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
-			detail = "the body is not a JSON object";
+			*unmapped = "the body is not a JSON object";
 		else
-		{
-			detail = WebhookExtract(cfg, prov, jb, body_sha256, hdrs, nhdrs, ev);
-			*payload = jb;
-		}
+			*unmapped = WebhookExtract(cfg, prov, jb, body_sha256, hdrs, nhdrs, ev);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -248,7 +252,10 @@ parse_and_extract(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 	{
 		ErrorData  *edata = subxact_abort(oldcxt, oldcxt, oldowner);
 
-		detail = psprintf("the body is not valid JSON: %s", edata->message);
+		if (parsed)
+			*unmapped = psprintf("the event cannot be read: %s", edata->message);
+		else
+			detail = psprintf("the body is not valid JSON: %s", edata->message);
 	}
 	PG_END_TRY();
 	return detail;
@@ -716,6 +723,34 @@ applied_event_params(const WebhookEvent *ev, const WebhookMove *m, Datum amount,
 }
 
 /*
+ * Store an event with its status settled and not applied (failed, held,
+ * ignored: see WEBHOOK_PLAN_INSERT_SETTLED_EVENT); values and nulls hold
+ * event_params' 15.  A second delivery of an event stored before answers
+ * as stored_before.  Sets the outcome.
+ */
+static void
+store_settled(const char *schema, const char *status, const char *detail,
+			  Datum *values, char *nulls, IngestResult *r, MemoryContext cxt)
+{
+	values[15] = CStringGetTextDatum(status);
+	nulls[15] = ' ';
+	values[16] = CStringGetTextDatum(detail);
+	nulls[16] = ' ';
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_SETTLED_EVENT, schema), values, nulls,
+						 false, 0) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "settled event insert returned no row");
+	r->event_pk = spi_int8(1);
+	if (spi_int8(3) > 1)
+	{
+		/* stored before (for a failure: applying fails before the unique check) */
+		stored_before(schema, spi_string(2, cxt), r, cxt);
+		return;
+	}
+	read_event(schema, r->event_pk, r, cxt);
+	set_outcome(r, status, r->detail);
+}
+
+/*
  * Store the verified event, in a subtransaction.  In the common case the
  * payment moves first (WebhookMovePayment) and the event goes in applied;
  * otherwise the insert's BEFORE INSERT trigger applies the event.  Either
@@ -728,8 +763,8 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 			const WebhookEvent *ev, Jsonb *payload, IngestResult *r, MemoryContext cxt)
 {
 	const char *schema = cfg->schema;
-	Datum		values[16];
-	char		nulls[16];
+	Datum		values[17];
+	char		nulls[17];
 	/* the common case: the payment moves first, and the event goes in applied */
 	const char *fast = !prov->config.unmatched_reject && req->redelivery_of == 0 &&
 		(ev->amount != NULL || ev->amount_minor == NULL) ?
@@ -741,6 +776,12 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 	volatile bool duplicate = false;
 
 	event_params(prov, req, ev, payload, values, nulls);
+	if (ev->invalid != NULL)
+	{
+		/* an amount that cannot be applied: kept, shown as held, never applied */
+		store_settled(schema, "held", ev->invalid, values, nulls, r, cxt);
+		return;
+	}
 	WebhookLastApplied.event_pk = 0;
 
 	BeginInternalSubTransaction(NULL);
@@ -799,20 +840,7 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 	if (failure != NULL)
 	{
 		/* verified but not applicable now: stored as failed, retried on redelivery */
-		values[15] = CStringGetTextDatum(failure->message);
-		nulls[15] = ' ';
-		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_FAILED_EVENT, schema), values, nulls,
-							 false, 0) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-			elog(ERROR, "failed event insert returned no row");
-		r->event_pk = spi_int8(1);
-		if (spi_int8(3) > 1)
-		{
-			/* stored before: applying fails before the unique check is reached */
-			stored_before(schema, spi_string(2, cxt), r, cxt);
-			return;
-		}
-		read_event(schema, r->event_pk, r, cxt);
-		set_outcome(r, "failed", r->detail);
+		store_settled(schema, "failed", failure->message, values, nulls, r, cxt);
 		return;
 	}
 
@@ -844,6 +872,37 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 		r->http_status = 404;
 		r->detail = "no payment matches the event, and the provider's policy is reject";
 	}
+}
+
+/*
+ * A verified body that the scheme cannot map to an event (why says what
+ * is missing): stored ignored, never applied, so the provider stops
+ * retrying it.  Its event id is the provider's idempotency key when a
+ * header carries one (webhook-id, config.event_id_header), else the
+ * body's SHA-256 in hex: never an id read from a body it could not read
+ * whole, which a later, complete event may carry.  Sets the outcome.
+ */
+static void
+store_unmapped(const char *schema, WebhookProvider *prov, const IngestRequest *req,
+			   const unsigned char *sha, WebhookEvent *ev, Jsonb *payload, const char *why,
+			   IngestResult *r, MemoryContext cxt)
+{
+	Datum		values[17];
+	char		nulls[17];
+
+	if (!ev->id_from_header || ev->event_id[0] == '\0' || strlen(ev->event_id) > 255)
+	{
+		char		hex[65];
+
+		WebhookHexEncode(sha, 32, hex);
+		hex[64] = '\0';
+		ev->event_id = pstrdup(hex);
+	}
+	ev->action = NULL;
+	ev->amount = ev->amount_minor = NULL;
+	r->event_id = ev->event_id;
+	event_params(prov, req, ev, payload, values, nulls);
+	store_settled(schema, "ignored", psprintf("unmapped: %s", why), values, nulls, r, cxt);
 }
 
 /*
@@ -1076,6 +1135,7 @@ ingest(IngestRequest *req)
 	WebhookEvent ev;
 	Jsonb	   *payload = NULL;
 	const char *detail;
+	const char *unmapped = NULL;
 
 	memset(&r, 0, sizeof(r));
 	memset(&ev, 0, sizeof(ev));
@@ -1098,19 +1158,21 @@ ingest(IngestRequest *req)
 		set_outcome(&r, "body_too_large",
 					psprintf("the body has %zu bytes; webhook.max_body_bytes is %d",
 							 req->body_len, webhook_max_body_bytes));
-	else if ((detail = parse_and_extract(cfg, prov, req, sha, hdrs, nhdrs, &payload, &ev)) != NULL)
-	{
+	else if ((detail = parse_and_extract(cfg, prov, req, sha, hdrs, nhdrs, &payload, &ev,
+										 &unmapped)) != NULL)
 		set_outcome(&r, "malformed_body", detail);
-		r.event_id = ev.event_id;
-	}
 	else
 	{
-		r.event_id = ev.event_id;
+		/* the signature first: a body's shape is judged only once it verifies */
+		r.event_id = unmapped == NULL ? ev.event_id : NULL;
 		if (verify_request(cfg->schema, prov, req, hdrs, nhdrs, &ev, &r))
 		{
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "SPI_connect failed");
-			store_event(cfg, prov, req, &ev, payload, &r, cxt);
+			if (unmapped != NULL)
+				store_unmapped(cfg->schema, prov, req, sha, &ev, payload, unmapped, &r, cxt);
+			else
+				store_event(cfg, prov, req, &ev, payload, &r, cxt);
 			/*
 			 * Vipps holds back every later event for a payment while one
 			 * fails: a verified, stored Vipps event never answers 5xx.

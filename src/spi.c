@@ -98,18 +98,23 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		.satisfies = "webhook_events_apply"	/* it stores an applied event as it is */
 	},
 	/* applying raised: keep the event as failed (the trigger skips a set status) */
-	[WEBHOOK_PLAN_INSERT_FAILED_EVENT] = {
+	/*
+	 * An event stored with its status settled (failed, held, ignored) and
+	 * its detail, not applied; a second delivery only counts.
+	 */
+	[WEBHOOK_PLAN_INSERT_SETTLED_EVENT] = {
 		"INSERT INTO @s@.webhook_events AS e "
 		"(provider, event_id, event_type, action, object_id, reference, amount, amount_minor, "
 		" currency, refund_id, cumulative, occurred_at, received_at, payload, partial, "
 		" status, detail, processed_at) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7::pg_catalog.numeric, $8::pg_catalog.int8, "
-		" $9, $10, $11, $12, $13, $14, $15, 'failed', $16, pg_catalog.now()) "
+		" $9, $10, $11, $12, $13, $14, $15, $16, $17, pg_catalog.now()) "
 		"ON CONFLICT (provider, event_id) DO UPDATE SET deliveries = e.deliveries OPERATOR(pg_catalog.+) 1 "
 		"RETURNING e.id, e.status, e.deliveries::pg_catalog.int8",
-		16,
+		17,
 		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID, TEXTOID}
+		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID, TEXTOID,
+		TEXTOID}
 	},
 	/* a redelivery of a stored event: count it, and lock the row */
 	[WEBHOOK_PLAN_COUNT_REDELIVERY] = {

@@ -228,6 +228,7 @@ typedef struct PaymentAttrs
 				state,
 				amount_captured,
 				amount_refunded,
+				refunded_reported,
 				state_changed_at,
 				updated_at,
 				amount;
@@ -268,6 +269,7 @@ payment_attrs_lookup(TupleDesc desc, PaymentAttrs *a)
 	ATT(state);
 	ATT(amount_captured);
 	ATT(amount_refunded);
+	ATT(refunded_reported);
 	ATT(state_changed_at);
 	ATT(updated_at);
 	ATT(amount);
@@ -284,6 +286,16 @@ check_amount(HeapTuple tup, TupleDesc desc, int attno, const char *table, const 
 	if (!isnull && WebhookNumCmp(d, WebhookNumZero()) < 0)
 		WebhookInvalidColumn(table, column,
 					   DatumGetCString(DirectFunctionCall1(numeric_out, d)), "zero or more");
+}
+
+/* Raise unless every amount of a payment row is NULL or not negative (23514). */
+static void
+check_payment_amounts(HeapTuple tup, TupleDesc desc, const PaymentAttrs *a)
+{
+	check_amount(tup, desc, a->amount, "webhook_payments", "amount");
+	check_amount(tup, desc, a->amount_captured, "webhook_payments", "amount_captured");
+	check_amount(tup, desc, a->amount_refunded, "webhook_payments", "amount_refunded");
+	check_amount(tup, desc, a->refunded_reported, "webhook_payments", "refunded_reported");
 }
 
 /* The text column is the same in both tuples. */
@@ -360,7 +372,7 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("a payment needs a reference or an external_id")));
-		check_amount(newtup, desc, a.amount, "webhook_payments", "amount");
+		check_payment_amounts(newtup, desc, &a);
 	}
 	else
 	{
@@ -394,7 +406,7 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 			if (currency != NULL && !currency_code(currency))
 				WebhookInvalidColumn("webhook_payments", "currency", currency, "a three-letter ISO 4217 code");
 		}
-		check_amount(newtup, desc, a.amount, "webhook_payments", "amount");
+		check_payment_amounts(newtup, desc, &a);
 	}
 	if (n == 0)
 		return PointerGetDatum(newtup);
@@ -430,6 +442,8 @@ webhook_orders_guard(PG_FUNCTION_ARGS)
 	if (currency != NULL && !currency_code(currency))
 		WebhookInvalidColumn("webhook_orders", "currency", currency, "a three-letter ISO 4217 code");
 	check_amount(tup, desc, SPI_fnumber(desc, "total"), "webhook_orders", "total");
+	check_amount(tup, desc, SPI_fnumber(desc, "amount_paid"), "webhook_orders", "amount_paid");
+	check_amount(tup, desc, SPI_fnumber(desc, "amount_refunded"), "webhook_orders", "amount_refunded");
 	return PointerGetDatum(tup);
 }
 

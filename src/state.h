@@ -118,6 +118,13 @@ extern bool WebhookTransitionAllowed(const char *from, const char *to);
 extern Datum WebhookMinorToMajor(int64 minor, int exponent);
 
 /*
+ * Why a major-unit amount cannot be applied ("invalid_amount: ..."), or
+ * NULL: negative, or finer than exponent decimals (exponent -1: unknown,
+ * not judged).  Trailing zeros do not count.
+ */
+extern const char *WebhookAmountProblem(Datum amount, int exponent);
+
+/*
  * What the last event applied in this backend did, for webhook_ingest's
  * reply without a query.  complete only when the payment moved and its
  * order (if any) was moved with it; strings live in TopTransactionContext.

@@ -113,10 +113,15 @@ SELECT show(stripe('{"id": "evt_y", "type": "x"'));
 SELECT show(stripe('{"type": "payment_intent.succeeded"}'));
 SELECT show(stripe('{"id": 42, "type": "payment_intent.succeeded"}'));
 SELECT show(stripe('{"id": "evt_y"}'));
-SELECT show(stripe('{"id": "evt_y", "type": "charge.succeeded", "data": {"object": {"object": "charge", "amount": 10.5, "currency": "eur"}}}'));
-SELECT show(stripe('{"id": "evt_y", "type": "charge.succeeded", "data": {"object": {"object": "charge", "amount": -5, "currency": "eur"}}}'));
-SELECT show(stripe('{"id": "evt_y", "type": "charge.succeeded", "data": {"object": {"object": "charge", "amount": 5}}}'));
-SELECT show(stripe('{"id": "evt_y", "type": "x", "data": {"object": {"object": "charge", "amount": 5, "currency": "euro"}}}'));
+-- amounts and currencies that cannot be applied: stored held, never applied
+SELECT show(stripe('{"id": "evt_a1", "type": "charge.succeeded", "data": {"object": {"object": "charge", "amount": 10.5, "currency": "eur"}}}'));
+SELECT show(stripe('{"id": "evt_a2", "type": "charge.succeeded", "data": {"object": {"object": "charge", "amount": -5, "currency": "eur"}}}'));
+SELECT show(stripe('{"id": "evt_a3", "type": "charge.succeeded", "data": {"object": {"object": "charge", "amount": 5}}}'));
+SELECT show(stripe('{"id": "evt_a4", "type": "charge.succeeded", "data": {"object": {"object": "charge", "amount": 5, "currency": "euro"}}}'));
+SELECT show(stripe('{"id": "evt_a5", "type": "charge.succeeded", "data": {"object": {"object": "charge", "amount": 5, "currency": 978}}}'));
+-- an event that maps to no action is ignored, whatever its currency
+SELECT show(stripe('{"id": "evt_a6", "type": "x", "data": {"object": {"object": "charge", "amount": 5, "currency": "euro"}}}'));
+SELECT event_id, status, detail, amount, amount_minor, currency FROM webhook_events WHERE event_id LIKE 'evt_a_' ORDER BY event_id;
 SELECT show(stripe('{"id": "evt_y", "type": "x", "created": "yesterday"}'));
 SELECT show(stripe('{"id": "evt_y", "type": "x", "n": 1e100000000}'));
 SELECT show(stripe('{"id": "evt_y", "type": "x", "s": "\u0000"}'));
