@@ -22,3 +22,21 @@ BEGIN
     RETURN NEW;
 END
 $$;
+
+-- A payment's secrets are read on demand through an index, never cached:
+-- only a provider's own secrets (and a provider's first per-payment one)
+-- make the backends' caches stale.
+CREATE INDEX webhook_secrets_payment_idx ON @extschema@.webhook_secrets (provider, payment_reference)
+    WHERE payment_reference IS NOT NULL;
+DROP TRIGGER webhook_secrets_invalidate ON @extschema@.webhook_secrets;
+CREATE FUNCTION @extschema@.webhook_secrets_invalidate() RETURNS trigger
+    LANGUAGE C AS 'MODULE_PATHNAME', 'webhook_secrets_invalidate';
+COMMENT ON FUNCTION @extschema@.webhook_secrets_invalidate() IS
+    'Trigger: a provider''s own secret makes every backend''s cache stale; a payment''s secret (never cached) does not, but for a provider''s first.';
+REVOKE ALL ON FUNCTION @extschema@.webhook_secrets_invalidate() FROM PUBLIC;
+CREATE TRIGGER webhook_secrets_invalidate
+    AFTER INSERT OR UPDATE OR DELETE ON @extschema@.webhook_secrets
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.webhook_secrets_invalidate();
+CREATE TRIGGER webhook_secrets_truncate_invalidate
+    AFTER TRUNCATE ON @extschema@.webhook_secrets
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.webhook_secrets_invalidate();

@@ -50,6 +50,8 @@ CREATE TABLE @extschema@.webhook_secrets (
     CHECK (valid_until IS NULL OR valid_until > valid_from)
 );
 CREATE INDEX webhook_secrets_provider_idx ON @extschema@.webhook_secrets (provider);
+CREATE INDEX webhook_secrets_payment_idx ON @extschema@.webhook_secrets (provider, payment_reference)
+    WHERE payment_reference IS NOT NULL;
 COMMENT ON TABLE @extschema@.webhook_secrets IS
     'Signing secrets and API keys.  Several may be valid at once (rotation, one per registration, one per payment).';
 COMMENT ON COLUMN @extschema@.webhook_secrets.secret IS
@@ -291,9 +293,16 @@ COMMENT ON FUNCTION @extschema@.webhook_config_invalidate() IS
 CREATE TRIGGER webhook_providers_invalidate
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.webhook_providers
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.webhook_config_invalidate();
+CREATE FUNCTION @extschema@.webhook_secrets_invalidate() RETURNS trigger
+    LANGUAGE C AS 'MODULE_PATHNAME', 'webhook_secrets_invalidate';
+COMMENT ON FUNCTION @extschema@.webhook_secrets_invalidate() IS
+    'Trigger: a provider''s own secret makes every backend''s cache stale; a payment''s secret (never cached) does not, but for a provider''s first.';
 CREATE TRIGGER webhook_secrets_invalidate
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.webhook_secrets
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.webhook_config_invalidate();
+    AFTER INSERT OR UPDATE OR DELETE ON @extschema@.webhook_secrets
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.webhook_secrets_invalidate();
+CREATE TRIGGER webhook_secrets_truncate_invalidate
+    AFTER TRUNCATE ON @extschema@.webhook_secrets
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.webhook_secrets_invalidate();
 CREATE TRIGGER webhook_currencies_invalidate
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.webhook_currencies
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.webhook_config_invalidate();
@@ -923,6 +932,7 @@ COMMENT ON FUNCTION @extschema@.webhook_verify_paypal(pg_catalog.text, pg_catalo
 
 REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_config_invalidate() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.webhook_secrets_invalidate() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_now() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_transition_allowed(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_order_state(numeric, numeric, numeric) FROM PUBLIC;

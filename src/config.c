@@ -42,6 +42,7 @@
 #include "config.h"
 #include "extract.h"
 #include "headers.h"
+#include "spi.h"
 #include "webhook.h"
 
 typedef struct WebhookActionRow
@@ -66,6 +67,7 @@ static const char *const field_names[WEBHOOK_NFIELDS] = {
 };
 
 PG_FUNCTION_INFO_V1(webhook_config_invalidate);
+PG_FUNCTION_INFO_V1(webhook_secrets_invalidate);
 PG_FUNCTION_INFO_V1(webhook_check_config);
 PG_FUNCTION_INFO_V1(webhook_check_secret);
 PG_FUNCTION_INFO_V1(webhook_check_provider_secrets);
@@ -105,6 +107,67 @@ webhook_config_invalidate(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("webhook_config_invalidate() must be called as a trigger")));
 	CacheInvalidateRelcache(trigdata->tg_relation);
+	PG_RETURN_POINTER(NULL);
+}
+
+/*
+ * webhook_secrets_invalidate() RETURNS trigger
+ *	  Row trigger on webhook_secrets: a provider's own secret (inserted,
+ *	  changed or removed) makes every backend's cache stale, as
+ *	  webhook_config_invalidate does.  A payment's secret is not cached, so
+ *	  adding, expiring or removing one invalidates nothing, except the first
+ *	  one of a provider whose cached entry does not know it has any: judged
+ *	  on this backend's cache, which reflects committed rows only, so every
+ *	  backend learns of the first one at commit.
+ */
+Datum
+webhook_secrets_invalidate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	desc;
+	int			ref_att;
+	int			prov_att;
+	HeapTuple	tuples[2];
+	bool		stale = false;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("webhook_secrets_invalidate() must be called as an AFTER trigger")));
+	rel = trigdata->tg_relation;
+	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+	{
+		CacheInvalidateRelcache(rel);
+		PG_RETURN_POINTER(NULL);
+	}
+	desc = RelationGetDescr(rel);
+	ref_att = SPI_fnumber(desc, "payment_reference");
+	prov_att = SPI_fnumber(desc, "provider");
+	tuples[0] = trigdata->tg_trigtuple;
+	tuples[1] = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : NULL;
+	for (int i = 0; i < 2 && !stale; i++)
+	{
+		bool		isnull;
+		bool		added = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || i == 1;
+
+		if (tuples[i] == NULL)
+			continue;
+		(void) heap_getattr(tuples[i], ref_att, desc, &isnull);
+		if (isnull)
+			stale = true;		/* a provider's own secret */
+		else if (added)
+		{
+			Datum		name = heap_getattr(tuples[i], prov_att, desc, &isnull);
+			WebhookProvider *p = NULL;
+
+			if (config_valid && config_cache != NULL && !isnull)
+				p = WebhookConfigProvider(config_cache, TextDatumGetCString(name));
+			stale = p == NULL || !p->payment_secrets;
+		}
+	}
+	if (stale)
+		CacheInvalidateRelcache(rel);
 	PG_RETURN_POINTER(NULL);
 }
 
@@ -717,10 +780,14 @@ config_rebuild(void)
 		}
 		MemoryContextSwitchTo(oldctx);
 
-		/* secrets: per-payment ones first, then by id, so order of trial is stable */
-		n = read_config_table(qschema, "webhook_secrets",
-							  "provider, id, secret, payment_reference, valid_from, valid_until",
-							  "provider, payment_reference IS NULL, id DESC");
+		/*
+		 * The providers' own secrets, newest first; a payment's secrets are
+		 * read when an event names it (WebhookConfigPaymentKeys), so the
+		 * cache does not grow with them.
+		 */
+		n = read_config_table(qschema, "webhook_secrets WHERE payment_reference IS NULL",
+							  "provider, id, secret, NULL, valid_from, valid_until",
+							  "provider, id DESC");
 		oldctx = MemoryContextSwitchTo(newctx);
 		for (int pi = 0; pi < cfg->nproviders; pi++)
 			cfg->providers[pi].secrets = palloc0(sizeof(WebhookSecret) * Max(n, 1));
@@ -740,7 +807,6 @@ config_rebuild(void)
 			s = &p->secrets[p->nsecrets];
 			s->id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
 			secret = DatumGetTextPP(SPI_getbinval(tup, desc, 3, &isnull));
-			s->payment_reference = spi_text(tup, desc, 4);
 			s->valid_from = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
 			s->valid_until = DatumGetTimestampTz(SPI_getbinval(tup, desc, 6, &isnull));
 			if (isnull)
@@ -748,13 +814,24 @@ config_rebuild(void)
 			/* a secret that cannot serve its scheme verifies nothing */
 			if (decode_secret(p->scheme, &p->config, VARDATA_ANY(secret),
 							  VARSIZE_ANY_EXHDR(secret), &s->key, &why))
-			{
 				p->nsecrets++;
-				if (s->payment_reference != NULL)
-					p->payment_secrets = true;
-			}
 		}
 		MemoryContextSwitchTo(oldctx);
+
+		/* which providers have per-payment secrets at all: one index probe each */
+		n = read_config_table(qschema,
+							  psprintf("webhook_providers p WHERE EXISTS "
+									   "(SELECT FROM %s.webhook_secrets s WHERE s.provider = p.name "
+									   "AND s.payment_reference IS NOT NULL)", qschema),
+							  "p.name", NULL);
+		for (uint64 i = 0; i < n; i++)
+		{
+			WebhookProvider *p = WebhookConfigProvider(cfg, spi_text(SPI_tuptable->vals[i],
+																	   SPI_tuptable->tupdesc, 1));
+
+			if (p != NULL)
+				p->payment_secrets = true;
+		}
 
 		n = read_config_table(qschema, "webhook_event_actions", "scheme, event_type, action", NULL);
 		oldctx = MemoryContextSwitchTo(newctx);
@@ -878,4 +955,42 @@ WebhookConfigExponent(WebhookConfig *cfg, const char *code)
 		*c = pg_toupper((unsigned char) *c);
 	hit = bsearch(&key, cfg->currencies, cfg->ncurrencies, sizeof(WebhookCurrency), currency_cmp);
 	return hit ? hit->exponent : -1;
+}
+
+int
+WebhookConfigPaymentKeys(WebhookConfig *cfg, WebhookProvider *prov, const char *reference,
+						 TimestampTz now, WebhookKey *keys, int64 *ids, int max)
+{
+	Datum		values[4];
+	int			n = 0;
+	MemoryContext caller = CurrentMemoryContext;
+
+	if (!prov->payment_secrets || reference == NULL || max <= 0)
+		return 0;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	values[0] = CStringGetTextDatum(prov->name);
+	values[1] = CStringGetTextDatum(reference);
+	values[2] = TimestampTzGetDatum(now);
+	values[3] = Int32GetDatum(max);
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_SECRETS, cfg->schema), values, NULL,
+						 true, max) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the payment's secrets");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		text	   *secret = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
+		const char *why;
+		MemoryContext spicxt = MemoryContextSwitchTo(caller);
+
+		/* a secret that cannot serve its scheme verifies nothing */
+		if (decode_secret(prov->scheme, &prov->config, VARDATA_ANY(secret),
+						  VARSIZE_ANY_EXHDR(secret), &keys[n], &why))
+			ids[n++] = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		MemoryContextSwitchTo(spicxt);
+	}
+	SPI_finish();
+	return n;
 }

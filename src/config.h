@@ -88,11 +88,10 @@ typedef struct WebhookProviderConfig
 	Jsonb	   *actions;		/* config.actions, or NULL */
 } WebhookProviderConfig;
 
-/* One secret of a provider, decoded for its scheme. */
+/* One of a provider's own secrets (not scoped to a payment), decoded for its scheme. */
 typedef struct WebhookSecret
 {
 	int64		id;
-	char	   *payment_reference;	/* NULL: provider-wide */
 	TimestampTz valid_from;
 	TimestampTz valid_until;	/* DT_NOEND when open-ended */
 	WebhookKey	key;
@@ -107,7 +106,7 @@ typedef struct WebhookProvider
 	WebhookProviderConfig config;
 	int			nsecrets;
 	WebhookSecret *secrets;
-	bool		payment_secrets;	/* some secret is scoped to a payment */
+	bool		payment_secrets;	/* some secret is scoped to a payment (not cached) */
 } WebhookProvider;
 
 typedef struct WebhookCurrency
@@ -144,6 +143,16 @@ extern const char *WebhookConfigAction(WebhookConfig *cfg, WebhookProvider *prov
 
 /* The minor-unit exponent of a currency code, or -1 if webhook_currencies lacks it. */
 extern int	WebhookConfigExponent(WebhookConfig *cfg, const char *code);
+
+/*
+ * The secrets of one payment of a provider valid at now, newest first, at
+ * most max: read from webhook_secrets through its index on (provider,
+ * payment_reference), decoded into keys and ids (palloc'd in the caller's
+ * context; the caller wipes keys with WebhookCleanse).  Returns how many.
+ */
+extern int	WebhookConfigPaymentKeys(WebhookConfig *cfg, WebhookProvider *prov,
+									 const char *reference, TimestampTz now,
+									 WebhookKey *keys, int64 *ids, int max);
 
 /* Name of a scheme as SQL spells it. */
 extern const char *WebhookSchemeName(WebhookScheme scheme);

@@ -262,31 +262,29 @@ parse_and_extract(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 }
 
 /*
- * The keys to try, in SPEC order: secrets scoped to the event's payment
- * reference, then the provider's; only those valid at now.  A secret for
- * another payment is never a candidate.  ids[i] is the secret's id.
+ * The keys to try, in SPEC order: the secrets of the event's payment
+ * (read on demand, never cached), then the provider's own; only those
+ * valid at now.  A secret for another payment is never a candidate.
+ * ids[i] is the secret's id; the first *npayment keys are the payment's,
+ * which the caller wipes after use.
  */
 static int
-candidate_keys(WebhookProvider *prov, const char *reference, TimestampTz now,
-			   WebhookKey *keys, int64 *ids)
+candidate_keys(WebhookConfig *cfg, WebhookProvider *prov, const char *reference,
+			   TimestampTz now, WebhookKey *keys, int64 *ids, int *npayment)
 {
-	int			n = 0;
+	int			n = WebhookConfigPaymentKeys(cfg, prov, reference, now, keys, ids, MAX_KEYS);
 
-	for (int pass = 0; pass < 2; pass++)
-		for (int i = 0; i < prov->nsecrets && n < MAX_KEYS; i++)
-		{
-			WebhookSecret *s = &prov->secrets[i];
+	*npayment = n;
+	for (int i = 0; i < prov->nsecrets && n < MAX_KEYS; i++)
+	{
+		WebhookSecret *s = &prov->secrets[i];
 
-			if ((pass == 0) != (s->payment_reference != NULL))
-				continue;
-			if (pass == 0 && (reference == NULL || strcmp(reference, s->payment_reference) != 0))
-				continue;
-			if (s->valid_from > now || s->valid_until <= now)
-				continue;
-			keys[n] = s->key;
-			ids[n] = s->id;
-			n++;
-		}
+		if (s->valid_from > now || s->valid_until <= now)
+			continue;
+		keys[n] = s->key;
+		ids[n] = s->id;
+		n++;
+	}
 	return n;
 }
 
@@ -459,24 +457,19 @@ verify_paypal(const char *schema, WebhookProvider *prov, const IngestRequest *re
 }
 
 /*
- * Verify the request for its scheme.  Returns true when verified (and
- * r->secret_id set); otherwise sets the outcome on r.
+ * Verify the request for its scheme with the candidate keys.  Returns true
+ * when verified (and r->secret_id set); otherwise sets the outcome on r.
  */
 static bool
-verify_request(const char *schema, WebhookProvider *prov, const IngestRequest *req,
-			   const WebhookHeader *hdrs,
-			   int nhdrs, const WebhookEvent *ev, IngestResult *r)
+verify_with_keys(const char *schema, WebhookProvider *prov, const IngestRequest *req,
+				 const WebhookHeader *hdrs, int nhdrs, const WebhookKey *keys,
+				 const int64 *ids, int nkeys, IngestResult *r)
 {
-	WebhookKey	keys[MAX_KEYS];
-	int64		ids[MAX_KEYS];
-	int			nkeys;
 	int			which = -1;
 	int64		ts = 0;
 	const WebhookHeader *h;
 	WebhookVerdict verdict = WEBHOOK_CRYPTO_FAILURE;
 	const unsigned char *body = (const unsigned char *) req->body;
-
-	nkeys = candidate_keys(prov, payment_reference(schema, prov, ev), req->keys_now, keys, ids);
 
 	switch (prov->scheme)
 	{
@@ -572,6 +565,29 @@ verify_request(const char *schema, WebhookProvider *prov, const IngestRequest *r
 			elog(ERROR, "OpenSSL failed while verifying a signature");
 	}
 	return false;
+}
+
+/*
+ * Verify the request: its keys are the payment's secrets (when the event
+ * names a payment whose provider has any), then the provider's.  The
+ * payment's decoded keys are wiped before returning.  As verify_with_keys.
+ */
+static bool
+verify_request(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
+			   const WebhookHeader *hdrs, int nhdrs, const WebhookEvent *ev, IngestResult *r)
+{
+	WebhookKey	keys[MAX_KEYS];
+	int64		ids[MAX_KEYS];
+	int			npayment;
+	int			nkeys;
+	bool		verified;
+
+	nkeys = candidate_keys(cfg, prov, payment_reference(cfg->schema, prov, ev), req->keys_now,
+						   keys, ids, &npayment);
+	verified = verify_with_keys(cfg->schema, prov, req, hdrs, nhdrs, keys, ids, nkeys, r);
+	for (int i = 0; i < npayment; i++)
+		WebhookCleanse((void *) keys[i].data, keys[i].len);
+	return verified;
 }
 
 /* Datum for a nullable C string parameter. */
@@ -1165,7 +1181,7 @@ ingest(IngestRequest *req)
 	{
 		/* the signature first: a body's shape is judged only once it verifies */
 		r.event_id = unmapped == NULL ? ev.event_id : NULL;
-		if (verify_request(cfg->schema, prov, req, hdrs, nhdrs, &ev, &r))
+		if (verify_request(cfg, prov, req, hdrs, nhdrs, &ev, &r))
 		{
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "SPI_connect failed");
