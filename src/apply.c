@@ -7,9 +7,11 @@
  * Invariants: a payment row is locked (by the UPDATE of the fast path, or
  * SELECT ... FOR UPDATE on the slow path) before its state is judged, so
  * two events for one payment apply in some serial order.  An event that
- * finds no payment takes the payment's advisory keys and looks again
- * before it parks; a payment insert takes the same keys before it looks
- * for parked events (state.c), so neither can miss the other.  Nothing
+ * finds no payment parks only once no insert of that payment is in
+ * progress, holding the payment's keys until it commits; a payment insert
+ * passes the same keys (waits for them, holds them not at all) before it
+ * looks for parked events (state.c), so neither can miss the other, and
+ * no insert holds a lock per row (park_or_wait).  Nothing
  * here writes the event row: the trigger returns it, the caller of
  * webhook_event_apply() stores it.  All SQL runs through spi.c's plans.
  *
@@ -17,21 +19,33 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/stratnum.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "commands/async.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/json.h"
@@ -263,11 +277,12 @@ key_hash(const char *key)
 }
 
 /*
- * Take the transaction-level advisory locks on a payment's keys, in a fixed
- * order.  A payment insert and an event about to park both take them.
+ * The advisory lock tags of a payment's keys, in a fixed order (so that
+ * two takers never deadlock on them); returns how many (0 to 2).
  */
-void
-WebhookLockPaymentKeys(const char *provider, const char *reference, const char *external_id)
+static int
+payment_key_tags(const char *provider, const char *reference, const char *external_id,
+				 LOCKTAG *tags)
 {
 	int32		keys[2];
 	int			n = 0;
@@ -284,8 +299,172 @@ WebhookLockPaymentKeys(const char *provider, const char *reference, const char *
 		keys[1] = t;
 	}
 	for (int i = 0; i < n; i++)
-		DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(WEBHOOK_LOCK_CLASS),
-							Int32GetDatum(keys[i]));
+		SET_LOCKTAG_ADVISORY(tags[i], MyDatabaseId, WEBHOOK_LOCK_CLASS, (uint32) keys[i], 2);
+	return n;
+}
+
+/*
+ * The keys this backend's parked events hold until their transaction
+ * ends: session locks, so that one can be given back before waiting (see
+ * park_or_wait), released by held_keys_release at commit, after the commit
+ * is visible to all, or at abort.
+ */
+static LOCKTAG *held_keys = NULL;
+static int	nheld_keys = 0;
+static int	maxheld_keys = 0;
+
+static void
+held_keys_release(XactEvent event, void *arg)
+{
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
+		return;
+	for (int i = 0; i < nheld_keys; i++)
+		LockRelease(&held_keys[i], ExclusiveLock, true);
+	nheld_keys = 0;
+}
+
+/* Take a payment's keys as session locks, remembered for held_keys_release. */
+static void
+take_payment_keys(const char *provider, const char *reference, const char *external_id)
+{
+	static bool registered = false;
+	LOCKTAG		tags[2];
+	int			n = payment_key_tags(provider, reference, external_id, tags);
+
+	if (!registered)
+	{
+		RegisterXactCallback(held_keys_release, NULL);
+		registered = true;
+	}
+	if (nheld_keys + n > maxheld_keys)
+	{
+		int			want = Max(16, 2 * (nheld_keys + n));
+
+		held_keys = held_keys == NULL ?
+			MemoryContextAlloc(TopMemoryContext, sizeof(LOCKTAG) * want) :
+			repalloc(held_keys, sizeof(LOCKTAG) * want);
+		maxheld_keys = want;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		(void) LockAcquire(&tags[i], ExclusiveLock, true, false);
+		held_keys[nheld_keys++] = tags[i];
+	}
+}
+
+/* Give back the keys take_payment_keys took last (the same arguments). */
+static void
+give_back_payment_keys(const char *provider, const char *reference, const char *external_id)
+{
+	LOCKTAG		tags[2];
+	int			n = payment_key_tags(provider, reference, external_id, tags);
+
+	for (int i = n - 1; i >= 0; i--)
+	{
+		LockRelease(&tags[i], ExclusiveLock, true);
+		nheld_keys--;
+	}
+}
+
+void
+WebhookPassPaymentKeys(const char *provider, const char *reference, const char *external_id)
+{
+	LOCKTAG		tags[2];
+	int			n = payment_key_tags(provider, reference, external_id, tags);
+
+	for (int i = 0; i < n; i++)
+		(void) LockAcquire(&tags[i], ExclusiveLock, true, false);
+	for (int i = n - 1; i >= 0; i--)
+		LockRelease(&tags[i], ExclusiveLock, true);
+}
+
+/*
+ * The transaction inserting a payment with this key that has not
+ * committed yet (found through the unique index index_name with a dirty
+ * snapshot), or InvalidTransactionId.
+ */
+static TransactionId
+payment_inserter(Oid nspoid, const char *index_name, const char *provider, const char *key)
+{
+	Oid			idxoid;
+	Relation	rel;
+	Relation	idx;
+	SnapshotData snap;
+	ScanKeyData skey[2];
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	TransactionId xwait = InvalidTransactionId;
+
+	if (key == NULL)
+		return InvalidTransactionId;
+	idxoid = get_relname_relid(index_name, nspoid);
+	if (!OidIsValid(idxoid))
+		elog(ERROR, "index %s of the webhook extension does not exist", index_name);
+	rel = table_open(IndexGetRelation(idxoid, false), AccessShareLock);
+	idx = index_open(idxoid, AccessShareLock);
+	InitDirtySnapshot(snap);
+	ScanKeyInit(&skey[0], 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(provider));
+	skey[0].sk_collation = idx->rd_indcollation[0];
+	ScanKeyInit(&skey[1], 2, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(key));
+	skey[1].sk_collation = idx->rd_indcollation[1];
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, idx, &snap, 2, 0);
+	index_rescan(scan, skey, 2, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+		if (TransactionIdIsValid(snap.xmin))
+		{
+			xwait = snap.xmin;
+			break;
+		}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return xwait;
+}
+
+/*
+ * An event found no payment: decide, without missing a payment whose
+ * insert has not committed, whether it parks.  It takes the payment's
+ * keys (a payment insert passes them before it looks for parked events,
+ * state.c) and looks for an insert in progress with a dirty snapshot:
+ *
+ * - one is there: give the keys back, wait for that transaction, look
+ *   again.  Its insert will not look for this event (it is not stored),
+ *   and this event holds nothing it waits for, so neither waits on the
+ *   other.
+ * - none: look once more with a new snapshot (a payment committed
+ *   meanwhile), else park, keeping the keys until this transaction ends.
+ *   A payment inserted from now on passes the keys only after that, and
+ *   then sees this event.
+ *
+ * Returns true with *p filled when the payment is there after all.  Under
+ * REPEATABLE READ or SERIALIZABLE a payment committed during the wait is
+ * not visible: false, and the caller raises a serialization failure.
+ */
+static bool
+park_or_wait(const char *schema, Oid nspoid, const EventRow *ev, PaymentRow *p)
+{
+	for (;;)
+	{
+		TransactionId xid;
+
+		take_payment_keys(ev->provider, ev->reference, ev->object_id);
+		xid = payment_inserter(nspoid, "webhook_payments_provider_external_id_key",
+							   ev->provider, ev->object_id);
+		if (!TransactionIdIsValid(xid))
+			xid = payment_inserter(nspoid, "webhook_payments_provider_reference_key",
+								   ev->provider, ev->reference);
+		if (!TransactionIdIsValid(xid))
+			return find_payment(schema, ev, p);
+		give_back_payment_keys(ev->provider, ev->reference, ev->object_id);
+		XactLockTableWait(xid, NULL, NULL, XLTW_None);
+		if (find_payment(schema, ev, p))
+			return true;
+		if (IsolationUsesXactSnapshot())
+			return false;
+	}
 }
 
 /*
@@ -826,14 +1005,8 @@ apply_event(const char *schema, Oid nspoid, EventRow *ev, bool force)
 
 	if (!find_payment(schema, ev, &p))
 	{
-		/*
-		 * About to park: take the payment's keys, then look again.  The
-		 * lookup is a new statement with a new snapshot, so a payment whose
-		 * insert held the keys has committed and is seen; a payment inserted
-		 * later waits for our keys and then sees this event.
-		 */
-		WebhookLockPaymentKeys(ev->provider, ev->reference, ev->object_id);
-		if (!find_payment(schema, ev, &p))
+		/* about to park: never while the payment's insert is in progress */
+		if (!park_or_wait(schema, nspoid, ev, &p))
 		{
 			if (IsolationUsesXactSnapshot() && payment_committed_since(schema, ev))
 				ereport(ERROR,

@@ -658,7 +658,7 @@ apply_parked(const char *schema, const char *provider, const char *reference,
 	uint64		n;
 	int64	   *ids;
 
-	WebhookLockPaymentKeys(provider, reference, external_id);
+	WebhookPassPaymentKeys(provider, reference, external_id);
 	values[0] = CStringGetTextDatum(provider);
 	values[1] = reference ? CStringGetTextDatum(reference) : (Datum) 0;
 	nulls[1] = reference ? ' ' : 'n';

@@ -106,8 +106,12 @@ extern Datum WebhookNumSub(Datum a, Datum b);
 extern Datum WebhookNumMax(Datum a, Datum b);
 extern Datum WebhookNumZero(void);
 
-/* apply.c: advisory locks on a payment's keys, and the quoted schema of a namespace. */
-extern void WebhookLockPaymentKeys(const char *provider, const char *reference,
+/*
+ * apply.c: wait until no event that is parking for a payment's keys holds
+ * them, holding them not at all (a payment insert, before it looks for
+ * parked events); and the quoted schema of a namespace.
+ */
+extern void WebhookPassPaymentKeys(const char *provider, const char *reference,
 								   const char *external_id);
 extern const char *WebhookSchemaOf(Oid nspoid);
 
