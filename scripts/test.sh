@@ -4,10 +4,12 @@
 #
 #   bash scripts/test.sh                     every layer
 #   bash scripts/test.sh pgtap tap           some layers (regress, isolation,
-#                                            pgtap, tap, fuzz)
+#                                            pgtap, tap, upgrade, fuzz)
 #   bash scripts/test.sh test/sql/crypto.sql test/pgtap/privs.sql
 #                                            single test files (a fuzz
-#                                            harness: test/fuzz/fuzz_headers.c)
+#                                            harness: test/fuzz/fuzz_headers.c;
+#                                            the upgrade layer is one file,
+#                                            test/upgrade/run.sh)
 #
 # Layers and how each is counted:
 #   pg_regress  test/sql/*.sql vs expected/*.out; one per test file
@@ -16,6 +18,14 @@
 #               webhook_tap that has pgtap installed; one per assertion
 #   Perl TAP    test/t/*.pl through prove, run as the postgres user;
 #               one per assertion
+#   upgrade     test/upgrade/run.sh through prove: 0.1.0 installed (in public
+#               and in a schema of its own), filled by test/upgrade/fill.sql,
+#               ALTER EXTENSION webhook UPDATE, then compared with a fresh
+#               CREATE EXTENSION webhook (normalised schema dumps, members,
+#               grants, comments, seeded rows), the filled rows checked
+#               before and after, and ingest and parked events after; last,
+#               each comparison shown to notice a change.  Databases
+#               webhook_upgrade_*, files in .run/upgrade/; one per check
 #   fuzz        the libFuzzer harnesses of test/fuzz/ (clang, AddressSanitizer
 #               with leak checking, UndefinedBehaviorSanitizer): each replays
 #               its seed corpus test/fuzz/corpus/<harness>/, then fuzzes for
@@ -166,17 +176,19 @@ for arg in "$@"; do
 	isolation) WANT[isolation]=1 ;;
 	pgtap) WANT[pgtap]=1 ;;
 	tap | perl) WANT[tap]=1 ;;
+	upgrade) WANT[upgrade]=1 ;;
 	fuzz) WANT[fuzz]=1 ;;
 	*test/sql/*.sql) WANT[regress]=1; t=${arg##*/}; SEL_REGRESS+=("${t%.sql}") ;;
 	*test/specs/*.spec) WANT[isolation]=1; t=${arg##*/}; SEL_ISOLATION+=("${t%.spec}") ;;
 	*test/pgtap/*.sql) WANT[pgtap]=1; SEL_PGTAP+=("test/pgtap/${arg##*/}") ;;
 	*test/t/*.pl) WANT[tap]=1; SEL_TAP+=("test/t/${arg##*/}") ;;
 	*test/fuzz/fuzz_*.c) WANT[fuzz]=1; t=${arg##*/}; SEL_FUZZ+=("${t%.c}") ;;
+	*test/upgrade/run.sh) WANT[upgrade]=1 ;;
 	*) echo "test.sh: unknown layer or test file: $arg" >&2; exit 2 ;;
 	esac
 done
 if [ $# -eq 0 ]; then
-	WANT=([regress]=1 [isolation]=1 [pgtap]=1 [tap]=1 [fuzz]=1)
+	WANT=([regress]=1 [isolation]=1 [pgtap]=1 [tap]=1 [upgrade]=1 [fuzz]=1)
 fi
 case $FUZZ_SECONDS in
 '' | *[!0-9]*) echo "test.sh: FUZZ_SECONDS must be a number of seconds: $FUZZ_SECONDS" >&2; exit 2 ;;
@@ -184,7 +196,7 @@ esac
 
 # the layers that need setup and the cluster
 NEED_CLUSTER=
-for l in regress isolation pgtap tap; do
+for l in regress isolation pgtap tap upgrade; do
 	[ -n "${WANT[$l]:-}" ] && NEED_CLUSTER=1
 done
 LOCKED=
@@ -221,7 +233,7 @@ if [ -n "$NEED_CLUSTER" ]; then
 	if ! bash "$REPO/scripts/setup.sh"; then
 		echo "setup failed: no layer that needs the cluster can run"
 		report setup 0 1
-		unset 'WANT[regress]' 'WANT[isolation]' 'WANT[pgtap]' 'WANT[tap]'
+		unset 'WANT[regress]' 'WANT[isolation]' 'WANT[pgtap]' 'WANT[tap]' 'WANT[upgrade]'
 	fi
 fi
 mkdir -p "$RUN"
@@ -376,6 +388,22 @@ if [ -n "${WANT[tap]:-}" ]; then
 		# shellcheck disable=SC2086
 		report "Perl TAP" $counts
 	fi
+fi
+
+# --- upgrade ----------------------------------------------------------------
+# test/upgrade/run.sh prints TAP, one test per check, with its plan first:
+# prove counts it like the other TAP layers.
+if [ -n "${WANT[upgrade]:-}" ]; then
+	banner upgrade
+	log="$RUN/upgrade.log"
+	# shellcheck disable=SC2086
+	timeout -k 30 "$LAYER_TIMEOUT" prove ${PROVE_FLAGS:-} --exec bash test/upgrade/run.sh \
+		2>&1 </dev/null | tee "$log"
+	rc=${PIPESTATUS[0]}
+	[ "$rc" -eq 124 ] && echo "upgrade: timed out after ${LAYER_TIMEOUT}s"
+	counts=$(count_prove "$log" "$rc") || counts="0 1"
+	# shellcheck disable=SC2086
+	report upgrade $counts
 fi
 
 # --- fuzz -------------------------------------------------------------------
