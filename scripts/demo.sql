@@ -92,9 +92,10 @@ SELECT webhook_add_provider('acme_std', 'standard', 'whsec_MfKQ9r8GKYqrTwjUPD8IL
 INSERT INTO webhook_payments (provider, reference, external_id, amount, currency) VALUES ('acme_std', 'PAY-5', 'std-42', 12.00, 'EUR');
 \set std_body '{"type":"payment.updated","data":{"payment_id":"std-42","status":"succeeded","amount":"12.00","currency":"EUR"}}'
 SELECT webhook_ingest('acme_std', jsonb_build_object('webhook-id', 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
-       'webhook-timestamp', extract(epoch FROM now())::bigint::text,
-       'webhook-signature', webhook_sign_standard(:'std_body', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W')),
-       :'std_body') - 'delivery_id' AS reply;
+       'webhook-timestamp', t::text,
+       'webhook-signature', webhook_sign_standard(:'std_body', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', t)),
+       :'std_body') - 'delivery_id' AS reply
+  FROM (SELECT floor(extract(epoch FROM now()))::bigint AS t) ts;
 
 \echo
 \echo '== Payments now'
