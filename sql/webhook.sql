@@ -119,7 +119,7 @@ CREATE TABLE @extschema@.webhook_payments (
     amount_captured   numeric NOT NULL DEFAULT 0,
     amount_refunded   numeric NOT NULL DEFAULT 0,
     refunded_reported numeric NOT NULL DEFAULT 0,
-    state_changed_at  timestamptz,
+    state_changed_at  timestamptz DEFAULT pg_catalog.now(),
     created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
     UNIQUE (provider, reference),
@@ -366,19 +366,29 @@ COMMENT ON FUNCTION @extschema@.webhook_order_recompute(text) IS
     'Recompute an order''s amounts and state from its payments; returns the state.';
 
 /*
- * BEFORE INSERT OR UPDATE on payments: the transition rules, for events
- * and hand updates alike (SQLSTATE WH001), time stamps, upper-case currency.
+ * BEFORE UPDATE on payments: the transition rules, for events and hand
+ * updates alike (SQLSTATE WH001), time stamps, upper-case currency.  New
+ * rows are checked by webhook_payments_inserted, once per statement, so
+ * that COPY keeps its batched inserts.
  */
 CREATE FUNCTION @extschema@.webhook_payments_guard() RETURNS trigger
     LANGUAGE C AS 'MODULE_PATHNAME', 'webhook_payments_guard';
 
 /*
- * AFTER INSERT OR UPDATE OR DELETE on payments: move the order by the
- * change in captured and refunded amounts, send NOTIFY webhook_payment on
- * a state change, and on insert apply the events parked for the payment.
+ * AFTER UPDATE OR DELETE on payments, and AFTER INSERT of a payment with
+ * an order: move the order by the change in captured and refunded
+ * amounts, send NOTIFY webhook_payment on a state change.
  */
 CREATE FUNCTION @extschema@.webhook_payments_after() RETURNS trigger
     LANGUAGE C AS 'MODULE_PATHNAME', 'webhook_payments_after';
+
+/*
+ * AFTER INSERT on payments, once per statement over the inserted rows:
+ * check each as the guard checks an update (23514), put its currency in
+ * upper case, and apply the events parked for it, in provider order.
+ */
+CREATE FUNCTION @extschema@.webhook_payments_inserted() RETURNS trigger
+    LANGUAGE C AS 'MODULE_PATHNAME', 'webhook_payments_inserted';
 
 /* BEFORE INSERT OR UPDATE OF total, currency on orders: they (and the state) are valid. */
 CREATE FUNCTION @extschema@.webhook_orders_guard() RETURNS trigger
@@ -388,11 +398,18 @@ CREATE TRIGGER webhook_orders_guard
     FOR EACH ROW EXECUTE FUNCTION @extschema@.webhook_orders_guard();
 
 CREATE TRIGGER webhook_payments_guard
-    BEFORE INSERT OR UPDATE ON @extschema@.webhook_payments
+    BEFORE UPDATE ON @extschema@.webhook_payments
     FOR EACH ROW EXECUTE FUNCTION @extschema@.webhook_payments_guard();
 CREATE TRIGGER webhook_payments_after
-    AFTER INSERT OR UPDATE OR DELETE ON @extschema@.webhook_payments
+    AFTER UPDATE OR DELETE ON @extschema@.webhook_payments
     FOR EACH ROW EXECUTE FUNCTION @extschema@.webhook_payments_after();
+CREATE TRIGGER webhook_payments_after_insert
+    AFTER INSERT ON @extschema@.webhook_payments
+    FOR EACH ROW WHEN (NEW.order_ref IS NOT NULL) EXECUTE FUNCTION @extschema@.webhook_payments_after();
+CREATE TRIGGER webhook_payments_inserted
+    AFTER INSERT ON @extschema@.webhook_payments
+    REFERENCING NEW TABLE AS webhook_new_payments
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.webhook_payments_inserted();
 
 --------------------------------------------------------------------------
 -- Applying an event to its payment
@@ -620,6 +637,12 @@ DECLARE
     v_scheme text;
     v_config jsonb;
 BEGIN
+    -- before the table's CHECK, whose DETAIL would show the row, secret and all
+    IF NEW.valid_until IS NOT NULL AND NEW.valid_until <= NEW.valid_from THEN
+        RAISE EXCEPTION USING ERRCODE = 'check_violation',
+            MESSAGE = 'a secret''s valid_until must be after its valid_from',
+            DETAIL = format('valid_from is %s, valid_until is %s.', NEW.valid_from, NEW.valid_until);
+    END IF;
     SELECT p.scheme, p.config INTO v_scheme, v_config
       FROM @extschema@.webhook_providers p WHERE p.name = NEW.provider;
     IF FOUND THEN
@@ -629,7 +652,7 @@ BEGIN
 END
 $$;
 CREATE TRIGGER webhook_secrets_check
-    BEFORE INSERT OR UPDATE OF provider, secret ON @extschema@.webhook_secrets
+    BEFORE INSERT OR UPDATE OF provider, secret, valid_from, valid_until ON @extschema@.webhook_secrets
     FOR EACH ROW EXECUTE FUNCTION @extschema@.webhook_secrets_check();
 
 CREATE FUNCTION @extschema@.webhook_ingest(provider text, headers jsonb, body bytea, path text DEFAULT NULL)
@@ -825,10 +848,37 @@ REVOKE ALL ON FUNCTION @extschema@.webhook_purge(interval) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.webhook_purge(interval) IS
     'Drop the bodies and headers of deliveries and the payloads of settled events received more than older_than ago; ids, outcomes, hashes and amounts stay.  Returns the number of rows purged.';
 
+/*
+ * The counts webhook_stats reads: webhook_ingest (webhook_redeliver too)
+ * adds each delivery it records to one row here, in the same transaction
+ * (src/stats.c).  A row per provider, UTC day, outcome, HTTP status and
+ * slot, the slot being the recording backend's id: concurrent sessions
+ * never update the same row.  The rows of past days are folded into one
+ * per day (slot 0) by the first backend to count on a new day.
+ */
+CREATE TABLE @extschema@.webhook_delivery_counts (
+    provider    text NOT NULL,
+    day         date NOT NULL,
+    outcome     text NOT NULL,
+    http_status int NOT NULL,
+    slot        int NOT NULL,
+    deliveries  bigint NOT NULL,
+    events      bigint NOT NULL,
+    last_at     timestamptz NOT NULL,
+    PRIMARY KEY (provider, day, outcome, http_status, slot)
+);
+COMMENT ON TABLE @extschema@.webhook_delivery_counts IS
+    'Deliveries counted as they are recorded, by provider, UTC day, outcome, HTTP status and slot: what webhook_stats and webhook_stats_daily read.  Deleting deliveries or purging them lowers nothing here.';
+COMMENT ON COLUMN @extschema@.webhook_delivery_counts.day IS 'The UTC date of the deliveries'' received_at.';
+COMMENT ON COLUMN @extschema@.webhook_delivery_counts.slot IS
+    'The id of the backend that counted them (plus a multiple of max backends when its row was busy), so that concurrent sessions never write the same row; 0 once a past day''s rows are folded into one, and for the counts seeded from the deliveries stored when the extension was updated to 0.2.0.';
+COMMENT ON COLUMN @extschema@.webhook_delivery_counts.events IS 'How many of these deliveries stored a new event.';
+COMMENT ON COLUMN @extschema@.webhook_delivery_counts.last_at IS 'The latest received_at among them.';
+
 CREATE VIEW @extschema@.webhook_stats AS
-SELECT n.provider,
+SELECT coalesce(p.name, d.provider) AS provider,
        coalesce(d.deliveries, 0) AS deliveries,
-       coalesce(e.events, 0) AS events,
+       coalesce(d.events, 0) AS events,
        coalesce(d.duplicates, 0) AS duplicates,
        coalesce(d.rejections, 0) AS rejections,
        coalesce(d.rejections_by_outcome, '{}'::jsonb) AS rejections_by_outcome,
@@ -836,23 +886,41 @@ SELECT n.provider,
        coalesce(e.parked, 0) AS parked,
        coalesce(e.held, 0) AS held,
        d.last_delivery_at
-  FROM (SELECT name AS provider FROM @extschema@.webhook_providers
-        UNION SELECT DISTINCT provider FROM @extschema@.webhook_deliveries WHERE provider IS NOT NULL) n
-  LEFT JOIN (SELECT x.provider, sum(x.n)::bigint AS deliveries,
+  FROM @extschema@.webhook_providers p
+  FULL JOIN (SELECT x.provider, sum(x.n)::bigint AS deliveries, sum(x.events)::bigint AS events,
                     sum(x.n) FILTER (WHERE x.outcome = 'duplicate')::bigint AS duplicates,
-                    sum(x.n) FILTER (WHERE x.http_status BETWEEN 400 AND 499 OR x.outcome = 'unknown_certificate')::bigint AS rejections,
-                    pg_catalog.jsonb_object_agg(x.outcome, x.n) FILTER (WHERE x.http_status BETWEEN 400 AND 499 OR x.outcome = 'unknown_certificate') AS rejections_by_outcome,
+                    sum(x.n) FILTER (WHERE x.rejected)::bigint AS rejections,
+                    pg_catalog.jsonb_object_agg(x.outcome, x.n) FILTER (WHERE x.rejected) AS rejections_by_outcome,
                     max(x.last_at) AS last_delivery_at
-               FROM (SELECT provider, outcome, http_status, count(*) AS n, max(received_at) AS last_at
-                       FROM @extschema@.webhook_deliveries GROUP BY provider, outcome, http_status) x
-              GROUP BY x.provider) d ON d.provider = n.provider
-  LEFT JOIN (SELECT provider, count(*) AS events,
+               FROM (SELECT provider, outcome,
+                            http_status BETWEEN 400 AND 499 OR outcome = 'unknown_certificate' AS rejected,
+                            sum(deliveries) AS n, sum(events) AS events, max(last_at) AS last_at
+                       FROM @extschema@.webhook_delivery_counts GROUP BY 1, 2, 3) x
+              GROUP BY x.provider) d ON d.provider = p.name
+  LEFT JOIN (SELECT provider,
                     count(*) FILTER (WHERE status = 'failed') AS failed,
                     count(*) FILTER (WHERE status = 'unmatched') AS parked,
                     count(*) FILTER (WHERE status = 'held') AS held
-               FROM @extschema@.webhook_events GROUP BY provider) e ON e.provider = n.provider;
+               FROM @extschema@.webhook_events WHERE status IN ('unmatched', 'held', 'failed')
+              GROUP BY provider) e ON e.provider = coalesce(p.name, d.provider);
 COMMENT ON VIEW @extschema@.webhook_stats IS
-    'Per provider: deliveries, events, duplicates, rejections (4xx and unknown_certificate) by outcome, failed, parked and held events, the last delivery.';
+    'Per provider: deliveries, events, duplicates, rejections (4xx and unknown_certificate) by outcome, from webhook_delivery_counts; failed, parked and held events as they are now; the last delivery.';
+
+CREATE VIEW @extschema@.webhook_stats_daily AS
+SELECT x.provider, x.day,
+       sum(x.n)::bigint AS deliveries,
+       sum(x.events)::bigint AS events,
+       coalesce(sum(x.n) FILTER (WHERE x.outcome = 'duplicate'), 0)::bigint AS duplicates,
+       coalesce(sum(x.n) FILTER (WHERE x.rejected), 0)::bigint AS rejections,
+       coalesce(pg_catalog.jsonb_object_agg(x.outcome, x.n) FILTER (WHERE x.rejected), '{}'::jsonb) AS rejections_by_outcome,
+       max(x.last_at) AS last_delivery_at
+  FROM (SELECT provider, day, outcome,
+               http_status BETWEEN 400 AND 499 OR outcome = 'unknown_certificate' AS rejected,
+               sum(deliveries) AS n, sum(events) AS events, max(last_at) AS last_at
+          FROM @extschema@.webhook_delivery_counts GROUP BY 1, 2, 3, 4) x
+ GROUP BY x.provider, x.day;
+COMMENT ON VIEW @extschema@.webhook_stats_daily IS
+    'Per provider and UTC day: deliveries, events, duplicates, rejections (4xx and unknown_certificate) by outcome, the last delivery; from webhook_delivery_counts.';
 
 CREATE VIEW @extschema@.webhook_parked_events AS
 SELECT e.id AS event_pk, e.provider, e.event_id, e.event_type, e.status, e.detail,
@@ -926,6 +994,66 @@ COMMENT ON FUNCTION @extschema@.webhook_verify_paypal(pg_catalog.text, pg_catalo
     'As webhook_verify_paypal(bytea, ...), over the UTF-8 bytes of body.';
 
 --------------------------------------------------------------------------
+-- No secret in the server log: the functions that take secrets or request
+-- headers log their errors without the statement.
+--
+-- A client that interpolates its parameters into the statement text
+-- (psycopg2) sends the headers, the body and the secrets inside it, and at
+-- the default log_min_error_statement (error) the server logs the
+-- statement of every call that raises.  Pinned to panic, an error raised
+-- while one of these functions runs (a NULL provider, headers that are not
+-- an object, an unknown algorithm, a statement timeout while ingest waits)
+-- is logged without it.  PostgreSQL reads the setting when it reports the
+-- error, before the transaction's abort restores the caller's value, so the
+-- pin of the innermost pinned function counts, whoever called it; an error
+-- a caller catches and raises again is reported outside it, with its
+-- statement.
+--
+-- A function applies its SET of a superuser-only setting, such as this
+-- one, as the user it runs as: a SECURITY INVOKER function pinned so would
+-- refuse to run for any caller but a superuser.  The signing and verifying
+-- helpers, which read no table, are therefore SECURITY DEFINER too, with
+-- search_path pinned like every SECURITY DEFINER function; EXECUTE on them
+-- stays revoked from PUBLIC.
+--------------------------------------------------------------------------
+
+ALTER FUNCTION @extschema@.webhook_ingest(text, jsonb, bytea, text) SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_ingest(text, jsonb, text, text) SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_ingest(jsonb) SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_add_provider(text, text, text, jsonb) SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_add_secret(text, text, text, text, timestamptz) SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_rotate_secret(text, text, interval) SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_redeliver(bigint) SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_hmac(pg_catalog.bytea, pg_catalog.bytea, pg_catalog.text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_hmac(pg_catalog.text, pg_catalog.text, pg_catalog.text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_sign_hmac(pg_catalog.bytea, pg_catalog.bytea, pg_catalog.text, pg_catalog.text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_sign_hmac(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_verify_hmac(pg_catalog.bytea, pg_catalog.bytea, pg_catalog.text, pg_catalog.text, pg_catalog.text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_verify_hmac(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_sign_stripe(pg_catalog.bytea, pg_catalog.text, pg_catalog.int8)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_sign_stripe(pg_catalog.text, pg_catalog.text, pg_catalog.int8)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_verify_stripe(pg_catalog.bytea, pg_catalog.text, pg_catalog.text, pg_catalog.int4)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_verify_stripe(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.int4)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_sign_standard(bytea, text, text, bigint)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_sign_standard(text, text, text, bigint)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_sign_vipps(bytea, text, text, text, text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.webhook_sign_vipps(text, text, text, text, text)
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic;
+
+--------------------------------------------------------------------------
 -- Privileges: nothing for PUBLIC.  Trigger and internal functions are
 -- not callable by PUBLIC either.
 --------------------------------------------------------------------------
@@ -940,6 +1068,7 @@ REVOKE ALL ON FUNCTION @extschema@.webhook_order_recompute(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_payments_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_orders_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_payments_after() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.webhook_payments_inserted() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_event_apply(@extschema@.webhook_events, bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_events_apply() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_event_reapply(bigint, bool, bool) FROM PUBLIC;
@@ -969,3 +1098,4 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.webhook_deliveries', '')
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.webhook_deliveries_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.webhook_refunds', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.webhook_refunds_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.webhook_delivery_counts', '');

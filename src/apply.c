@@ -379,49 +379,151 @@ WebhookPassPaymentKeys(const char *provider, const char *reference, const char *
 		LockRelease(&tags[i], ExclusiveLock, true);
 }
 
+/* An index scan on (provider, <key>) of one of the extension's indexes, kept open for many keys. */
+typedef struct KeyProbe
+{
+	Relation	rel;
+	Relation	idx;
+	Snapshot	snap;
+	MemoryContext cxt;			/* what the index AM allocates lives here */
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData skey[2];
+} KeyProbe;
+
+/* Open index index_name of the extension's schema (and its table) for probes under snap. */
+static void
+probe_open(KeyProbe *p, Oid nspoid, const char *index_name, Snapshot snap)
+{
+	Oid			idxoid = get_relname_relid(index_name, nspoid);
+
+	if (!OidIsValid(idxoid))
+		elog(ERROR, "index %s of the webhook extension does not exist", index_name);
+	p->rel = table_open(IndexGetRelation(idxoid, false), AccessShareLock);
+	p->idx = index_open(idxoid, AccessShareLock);
+	p->snap = snap;
+	p->cxt = CurrentMemoryContext;
+	for (int k = 0; k < 2; k++)
+	{
+		ScanKeyInit(&p->skey[k], k + 1, BTEqualStrategyNumber, F_TEXTEQ, (Datum) 0);
+		p->skey[k].sk_collation = p->idx->rd_indcollation[k];
+	}
+	p->slot = table_slot_create(p->rel, NULL);
+	p->scan = index_beginscan(p->rel, p->idx, snap, 2, 0);
+}
+
+/*
+ * Whether the index has an entry for (provider, key) whose row the
+ * probe's snapshot sees.  With a dirty snapshot, *xmin is set to the
+ * inserter of the first such row that has not committed yet (else
+ * InvalidTransactionId).
+ */
+static bool
+probe_find(KeyProbe *p, const char *provider, const char *key, TransactionId *xmin)
+{
+	bool		found = false;
+	MemoryContext old;
+
+	if (xmin != NULL)
+		*xmin = InvalidTransactionId;
+	if (key == NULL)
+		return false;
+	/* the keys only for this probe; the scan's own memory outlives it */
+	p->skey[0].sk_argument = CStringGetTextDatum(provider);
+	p->skey[1].sk_argument = CStringGetTextDatum(key);
+	old = MemoryContextSwitchTo(p->cxt);
+	index_rescan(p->scan, p->skey, 2, NULL, 0);
+	while (index_getnext_slot(p->scan, ForwardScanDirection, p->slot))
+	{
+		found = true;
+		if (xmin == NULL)
+			break;
+		if (TransactionIdIsValid(p->snap->xmin))
+		{
+			*xmin = p->snap->xmin;
+			break;
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return found;
+}
+
+static void
+probe_close(KeyProbe *p)
+{
+	index_endscan(p->scan);
+	ExecDropSingleTupleTableSlot(p->slot);
+	index_close(p->idx, AccessShareLock);
+	table_close(p->rel, AccessShareLock);
+}
+
 /*
  * The transaction inserting a payment with this key that has not
- * committed yet (found through the unique index index_name with a dirty
- * snapshot), or InvalidTransactionId.
+ * committed yet (found through its unique index with a dirty snapshot),
+ * or InvalidTransactionId.
  */
 static TransactionId
 payment_inserter(Oid nspoid, const char *index_name, const char *provider, const char *key)
 {
-	Oid			idxoid;
-	Relation	rel;
-	Relation	idx;
 	SnapshotData snap;
-	ScanKeyData skey[2];
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
-	TransactionId xwait = InvalidTransactionId;
+	KeyProbe	p;
+	TransactionId xmin;
 
 	if (key == NULL)
 		return InvalidTransactionId;
-	idxoid = get_relname_relid(index_name, nspoid);
-	if (!OidIsValid(idxoid))
-		elog(ERROR, "index %s of the webhook extension does not exist", index_name);
-	rel = table_open(IndexGetRelation(idxoid, false), AccessShareLock);
-	idx = index_open(idxoid, AccessShareLock);
 	InitDirtySnapshot(snap);
-	ScanKeyInit(&skey[0], 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(provider));
-	skey[0].sk_collation = idx->rd_indcollation[0];
-	ScanKeyInit(&skey[1], 2, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(key));
-	skey[1].sk_collation = idx->rd_indcollation[1];
-	slot = table_slot_create(rel, NULL);
-	scan = index_beginscan(rel, idx, &snap, 2, 0);
-	index_rescan(scan, skey, 2, NULL, 0);
-	while (index_getnext_slot(scan, ForwardScanDirection, slot))
-		if (TransactionIdIsValid(snap.xmin))
-		{
-			xwait = snap.xmin;
-			break;
-		}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(idx, AccessShareLock);
-	table_close(rel, AccessShareLock);
-	return xwait;
+	probe_open(&p, nspoid, index_name, &snap);
+	(void) probe_find(&p, provider, key, &xmin);
+	probe_close(&p);
+	return xmin;
+}
+
+bool
+WebhookEventStored(Oid nspoid, const char *provider, const char *event_id)
+{
+	KeyProbe	p;
+	bool		found;
+
+	probe_open(&p, nspoid, "webhook_events_provider_event_id_key", GetActiveSnapshot());
+	found = probe_find(&p, provider, event_id, NULL);
+	probe_close(&p);
+	return found;
+}
+
+struct WebhookParkedProbe
+{
+	KeyProbe	by_reference;
+	KeyProbe	by_external_id;
+};
+
+WebhookParkedProbe *
+WebhookParkedProbeBegin(Oid nspoid)
+{
+	WebhookParkedProbe *pp = palloc(sizeof(WebhookParkedProbe));
+	Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
+
+	probe_open(&pp->by_reference, nspoid, "webhook_events_parked_ref_idx", snap);
+	probe_open(&pp->by_external_id, nspoid, "webhook_events_parked_obj_idx", snap);
+	return pp;
+}
+
+bool
+WebhookMaybeParked(WebhookParkedProbe *pp, const char *provider, const char *reference,
+				   const char *external_id)
+{
+	return probe_find(&pp->by_reference, provider, reference, NULL) ||
+		probe_find(&pp->by_external_id, provider, external_id, NULL);
+}
+
+void
+WebhookParkedProbeEnd(WebhookParkedProbe *pp)
+{
+	Snapshot	snap = pp->by_reference.snap;
+
+	probe_close(&pp->by_reference);
+	probe_close(&pp->by_external_id);
+	UnregisterSnapshot(snap);
+	pfree(pp);
 }
 
 /*

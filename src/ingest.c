@@ -42,6 +42,7 @@
 #include "paypal.h"
 #include "spi.h"
 #include "state.h"
+#include "stats.h"
 #include "verify.h"
 #include "webhook.h"
 
@@ -59,6 +60,7 @@ typedef struct IngestResult
 	const char *detail;
 	char	   *event_id;
 	int64		event_pk;		/* 0: none */
+	bool		stored_event;	/* this call stored the event (no duplicate, no retry) */
 	int64		secret_id;		/* 0: none */
 	char	   *event_status;
 	char	   *payment_ref;
@@ -686,7 +688,14 @@ stored_before(const char *schema, const char *status, IngestResult *r, MemoryCon
 	}
 }
 
-/* A redelivery of a stored event: count it, then as stored_before. */
+/*
+ * A redelivery of a stored event: count it in webhook_events.deliveries,
+ * then as stored_before.  While another delivery of the same event holds
+ * its row (concurrent retries), this one is not counted there (its
+ * delivery row records it) rather than waiting for that transaction: the
+ * retries of one event do not queue behind each other.  A failed event's
+ * retry waits for the row to apply it again, and is counted then.
+ */
 static void
 redelivered(const char *schema, WebhookProvider *prov, const WebhookEvent *ev,
 			IngestResult *r, MemoryContext cxt)
@@ -696,8 +705,22 @@ redelivered(const char *schema, WebhookProvider *prov, const WebhookEvent *ev,
 	values[0] = CStringGetTextDatum(prov->name);
 	values[1] = CStringGetTextDatum(ev->event_id);
 	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_COUNT_REDELIVERY, schema), values, NULL,
-						 false, 0) != SPI_OK_UPDATE_RETURNING || SPI_processed != 1)
-		elog(ERROR, "stored event \"%s\" cannot be found again", ev->event_id);
+						 false, 0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "stored event \"%s\" cannot be counted", ev->event_id);
+	if (SPI_processed != 1)
+	{
+		char	   *status;
+
+		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_FIND_EVENT, schema), values, NULL,
+							 false, 0) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "stored event \"%s\" cannot be found again", ev->event_id);
+		status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		/* a failed event's retry waits for its row all the same: count it then */
+		if (status != NULL && strcmp(status, "failed") == 0 &&
+			(SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_COUNT_FAILED_REDELIVERY, schema), values,
+							  NULL, false, 0) != SPI_OK_UPDATE_RETURNING || SPI_processed != 1))
+			elog(ERROR, "stored event \"%s\" cannot be found again", ev->event_id);
+	}
 	r->event_pk = spi_int8(1);
 	stored_before(schema, spi_string(2, cxt), r, cxt);
 }
@@ -762,6 +785,7 @@ store_settled(const char *schema, const char *status, const char *detail,
 		stored_before(schema, spi_string(2, cxt), r, cxt);
 		return;
 	}
+	r->stored_event = true;
 	read_event(schema, r->event_pk, r, cxt);
 	set_outcome(r, status, r->detail);
 }
@@ -799,6 +823,12 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 		return;
 	}
 	WebhookLastApplied.event_pk = 0;
+	/* a retry of a stored event: no insert, so no wait on another retry's count */
+	if (WebhookEventStored(cfg->nspoid, prov->name, ev->event_id))
+	{
+		redelivered(schema, prov, ev, r, cxt);
+		return;
+	}
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(spicxt);
@@ -860,6 +890,7 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 		return;
 	}
 
+	r->stored_event = true;
 	/* the one-statement move, or else the trigger, says what it did: no need to read it back */
 	if (r->payment_state == NULL)
 	{
@@ -884,6 +915,7 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 							 false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "could not drop a rejected unmatched event");
 		r->event_pk = 0;
+		r->stored_event = false;
 		r->event_status = NULL;
 		r->http_status = 404;
 		r->detail = "no payment matches the event, and the provider's policy is reject";
@@ -1021,6 +1053,8 @@ record_delivery(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *
 	delivery_params(prov, req, sha, r, values, nulls);
 	r->delivery_id = WebhookInsertRow(WEBHOOK_PLAN_INSERT_DELIVERY, cfg->schema, cfg->nspoid,
 									  values, nulls);
+	WebhookStatsCount(cfg->schema, cfg->nspoid, req->provider, r->outcome, r->http_status,
+					  req->received_at, r->stored_event);
 }
 
 /*

@@ -118,6 +118,25 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 	},
 	/* a redelivery of a stored event: count it, and lock the row */
 	[WEBHOOK_PLAN_COUNT_REDELIVERY] = {
+		"WITH free AS (SELECT id FROM @s@.webhook_events "
+		" WHERE provider OPERATOR(pg_catalog.=) $1 AND event_id OPERATOR(pg_catalog.=) $2 "
+		" FOR UPDATE SKIP LOCKED) "
+		"UPDATE @s@.webhook_events e SET deliveries = e.deliveries OPERATOR(pg_catalog.+) 1 "
+		"FROM free WHERE e.id OPERATOR(pg_catalog.=) free.id "
+		"RETURNING e.id, e.status",
+		2, {TEXTOID, TEXTOID}
+	},
+	/*
+	 * A redelivery whose event row another delivery of it holds: not
+	 * counted, not waited for, unless the event failed (its retry waits for
+	 * the row anyway): then counted once the row is free.
+	 */
+	[WEBHOOK_PLAN_FIND_EVENT] = {
+		"SELECT id, status FROM @s@.webhook_events "
+		"WHERE provider OPERATOR(pg_catalog.=) $1 AND event_id OPERATOR(pg_catalog.=) $2",
+		2, {TEXTOID, TEXTOID}
+	},
+	[WEBHOOK_PLAN_COUNT_FAILED_REDELIVERY] = {
 		"UPDATE @s@.webhook_events SET deliveries = deliveries OPERATOR(pg_catalog.+) 1 "
 		"WHERE provider OPERATOR(pg_catalog.=) $1 AND event_id OPERATOR(pg_catalog.=) $2 "
 		"RETURNING id, status",
@@ -239,6 +258,43 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		"AND (valid_until IS NULL OR valid_until OPERATOR(pg_catalog.>) $3) "
 		"ORDER BY id DESC LIMIT $4",
 		4, {TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID}
+	},
+	/*
+	 * One delivery counted in the backend's row (stats.c), when the counts
+	 * table needs a statement; stats.c makes the same change without one.
+	 */
+	[WEBHOOK_PLAN_COUNT_DELIVERY] = {
+		"INSERT INTO @s@.webhook_delivery_counts AS c "
+		"(provider, day, outcome, http_status, slot, deliveries, events, last_at) "
+		"VALUES ($1, $2, $3, $4, $5, 1, $6, $7) "
+		"ON CONFLICT (provider, day, outcome, http_status, slot) DO UPDATE SET "
+		" deliveries = c.deliveries OPERATOR(pg_catalog.+) 1, "
+		" events = c.events OPERATOR(pg_catalog.+) EXCLUDED.events, "
+		" last_at = GREATEST(c.last_at, EXCLUDED.last_at)",
+		7, {TEXTOID, DATEOID, TEXTOID, INT4OID, INT4OID, INT8OID, TIMESTAMPTZOID}
+	},
+	/*
+	 * The backends' rows of the days before $1 folded into one row per day
+	 * (slot 0), leaving out any row a transaction still holds (stats.c).
+	 */
+	[WEBHOOK_PLAN_FOLD_COUNTS] = {
+		"WITH folded AS ("
+		" DELETE FROM @s@.webhook_delivery_counts c "
+		" WHERE c.ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"  SELECT f.ctid FROM @s@.webhook_delivery_counts f "
+		"  WHERE f.slot OPERATOR(pg_catalog.<>) 0 AND f.day OPERATOR(pg_catalog.<) $1 "
+		"  FOR UPDATE SKIP LOCKED)) "
+		" RETURNING c.provider, c.day, c.outcome, c.http_status, c.deliveries, c.events, c.last_at) "
+		"INSERT INTO @s@.webhook_delivery_counts AS c "
+		"(provider, day, outcome, http_status, slot, deliveries, events, last_at) "
+		"SELECT provider, day, outcome, http_status, 0, pg_catalog.sum(deliveries), "
+		" pg_catalog.sum(events), pg_catalog.max(last_at) "
+		"FROM folded GROUP BY provider, day, outcome, http_status "
+		"ON CONFLICT (provider, day, outcome, http_status, slot) DO UPDATE SET "
+		" deliveries = c.deliveries OPERATOR(pg_catalog.+) EXCLUDED.deliveries, "
+		" events = c.events OPERATOR(pg_catalog.+) EXCLUDED.events, "
+		" last_at = GREATEST(c.last_at, EXCLUDED.last_at)",
+		1, {DATEOID}
 	},
 };
 

@@ -30,6 +30,8 @@
 #include "commands/async.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "executor/executor.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -38,7 +40,10 @@
 #include "storage/backendid.h"
 #include "storage/shmem.h"
 #include "utils/builtins.h"
+#include "utils/array.h"
 #include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
@@ -136,6 +141,7 @@ PG_FUNCTION_INFO_V1(webhook_transition_allowed);
 PG_FUNCTION_INFO_V1(webhook_order_state);
 PG_FUNCTION_INFO_V1(webhook_payments_guard);
 PG_FUNCTION_INFO_V1(webhook_payments_after);
+PG_FUNCTION_INFO_V1(webhook_payments_inserted);
 
 bool
 WebhookTransitionAllowed(const char *from, const char *to)
@@ -309,6 +315,52 @@ currency_equal(HeapTuple a, HeapTuple b, TupleDesc desc, int attno)
 }
 
 
+/* An ASCII code in upper case, in place. */
+static char *
+upper_code(char *s)
+{
+	for (char *c = s; *c; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c -= 'a' - 'A';
+	return s;
+}
+
+/*
+ * Raise (23514) unless a new payment row is one the table may hold: a
+ * known state, a three-letter currency (in any case), a reference or an
+ * external id, amounts not negative.  Returns true when the row needs its
+ * currency put in upper case or its state_changed_at set.
+ */
+static bool
+check_new_payment(HeapTuple tup, TupleDesc desc, const PaymentAttrs *a)
+{
+	char	   *state = WebhookTupleText(tup, desc, a->state);
+	char	   *currency = WebhookTupleText(tup, desc, a->currency);
+	bool		isnull;
+	bool		fix = false;
+
+	if (!WebhookOneOf(state, payment_states, lengthof(payment_states)))
+		WebhookInvalidColumn("webhook_payments", "state", state,
+							 "pending, authorized, captured, failed, canceled, partially_refunded or refunded");
+	(void) heap_getattr(tup, a->state_changed_at, desc, &isnull);
+	fix = isnull;
+	if (currency != NULL)
+	{
+		char	   *upper = upper_code(pstrdup(currency));
+
+		if (!currency_code(upper))
+			WebhookInvalidColumn("webhook_payments", "currency", upper, "a three-letter ISO 4217 code");
+		fix |= strcmp(upper, currency) != 0;
+	}
+	if (WebhookTupleText(tup, desc, a->reference) == NULL &&
+		WebhookTupleText(tup, desc, a->external_id) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("a payment needs a reference or an external_id")));
+	check_payment_amounts(tup, desc, a);
+	return fix;
+}
+
 void
 WebhookGuardRecord(int64 payment_id, const char *old_state)
 {
@@ -347,32 +399,23 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
 		bool		isnull;
-		char	   *currency = WebhookTupleText(newtup, desc, a.currency);
 
-		if (!WebhookOneOf(state, payment_states, lengthof(payment_states)))
-			WebhookInvalidColumn("webhook_payments", "state", state,
-						   "pending, authorized, captured, failed, canceled, partially_refunded or refunded");
-		(void) heap_getattr(newtup, a.state_changed_at, desc, &isnull);
-		if (isnull)
+		if (check_new_payment(newtup, desc, &a))
 		{
-			cols[n] = a.state_changed_at;
-			vals[n++] = TimestampTzGetDatum(now);
+			char	   *currency = WebhookTupleText(newtup, desc, a.currency);
+
+			(void) heap_getattr(newtup, a.state_changed_at, desc, &isnull);
+			if (isnull)
+			{
+				cols[n] = a.state_changed_at;
+				vals[n++] = TimestampTzGetDatum(now);
+			}
+			if (currency != NULL)
+			{
+				cols[n] = a.currency;
+				vals[n++] = CStringGetTextDatum(upper_code(currency));
+			}
 		}
-		if (currency != NULL)
-		{
-			for (char *c = currency; *c; c++)
-				*c = pg_toupper((unsigned char) *c);
-			if (!currency_code(currency))
-				WebhookInvalidColumn("webhook_payments", "currency", currency, "a three-letter ISO 4217 code");
-			cols[n] = a.currency;
-			vals[n++] = CStringGetTextDatum(currency);
-		}
-		if (WebhookTupleText(newtup, desc, a.reference) == NULL &&
-			WebhookTupleText(newtup, desc, a.external_id) == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("a payment needs a reference or an external_id")));
-		check_payment_amounts(newtup, desc, &a);
 	}
 	else
 	{
@@ -648,7 +691,10 @@ WebhookNotifyPayment(const char *provider, const char *reference, const char *ex
 	Async_Notify("webhook_payment", buf.data);
 }
 
-/* Apply the events parked for a payment just inserted, in provider order. */
+/*
+ * Apply the events parked for a payment just inserted, in provider order.
+ * The caller passed the payment's keys first (WebhookPassPaymentKeys).
+ */
 static void
 apply_parked(const char *schema, const char *provider, const char *reference,
 			 const char *external_id)
@@ -658,7 +704,6 @@ apply_parked(const char *schema, const char *provider, const char *reference,
 	uint64		n;
 	int64	   *ids;
 
-	WebhookPassPaymentKeys(provider, reference, external_id);
 	values[0] = CStringGetTextDatum(provider);
 	values[1] = reference ? CStringGetTextDatum(reference) : (Datum) 0;
 	nulls[1] = reference ? ' ' : 'n';
@@ -708,10 +753,158 @@ apply_parked(const char *schema, const char *provider, const char *reference,
 }
 
 /*
- * webhook_payments_after() RETURNS trigger: AFTER INSERT OR UPDATE OR
- *	  DELETE on webhook_payments.  Moves the order(s) by the change in
- *	  captured and refunded amounts, sends NOTIFY webhook_payment on a state
- *	  change, and on insert applies the events parked for the payment.
+ * Put the currency of new payments in upper case and set their
+ * state_changed_at where they lack it (ids: int64 pointers), by one
+ * UPDATE: rare, as an app writes codes in upper case and leaves
+ * state_changed_at to its default.
+ */
+static void
+fix_new_payments(const char *schema, List *ids)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * list_length(ids));
+	int			n = 0;
+	ListCell   *lc;
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		values[1];
+
+	foreach(lc, ids)
+		elems[n++] = Int64GetDatum(*(int64 *) lfirst(lc));
+	values[0] = PointerGetDatum(construct_array(elems, n, INT8OID, sizeof(int64), true, TYPALIGN_DOUBLE));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(psprintf("UPDATE %s.webhook_payments "
+									   "SET currency = pg_catalog.upper(currency), "
+									   "state_changed_at = COALESCE(state_changed_at, pg_catalog.now()) "
+									   "WHERE id OPERATOR(pg_catalog.=) ANY ($1)", schema),
+							  1, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "new payments could not be completed");
+	SPI_finish();
+}
+
+/*
+ * webhook_payments_inserted() RETURNS trigger: AFTER INSERT FOR EACH
+ *	  STATEMENT on webhook_payments, with the inserted rows as its transition
+ *	  table.  It checks each row as the guard checks an update (23514) and
+ *	  puts its currency in upper case; it passes each payment's keys, so that an
+ *	  event parking for it has committed (apply.c), and applies the events
+ *	  parked for it, in provider order, with the rights of the table's owner
+ *	  (see webhook_payments_after).  Where no event may be parked it runs no
+ *	  statement: a bulk load costs a few index probes per row.
+ */
+Datum
+webhook_payments_inserted(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	desc;
+	PaymentAttrs a;
+	Tuplestorestate *rows;
+	TupleTableSlot *slot;
+	MemoryContext rowcxt;
+	MemoryContext oldcxt;
+	WebhookParkedProbe *probe = NULL;
+	List	   *fix = NIL;
+	bool		connected = false;
+	Oid			save_userid = InvalidOid;
+	int			save_sec_context = 0;
+	const char *schema;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		trigdata->tg_newtable == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("webhook_payments_inserted() must be an AFTER INSERT statement trigger with a NEW TABLE")));
+	rel = trigdata->tg_relation;
+	desc = RelationGetDescr(rel);
+	payment_attrs(desc, &a);
+	schema = WebhookSchemaOf(RelationGetNamespace(rel));
+	rows = trigdata->tg_newtable;
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "webhook inserted payment",
+								   ALLOCSET_SMALL_SIZES);
+	tuplestore_select_read_pointer(rows, tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND));
+
+	/*
+	 * Two passes: every payment's keys first, then one snapshot, which sees
+	 * every event that was parking for any of them, for all the probes.
+	 */
+	for (int pass = 0; pass < 2; pass++)
+	{
+		if (pass == 1)
+			probe = WebhookParkedProbeBegin(RelationGetNamespace(rel));
+		tuplestore_rescan(rows);
+		while (tuplestore_gettupleslot(rows, true, false, slot))
+		{
+			char	   *provider;
+			char	   *reference;
+			char	   *external_id;
+
+			oldcxt = MemoryContextSwitchTo(rowcxt);
+			slot_getallattrs(slot);
+			provider = TextDatumGetCString(slot->tts_values[a.provider - 1]);
+			reference = slot->tts_isnull[a.reference - 1] ? NULL :
+				TextDatumGetCString(slot->tts_values[a.reference - 1]);
+			external_id = slot->tts_isnull[a.external_id - 1] ? NULL :
+				TextDatumGetCString(slot->tts_values[a.external_id - 1]);
+			if (pass == 0)
+			{
+				bool		free_tuple;
+				HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, &free_tuple);
+
+				/* what the guard checks on update, for every inserted row */
+				if (check_new_payment(tup, desc, &a))
+				{
+					int64	   *id = MemoryContextAlloc(oldcxt, sizeof(int64));
+
+					*id = DatumGetInt64(slot->tts_values[a.id - 1]);
+					MemoryContextSwitchTo(oldcxt);
+					fix = lappend(fix, id);
+					MemoryContextSwitchTo(rowcxt);
+				}
+				WebhookPassPaymentKeys(provider, reference, external_id);
+			}
+			else if (WebhookMaybeParked(probe, provider, reference, external_id))
+			{
+				if (!connected)
+				{
+					/* connected from the trigger's context, which SPI_finish returns to */
+					MemoryContextSwitchTo(oldcxt);
+					if (SPI_connect() != SPI_OK_CONNECT)
+						elog(ERROR, "SPI_connect failed");
+					MemoryContextSwitchTo(rowcxt);
+					GetUserIdAndSecContext(&save_userid, &save_sec_context);
+					SetUserIdAndSecContext(rel->rd_rel->relowner,
+										   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+										   SECURITY_NOFORCE_RLS);
+					connected = true;
+				}
+				apply_parked(schema, provider, reference, external_id);
+			}
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(rowcxt);
+		}
+	}
+	WebhookParkedProbeEnd(probe);
+	tuplestore_select_read_pointer(rows, 0);
+	ExecDropSingleTupleTableSlot(slot);
+	MemoryContextDelete(rowcxt);
+	if (connected)
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		SPI_finish();
+	}
+	if (fix != NIL)
+		fix_new_payments(schema, fix);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * webhook_payments_after() RETURNS trigger: AFTER UPDATE OR DELETE on
+ *	  webhook_payments, and AFTER INSERT of a payment with an order.  Moves
+ *	  the order(s) by the change in captured and refunded amounts and sends
+ *	  NOTIFY webhook_payment on a state change.  Parked events are applied
+ *	  by webhook_payments_inserted.
  */
 Datum
 webhook_payments_after(PG_FUNCTION_ARGS)
@@ -792,10 +985,6 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(rel->rd_rel->relowner,
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 
-	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		apply_parked(schema, WebhookTupleText(newtup, desc, a.provider),
-					 WebhookTupleText(newtup, desc, a.reference),
-					 WebhookTupleText(newtup, desc, a.external_id));
 
 	if (old_order != NULL && (new_order == NULL || strcmp(old_order, new_order) != 0))
 	{

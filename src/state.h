@@ -113,6 +113,27 @@ extern Datum WebhookNumZero(void);
  */
 extern void WebhookPassPaymentKeys(const char *provider, const char *reference,
 								   const char *external_id);
+
+/*
+ * apply.c: whether an event may be parked for a payment's keys (one that
+ * a snapshot taken at WebhookParkedProbeBegin sees in the parked indexes,
+ * whatever its status): false means none is, and a payment insert has
+ * nothing to apply.  Begin after passing the keys of every payment to
+ * probe; the probe keeps the indexes open for many payments.
+ */
+typedef struct WebhookParkedProbe WebhookParkedProbe;
+
+/*
+ * apply.c: whether the statement's snapshot sees the event stored (by
+ * UNIQUE (provider, event_id)): a retry of it is a duplicate without
+ * trying the insert, whose unique check would wait for any transaction
+ * that is counting another retry of it.
+ */
+extern bool WebhookEventStored(Oid nspoid, const char *provider, const char *event_id);
+extern WebhookParkedProbe *WebhookParkedProbeBegin(Oid nspoid);
+extern void WebhookParkedProbeEnd(WebhookParkedProbe *pp);
+extern bool WebhookMaybeParked(WebhookParkedProbe *pp, const char *provider,
+							   const char *reference, const char *external_id);
 extern const char *WebhookSchemaOf(Oid nspoid);
 
 /* true when a payment may move from one state to the other */

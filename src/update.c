@@ -38,6 +38,8 @@
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
+#include "storage/procarray.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -440,6 +442,7 @@ WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 	TM_FailureData tmfd;
 	TM_Result	res;
 	bool		found;
+	Snapshot	snap;
 
 	if (rel == NULL)
 		elog(ERROR, "%s was not opened for this update", t->table);
@@ -453,20 +456,43 @@ WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 		ScanKeyInit(&skey[k], k + 1, BTEqualStrategyNumber, t->eqproc[k], key[k]);
 		skey[k].sk_collation = t->collation[k];
 	}
-	scan = index_beginscan(rel, u->index[tno], estate->es_snapshot, t->nkeys, 0);
-	index_rescan(scan, skey, t->nkeys, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
-	index_endscan(scan);
-	if (!found)
-		return NULL;
-	row_values(slot, values, nulls);
-	if (!change(values, nulls, t->col, arg))
-		return NULL;
+	/*
+	 * Find the row, judge the change, lock the version judged.  A version
+	 * another transaction is changing is not locked but waited for, without
+	 * holding anything, and the row found again with a new snapshot: a
+	 * change that is then no longer wanted (a retry of an event another
+	 * delivery just applied) leaves the row unlocked, so retries of one
+	 * event do not queue behind each other's transactions, as they would
+	 * behind the lock an UPDATE keeps on a row whose recheck fails.
+	 */
+	snap = estate->es_snapshot;
+	for (;;)
+	{
+		scan = index_beginscan(rel, u->index[tno], snap, t->nkeys, 0);
+		index_rescan(scan, skey, t->nkeys, NULL, 0);
+		found = index_getnext_slot(scan, ForwardScanDirection, slot);
+		index_endscan(scan);
+		if (!found)
+			return NULL;
+		row_values(slot, values, nulls);
+		if (!change(values, nulls, t->col, arg))
+			return NULL;
 
-	/* lock the newest version; a concurrent update is waited for, and then followed */
-	tid = slot->tts_tid;
-	res = table_tuple_lock(rel, &tid, estate->es_snapshot, slot, estate->es_output_cid,
-						   u->lockmode[tno], LockWaitBlock, TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+		/* lock the newest version; a concurrent update is followed */
+		tid = slot->tts_tid;
+		res = table_tuple_lock(rel, &tid, snap, slot, estate->es_output_cid,
+							   u->lockmode[tno], LockWaitSkip, TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+							   &tmfd);
+		if (res != TM_WouldBlock)
+			break;
+		/* the transaction changing it (or, for several lockers, look again shortly) */
+		if (TransactionIdIsValid(tmfd.xmax) && TransactionIdIsInProgress(tmfd.xmax))
+			XactLockTableWait(tmfd.xmax, rel, &tid, XLTW_Update);
+		else
+			pg_usleep(1000L);
+		snap = GetLatestSnapshot();
+		CHECK_FOR_INTERRUPTS();
+	}
 	switch (res)
 	{
 		case TM_Ok:

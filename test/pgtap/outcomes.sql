@@ -161,8 +161,11 @@ SELECT tap_ingest('malformed_header_twice', 'stripe',
                        'stripe-signature', webhook_sign_stripe(tap_plain('evt_x'), 'whsec_tap_secret', 1772366400)),
     convert_to(tap_plain('evt_x'), 'UTF8'));
 SELECT tap_stripe('malformed_body_not_json', 'not json');
-SELECT tap_stripe('malformed_body_array', '[1, 2, 3]');
-SELECT tap_stripe('malformed_body_no_id', '{"type": "payment_intent.succeeded"}');
+-- JSON that is no event: judged after the signature (verified: stored ignored; not: 401)
+SELECT tap_stripe('unmapped_array', '[1, 2, 3]');
+SELECT tap_stripe('unmapped_no_id', '{"type": "payment_intent.succeeded"}');
+SELECT tap_stripe('unverified_array', '[1, 2, 3]', 'whsec_not_the_secret');
+SELECT tap_stripe('unverified_no_id', '{"type": "payment_intent.succeeded"}', 'whsec_not_the_secret');
 SELECT tap_ingest('malformed_body_not_utf8', 'stripe',
     jsonb_build_object('Stripe-Signature', webhook_sign_stripe('\x7b226964223a22ff227d'::bytea, 'whsec_tap_secret', 1772366400)),
     '\x7b226964223a22ff227d'::bytea, 'bytea');
@@ -293,8 +296,10 @@ SELECT tap_check('missing_header', 'missing_header', 400);
 SELECT tap_check('malformed_header', 'malformed_header', 400);
 SELECT tap_check('malformed_header_twice', 'malformed_header', 400);
 SELECT tap_check('malformed_body_not_json', 'malformed_body', 400);
-SELECT tap_check('malformed_body_array', 'malformed_body', 400);
-SELECT tap_check('malformed_body_no_id', 'malformed_body', 400);
+SELECT tap_check('unmapped_array', 'ignored', 200);
+SELECT tap_check('unmapped_no_id', 'ignored', 200);
+SELECT tap_check('unverified_array', 'invalid_signature', 401);
+SELECT tap_check('unverified_no_id', 'invalid_signature', 401);
 SELECT tap_check('malformed_body_not_utf8', 'malformed_body', 400);
 SELECT tap_check('invalid_signature', 'invalid_signature', 401);
 SELECT tap_check('invalid_signature_tampered', 'invalid_signature', 401);
