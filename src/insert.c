@@ -37,6 +37,7 @@
 #include "utils/varlena.h"
 
 #include "insert.h"
+#include "rowcheck.h"
 
 /* What a table allows, for one row insert plan. */
 typedef struct RowTarget
@@ -85,10 +86,7 @@ check_target(WebhookPlanId id, Relation rel, RowTarget *t)
 	if (t->trigdesc != NULL)
 		FreeTriggerDesc(t->trigdesc);
 	t->trigdesc = NULL;
-	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relrowsecurity ||
-		rel->rd_rules != NULL ||
-		(trig != NULL && (trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
-						  trig->trig_insert_after_statement || trig->trig_insert_new_table)))
+	if (!WebhookRowRoutinesFit(rel, WEBHOOK_ROW_INSERT))
 		return false;
 
 	if (!SplitIdentifierString(pstrdup(columns), ',', &names) || list_length(names) != nargs)

@@ -88,6 +88,7 @@
 #include "utils/syscache.h"
 
 #include "spi.h"
+#include "rowcheck.h"
 #include "stats.h"
 
 #define COUNTS_TABLE "webhook_delivery_counts"
@@ -295,48 +296,15 @@ column_attno(TupleDesc desc, const char *name, Oid type)
 static bool
 find_key_index(Relation rel, CountTarget *t)
 {
-	List	   *indexes = RelationGetIndexList(rel);
-	ListCell   *lc;
+	Oid			types[NKEYS];
+	int			keyof[NKEYS];
 
-	foreach(lc, indexes)
-	{
-		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
-		Form_pg_index ix = idx->rd_index;
-		bool		match = ix->indisunique && ix->indisvalid && ix->indisready && ix->indislive &&
-			ix->indimmediate && idx->rd_rel->relam == BTREE_AM_OID &&
-			ix->indnkeyatts == NKEYS &&
-			heap_attisnull(idx->rd_indextuple, Anum_pg_index_indexprs, NULL) &&
-			heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL);
-		bool		seen[NKEYS] = {false};
-
-		for (int k = 0; match && k < NKEYS; k++)
-		{
-			int			c = 0;
-			Oid			op;
-
-			while (c < NKEYS && t->attno[c] != ix->indkey.values[k])
-				c++;
-			match = c < NKEYS && !seen[c] && idx->rd_opcintype[k] == count_columns[c].type;
-			if (!match)
-				break;
-			seen[c] = true;
-			op = get_opfamily_member(idx->rd_opfamily[k], idx->rd_opcintype[k],
-									 idx->rd_opcintype[k], BTEqualStrategyNumber);
-			match = OidIsValid(op);
-			if (match)
-			{
-				t->keycol[k] = (CountColumn) c;
-				t->eqproc[k] = get_opcode(op);
-				t->collation[k] = idx->rd_indcollation[k];
-			}
-		}
-		if (match)
-			t->indexid = RelationGetRelid(idx);
-		index_close(idx, AccessShareLock);
-		if (match)
-			return true;
-	}
-	return false;
+	for (int c = 0; c < NKEYS; c++)
+		types[c] = count_columns[c].type;
+	t->indexid = WebhookKeyIndex(rel, NKEYS, t->attno, types, keyof, t->eqproc, t->collation);
+	for (int k = 0; k < NKEYS && OidIsValid(t->indexid); k++)
+		t->keycol[k] = (CountColumn) keyof[k];
+	return OidIsValid(t->indexid);
 }
 
 /*
@@ -347,18 +315,10 @@ static bool
 check_target(Relation rel, CountTarget *t)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
-	TriggerDesc *trig = rel->trigdesc;
 	MemoryContext old;
 
 	t->indexid = InvalidOid;
-	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition ||
-		rel->rd_rel->relrowsecurity || rel->rd_rules != NULL ||
-		(desc->constr != NULL && desc->constr->has_generated_stored) ||
-		(trig != NULL && (trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
-						  trig->trig_insert_after_statement || trig->trig_insert_new_table ||
-						  trig->trig_update_instead_row || trig->trig_update_before_statement ||
-						  trig->trig_update_after_statement || trig->trig_update_new_table ||
-						  trig->trig_update_old_table)))
+	if (!WebhookRowRoutinesFit(rel, WEBHOOK_ROW_INSERT | WEBHOOK_ROW_UPDATE))
 		return false;
 	for (int c = 0; c < NCOLS; c++)
 		if ((t->attno[c] = column_attno(desc, count_columns[c].name,

@@ -48,6 +48,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "rowcheck.h"
 #include "update.h"
 
 #define MAX_KEYS 2
@@ -154,39 +155,17 @@ column_attno(TupleDesc desc, const char *name, Oid type)
 static bool
 find_key_index(Relation rel, UpdateTarget *t)
 {
-	List	   *indexes = RelationGetIndexList(rel);
-	ListCell   *lc;
+	Oid			types[MAX_KEYS];
+	int			keyof[MAX_KEYS];
 
-	foreach(lc, indexes)
-	{
-		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
-		Form_pg_index ix = idx->rd_index;
-		bool		match = ix->indisunique && ix->indisvalid && ix->indisready && ix->indislive &&
-			ix->indimmediate && idx->rd_rel->relam == BTREE_AM_OID &&
-			ix->indnkeyatts == t->nkeys &&
-			heap_attisnull(idx->rd_indextuple, Anum_pg_index_indexprs, NULL) &&
-			heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL);
-
-		for (int k = 0; match && k < t->nkeys; k++)
-		{
-			Oid			op = get_opfamily_member(idx->rd_opfamily[k], idx->rd_opcintype[k],
-												 idx->rd_opcintype[k], BTEqualStrategyNumber);
-
-			match = ix->indkey.values[k] == t->keyattno[k] && idx->rd_opcintype[k] == TEXTOID &&
-				OidIsValid(op);
-			if (match)
-			{
-				t->eqproc[k] = get_opcode(op);
-				t->collation[k] = idx->rd_indcollation[k];
-			}
-		}
-		if (match)
-			t->indexid = RelationGetRelid(idx);
-		index_close(idx, AccessShareLock);
-		if (match)
-			return true;
-	}
-	return false;
+	for (int k = 0; k < t->nkeys; k++)
+		types[k] = TEXTOID;
+	t->indexid = WebhookKeyIndex(rel, t->nkeys, t->keyattno, types, keyof, t->eqproc, t->collation);
+	/* the scan keys go in the key's order: the index's columns must be in it */
+	for (int k = 0; k < t->nkeys && OidIsValid(t->indexid); k++)
+		if (keyof[k] != k)
+			t->indexid = InvalidOid;
+	return OidIsValid(t->indexid);
 }
 
 /* An UPDATE row trigger of ours, as created: on every row, with no WHEN clause. */
@@ -262,12 +241,7 @@ check_target(Relation rel, UpdateTarget *t)
 	MemoryContext old;
 
 	t->indexid = InvalidOid;
-	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition ||
-		rel->rd_rel->relrowsecurity || rel->rd_rules != NULL ||
-		(desc->constr != NULL && desc->constr->has_generated_stored) ||
-		(trig != NULL && (trig->trig_update_instead_row || trig->trig_update_before_statement ||
-						  trig->trig_update_after_statement || trig->trig_update_new_table ||
-						  trig->trig_update_old_table)))
+	if (!WebhookRowRoutinesFit(rel, WEBHOOK_ROW_UPDATE))
 		return false;
 	for (int k = 0; k < t->nkeys; k++)
 		if ((t->keyattno[k] = column_attno(desc, t->key[k], TEXTOID)) == InvalidAttrNumber)
