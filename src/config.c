@@ -18,7 +18,11 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
 #include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/index.h"
+#include "executor/tuptable.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
@@ -28,6 +32,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/formatting.h"
 #include "utils/inval.h"
@@ -111,6 +116,45 @@ webhook_config_invalidate(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Whether webhook_secrets of schema nspoid has a per-payment secret of
+ * provider other than the row id, visible to this statement (one index
+ * probe through webhook_secrets_payment_idx).
+ */
+static bool
+other_payment_secret(Oid nspoid, Datum provider, Datum id)
+{
+	Oid			argtypes[2] = {TEXTOID, INT8OID};
+	Datum		values[2] = {provider, id};
+	bool		found;
+	/* the provider found to have one, in this transaction: a bulk insert asks once */
+	static char *known_provider = NULL;
+	static LocalTransactionId known_lxid = InvalidLocalTransactionId;
+	char	   *name = TextDatumGetCString(provider);
+
+	if (known_provider != NULL && known_lxid == MyProc->lxid && strcmp(known_provider, name) == 0)
+		return true;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(psprintf("SELECT FROM %s.webhook_secrets "
+									   "WHERE provider OPERATOR(pg_catalog.=) $1 "
+									   "AND payment_reference IS NOT NULL "
+									   "AND id OPERATOR(pg_catalog.<>) $2 LIMIT 1",
+									   quote_identifier(get_namespace_name(nspoid))),
+							  2, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look for a payment's secret");
+	found = SPI_processed > 0;
+	SPI_finish();
+	if (found)
+	{
+		if (known_provider != NULL)
+			pfree(known_provider);
+		known_provider = MemoryContextStrdup(TopMemoryContext, name);
+		known_lxid = MyProc->lxid;
+	}
+	return found;
+}
+
+/*
  * webhook_secrets_invalidate() RETURNS trigger
  *	  Row trigger on webhook_secrets: a provider's own secret (inserted,
  *	  changed or removed) makes every backend's cache stale, as
@@ -161,9 +205,26 @@ webhook_secrets_invalidate(PG_FUNCTION_ARGS)
 			Datum		name = heap_getattr(tuples[i], prov_att, desc, &isnull);
 			WebhookProvider *p = NULL;
 
-			if (config_valid && config_cache != NULL && !isnull)
+			if (isnull)
+				stale = true;
+			else if (config_valid && config_cache != NULL)
+			{
 				p = WebhookConfigProvider(config_cache, TextDatumGetCString(name));
-			stale = p == NULL || !p->payment_secrets;
+				stale = p == NULL || !p->payment_secrets;
+			}
+			else
+			{
+				/*
+				 * No cache here (an admin session that never ingests): the
+				 * provider's first per-payment secret is the one no other
+				 * row precedes.
+				 */
+				bool		idnull;
+
+				stale = !other_payment_secret(RelationGetNamespace(rel), name,
+											  heap_getattr(tuples[i], SPI_fnumber(desc, "id"),
+														   desc, &idnull));
+			}
 		}
 	}
 	if (stale)
@@ -957,40 +1018,121 @@ WebhookConfigExponent(WebhookConfig *cfg, const char *code)
 	return hit ? hit->exponent : -1;
 }
 
+/*
+ * WebhookConfigPaymentKeys for a database whose extension is not updated
+ * to 0.2.0 yet (no webhook_secrets_payment_idx): the same rows by a
+ * statement, planned per call until ALTER EXTENSION webhook UPDATE.
+ */
+static int
+payment_keys_by_statement(WebhookConfig *cfg, WebhookProvider *prov, const char *reference,
+						  TimestampTz now, WebhookKey *keys, int64 *ids, int max)
+{
+	Oid			argtypes[3] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[3];
+	int			n = 0;
+	MemoryContext caller = CurrentMemoryContext;
+
+	values[0] = CStringGetTextDatum(prov->name);
+	values[1] = CStringGetTextDatum(reference);
+	values[2] = TimestampTzGetDatum(now);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(psprintf("SELECT id, secret FROM %s.webhook_secrets "
+									   "WHERE provider OPERATOR(pg_catalog.=) $1 "
+									   "AND payment_reference OPERATOR(pg_catalog.=) $2 "
+									   "AND valid_from OPERATOR(pg_catalog.<=) $3 "
+									   "AND (valid_until IS NULL OR valid_until OPERATOR(pg_catalog.>) $3) "
+									   "ORDER BY id DESC", cfg->schema),
+							  3, argtypes, values, NULL, true, max) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the payment's secrets");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		text	   *secret = DatumGetTextPP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+														  2, &isnull));
+		const char *why;
+		MemoryContext spicxt = MemoryContextSwitchTo(caller);
+
+		if (decode_secret(prov->scheme, &prov->config, VARDATA_ANY(secret),
+						  VARSIZE_ANY_EXHDR(secret), &keys[n], &why))
+			ids[n++] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+												   1, &isnull));
+		MemoryContextSwitchTo(spicxt);
+	}
+	SPI_finish();
+	return n;
+}
+
 int
 WebhookConfigPaymentKeys(WebhookConfig *cfg, WebhookProvider *prov, const char *reference,
 						 TimestampTz now, WebhookKey *keys, int64 *ids, int max)
 {
-	Datum		values[4];
+	Oid			idxoid;
+	Relation	rel;
+	Relation	idx;
+	TupleDesc	desc;
+	ScanKeyData skey[2];
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	att_id,
+				att_secret,
+				att_from,
+				att_until;
 	int			n = 0;
-	MemoryContext caller = CurrentMemoryContext;
 
 	if (!prov->payment_secrets || reference == NULL || max <= 0)
 		return 0;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	values[0] = CStringGetTextDatum(prov->name);
-	values[1] = CStringGetTextDatum(reference);
-	values[2] = TimestampTzGetDatum(now);
-	values[3] = Int32GetDatum(max);
-	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_SECRETS, cfg->schema), values, NULL,
-						 true, max) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the payment's secrets");
-	for (uint64 i = 0; i < SPI_processed; i++)
+	idxoid = get_relname_relid("webhook_secrets_payment_idx", cfg->nspoid);
+	if (!OidIsValid(idxoid))
+		return payment_keys_by_statement(cfg, prov, reference, now, keys, ids, max);
+	/* through the index with the statement's snapshot, as the SELECT would read it */
+	rel = table_open(IndexGetRelation(idxoid, false), AccessShareLock);
+	idx = index_open(idxoid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	att_id = SPI_fnumber(desc, "id");
+	att_secret = SPI_fnumber(desc, "secret");
+	att_from = SPI_fnumber(desc, "valid_from");
+	att_until = SPI_fnumber(desc, "valid_until");
+	ScanKeyInit(&skey[0], 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(prov->name));
+	skey[0].sk_collation = idx->rd_indcollation[0];
+	ScanKeyInit(&skey[1], 2, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(reference));
+	skey[1].sk_collation = idx->rd_indcollation[1];
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, idx, GetActiveSnapshot(), 2, 0);
+	index_rescan(scan, skey, 2, NULL, 0);
+	while (n < max && index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		text	   *secret = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
+		bool		until_null;
+		TimestampTz from = DatumGetTimestampTz(slot_getattr(slot, att_from, &isnull));
+		Datum		until = slot_getattr(slot, att_until, &until_null);
+		text	   *secret;
 		const char *why;
-		MemoryContext spicxt = MemoryContextSwitchTo(caller);
 
+		if (from > now || (!until_null && DatumGetTimestampTz(until) <= now))
+			continue;			/* not valid now: never decoded */
+		secret = DatumGetTextPP(slot_getattr(slot, att_secret, &isnull));
 		/* a secret that cannot serve its scheme verifies nothing */
-		if (decode_secret(prov->scheme, &prov->config, VARDATA_ANY(secret),
-						  VARSIZE_ANY_EXHDR(secret), &keys[n], &why))
-			ids[n++] = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		MemoryContextSwitchTo(spicxt);
+		if (!decode_secret(prov->scheme, &prov->config, VARDATA_ANY(secret),
+						   VARSIZE_ANY_EXHDR(secret), &keys[n], &why))
+			continue;
+		ids[n] = DatumGetInt64(slot_getattr(slot, att_id, &isnull));
+		/* newest first, as the provider's own: insertion by id */
+		for (int k = n; k > 0 && ids[k - 1] < ids[k]; k--)
+		{
+			int64		tid = ids[k];
+			WebhookKey	tkey = keys[k];
+
+			ids[k] = ids[k - 1];
+			keys[k] = keys[k - 1];
+			ids[k - 1] = tid;
+			keys[k - 1] = tkey;
+		}
+		n++;
 	}
-	SPI_finish();
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
 	return n;
 }

@@ -147,7 +147,8 @@ extern int	WebhookConfigExponent(WebhookConfig *cfg, const char *code);
 /*
  * The secrets of one payment of a provider valid at now, newest first, at
  * most max: read from webhook_secrets through its index on (provider,
- * payment_reference), decoded into keys and ids (palloc'd in the caller's
+ * payment_reference) with the statement's snapshot, no statement run,
+ * decoded into keys and ids (palloc'd in the caller's
  * context; the caller wipes keys with WebhookCleanse).  Returns how many.
  */
 extern int	WebhookConfigPaymentKeys(WebhookConfig *cfg, WebhookProvider *prov,

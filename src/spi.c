@@ -247,19 +247,6 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		1, {INT8OID}
 	},
 	/*
-	 * A payment's own secrets valid at $3, newest first, through
-	 * webhook_secrets_payment_idx: read when an event names the payment,
-	 * never cached.
-	 */
-	[WEBHOOK_PLAN_PAYMENT_SECRETS] = {
-		"SELECT id, secret FROM @s@.webhook_secrets "
-		"WHERE provider OPERATOR(pg_catalog.=) $1 AND payment_reference OPERATOR(pg_catalog.=) $2 "
-		"AND valid_from OPERATOR(pg_catalog.<=) $3 "
-		"AND (valid_until IS NULL OR valid_until OPERATOR(pg_catalog.>) $3) "
-		"ORDER BY id DESC LIMIT $4",
-		4, {TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID}
-	},
-	/*
 	 * One delivery counted in the backend's row (stats.c), when the counts
 	 * table needs a statement; stats.c makes the same change without one.
 	 */

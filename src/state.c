@@ -985,6 +985,24 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(rel->rd_rel->relowner,
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 
+	/*
+	 * A database not yet updated from 0.1.0 has no webhook_payments_inserted
+	 * (no AFTER INSERT trigger with a transition table), and fires this one
+	 * for every inserted row: apply its parked events here, as 0.1.0 did.
+	 */
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !rel->trigdesc->trig_insert_new_table)
+	{
+		char	   *provider = WebhookTupleText(newtup, desc, a.provider);
+		char	   *reference = WebhookTupleText(newtup, desc, a.reference);
+		char	   *external_id = WebhookTupleText(newtup, desc, a.external_id);
+		WebhookParkedProbe *probe;
+
+		WebhookPassPaymentKeys(provider, reference, external_id);
+		probe = WebhookParkedProbeBegin(RelationGetNamespace(rel));
+		if (WebhookMaybeParked(probe, provider, reference, external_id))
+			apply_parked(schema, provider, reference, external_id);
+		WebhookParkedProbeEnd(probe);
+	}
 
 	if (old_order != NULL && (new_order == NULL || strcmp(old_order, new_order) != 0))
 	{
