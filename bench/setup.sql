@@ -10,11 +10,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION webhook;
 SELECT webhook_add_provider('stripe', 'stripe', :'secret');
 
--- A Stripe-looking id: prefix, then base62-ish characters derived from seed.
-CREATE FUNCTION bench_rid(prefix text, seed text, len int) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT prefix || left(translate(encode(sha256(convert_to(seed, 'UTF8')), 'base64'), '+/=', ''), len)
-$$;
+\ir functions.sql
 
 /*
  * One pre-generated delivery per payment: the request headers (with its
@@ -86,18 +82,7 @@ SELECT g.*,
 
 INSERT INTO bench_events (n, headers, body, event_id, event_type, object_id, reference,
                           amount, amount_minor, currency, occurred_at)
-SELECT n,
-       jsonb_build_object(
-           'Host', 'shop.example.com',
-           'User-Agent', 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
-           'Content-Type', 'application/json; charset=utf-8',
-           'Content-Length', octet_length(body)::text,
-           'Accept', '*/*; q=0.5, application/xml',
-           'Cache-Control', 'no-cache',
-           'X-Forwarded-For', '54.187.174.169',
-           'X-Forwarded-Proto', 'https',
-           'Stripe-Signature', webhook_sign_stripe(body, :'secret', :ts)),
-       body, evt, 'payment_intent.succeeded', pi, reference,
+SELECT n, bench_stripe_headers(body, :'secret', :ts), body, evt, 'payment_intent.succeeded', pi, reference,
        amount_minor / 100.0, amount_minor, upper(currency), to_timestamp(created)
   FROM b ORDER BY n;
 
