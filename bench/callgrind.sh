@@ -29,16 +29,31 @@ fi
 DATA="$PGHOST/data"
 chmod 777 "$LOGDIR"
 
-# script WORKLOAD START COUNT: the single-user input: PREPARE the workload's
-# statement ($1 for pgbench's :n), then EXECUTE it for COUNT deliveries.
+# ir_parts WORKLOAD: the statements of one of the workload's transaction
+# groups, as FILE:OFFSET (FILE in bench/ or a path; the statement runs for
+# delivery n + OFFSET), each its own transaction.  The default is the
+# workload's file alone; a script redefines it for a workload of several
+# deliveries per payment (bench/instructions.sh: the stream).
+ir_parts() { echo "$(workload_file "$1"):0"; }
+
+# script WORKLOAD START COUNT: the single-user input: PREPARE each of the
+# workload's statements ($1 for pgbench's :n), then EXECUTE them in turn
+# for COUNT deliveries (or payments, for a workload of several parts).
 script() {
-	local w=$1 start=$2 count=$3 sql
-	sql=$(sql_of "$(workload_file "$w")" | tr '\n' ' ' | sed -e 's/:n\b/$1/g' -e 's/;[[:space:]]*$//')
+	local w=$1 start=$2 count=$3 sql parts i n
+	read -r -a parts <<<"$(ir_parts "$w")"
 	echo "SET synchronous_commit = off"
 	echo "SET webhook.clock_override = '$CLOCK'"
 	[ "$w" = ingest_nonotify ] && echo "SET webhook.notify = off"
-	echo "PREPARE q(int) AS $sql"
-	seq "$start" $((start + count - 1)) | sed 's/.*/EXECUTE q(&)/'
+	for i in "${!parts[@]}"; do
+		sql=$(sql_of "${parts[i]%%:*}" | tr '\n' ' ' | sed -e 's/:n\b/$1/g' -e 's/;[[:space:]]*$//')
+		echo "PREPARE q$i(int) AS $sql"
+	done
+	for n in $(seq "$start" $((start + count - 1))); do
+		for i in "${!parts[@]}"; do
+			echo "EXECUTE q$i($((n + ${parts[i]#*:})))"
+		done
+	done
 }
 
 # count WORKLOAD START COUNT: total instructions, and those in libcrypto,
@@ -61,6 +76,21 @@ count() {
 	echo "$total $crypto"
 }
 
+# check_counted WORKLOAD LOG: the LAST executions in LOG (the single-user
+# backend's output) did what the workload claims, or the count measured
+# something else: every ingest applied (counted_applied).  A script
+# redefines it for its own workloads.
+counted_applied() {
+	local n
+	case $1 in
+		ingest*)
+			n=$(grep -c '"outcome": "applied"' "$2" || true)
+			[ "$n" = "$LAST" ] || die "$1: $n of $LAST deliveries were applied under callgrind"
+			;;
+	esac
+}
+check_counted() { counted_applied "$@"; }
+
 count_workload() {
 	local w=$1 t1 c1 t2 c2 n
 	"${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$DATA" -w -m fast stop >/dev/null
@@ -68,13 +98,7 @@ count_workload() {
 	read -r t2 c2 <<<"$(count "$w" $((FIRST + 1)) "$LAST")"
 	# never hand the postmaster the lock descriptor: it would hold the lock for good
 	"${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$DATA" -w -l "$PGHOST/server.log" start >/dev/null 9<&-
-	case $w in
-		ingest*)
-			# every execution must have been applied, or the count measured something else
-			n=$(grep -c '"outcome": "applied"' "$LOGDIR/$w.$DB.$LAST.log" || true)
-			[ "$n" = "$LAST" ] || die "$w: $n of $LAST deliveries were applied under callgrind"
-			;;
-	esac
+	check_counted "$w" "$LOGDIR/$w.$DB.$LAST.log"
 	IR_ALL=$(((t2 - t1) / (LAST - FIRST)))
 	IR_OWN=$(((t2 - c2 - t1 + c1) / (LAST - FIRST)))
 }

@@ -22,16 +22,51 @@
 # The count is of one backend on its own: no client, no lock waits, no
 # cache misses.  It is the work; bench/run.sh measures the time.
 #
+# Two more workloads count the four deliveries of bench/stream.sh for one
+# payment (charge.succeeded, payment_intent.succeeded, charge.updated and
+# the charge.succeeded's retry, each its own transaction): stream through
+# webhook_ingest, stream_floor as that script's floor.  With either in the
+# ladder, every workload runs in bench/stream.sh's database
+# (webhook_bench_more, with bench/kinds.sql's deliveries), and their
+# figures are per payment, four deliveries each.
+#
 # Environment: see bench/lib.sh, and
-#   BENCH_LADDER    workloads (default: lookup floor floor_delivery triggers ingest)
+#   BENCH_LADDER    workloads (default: lookup floor floor_delivery triggers
+#                   ingest stream_floor stream)
 #   BENCH_IR_FIRST  executions of the first run (default 50)
 #   BENCH_IR_LAST   executions of the second run (default 250)
 set -euo pipefail
 NAME=instructions
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-LADDER=${BENCH_LADDER:-"lookup floor floor_delivery triggers ingest"}
+LADDER=${BENCH_LADDER:-"lookup floor floor_delivery triggers ingest stream_floor stream"}
+case " $LADDER " in *" stream"*) DB=webhook_bench_more ;; esac
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$BENCH/callgrind.sh"
+[ "$DB" != webhook_bench_more ] || ensure_kinds
+
+# the stream's four deliveries of payment n, bench/kinds.sql's kinds 1, 0, 2, 8
+ir_parts() {
+	local k
+	case $1 in
+		stream) for k in 1 0 2 8; do printf 'ingest.pgb:%s ' $((k * KIND_STRIDE)); done ;;
+		stream_floor)
+			for k in 1 0 2 8; do
+				printf '%s:%s ' "$([ $k = 1 ] && echo floor.pgb || echo floor_event.pgb)" $((k * KIND_STRIDE))
+			done ;;
+		*) echo "$(workload_file "$1"):0" ;;
+	esac
+}
+check_counted() {
+	local o n
+	case $1 in
+		stream)
+			for o in applied unchanged ignored duplicate; do
+				n=$(grep -c "\"outcome\": \"$o\"" "$2" || true)
+				[ "$n" = "$LAST" ] || die "$1: $n of $LAST payments had a delivery $o under callgrind"
+			done ;;
+		*) counted_applied "$@" ;;
+	esac
+}
 
 "${PSQL[@]}" -d "$DB" -c "ALTER DATABASE $DB SET webhook.clock_override = '$CLOCK'" >/dev/null
 say "instructions per transaction: ($LAST - $FIRST executions) of each workload under callgrind"

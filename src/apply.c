@@ -862,6 +862,12 @@ typedef struct PaymentChange
 	Datum		amount;
 	bool		amount_null;
 	const char *currency;
+	/* set by change_payment when the state machine refuses the move */
+	const char *judged;			/* "unchanged", "superseded" or NULL */
+	char	   *state;			/* the payment's row then */
+	int64		id;
+	char	   *reference;
+	char	   *order_ref;
 } PaymentChange;
 
 /*
@@ -871,6 +877,8 @@ typedef struct PaymentChange
  * statement.  It also does the guard's work for such a move (state.c: the
  * old state recorded, state_changed_at and updated_at), which lets update.c
  * leave the guard out when nothing else could change the row after it.
+ * A move the state machine refuses is judged as apply_event would judge
+ * it (c->judged): the event changes nothing.
  */
 static bool
 change_payment(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
@@ -885,11 +893,22 @@ change_payment(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	char	   *old;
 
+	c->judged = NULL;
 	if (nulls[state])
 		return false;
 	old = TextDatumGetCString(values[state]);
 	if (!WebhookTransitionAllowed(old, c->target))
+	{
+		int			reference = col[WEBHOOK_PAY_REFERENCE] - 1;
+		int			order_ref = col[WEBHOOK_PAY_ORDER_REF] - 1;
+
+		c->judged = strcmp(old, c->target) == 0 ? "unchanged" : "superseded";
+		c->state = old;
+		c->id = DatumGetInt64(values[col[WEBHOOK_PAY_ID] - 1]);
+		c->reference = nulls[reference] ? NULL : TextDatumGetCString(values[reference]);
+		c->order_ref = nulls[order_ref] ? NULL : TextDatumGetCString(values[order_ref]);
 		return false;
+	}
 	if (strcmp(c->target, "captured") == 0)
 	{
 		if (nulls[captured] || WebhookNumCmp(values[captured], WebhookNumZero()) != 0)
@@ -914,6 +933,45 @@ change_payment(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
 	return true;
 }
 
+/* An order's state, read and left as it is (a WebhookRowChange) */
+static bool
+see_order_state(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
+{
+	int			state = col[WEBHOOK_ORDER_STATE] - 1;
+
+	*(char **) arg = nulls[state] ? NULL : TextDatumGetCString(values[state]);
+	return false;
+}
+
+/*
+ * A move change_payment refused because the event changes nothing: the
+ * payment as change_payment saw it, and its order's state as a new
+ * statement would read it (as the reply of the general path reads it),
+ * into m, in cxt.
+ */
+static void
+judged_payment(WebhookUpdate *u, const PaymentChange *c, MemoryContext cxt, WebhookMove *m)
+{
+	char	   *order_state = NULL;
+	MemoryContext old;
+
+	if (c->order_ref != NULL)
+	{
+		Datum		key[1];
+
+		key[0] = CStringGetTextDatum(c->order_ref);
+		(void) WebhookReadRow(u, WEBHOOK_UPDATE_ORDERS, key, see_order_state, &order_state);
+	}
+	old = MemoryContextSwitchTo(cxt);
+	m->judged = c->judged;
+	m->payment_id = c->id;
+	m->payment_state = pstrdup(c->state);
+	m->reference = c->reference ? pstrdup(c->reference) : NULL;
+	m->order_ref = c->order_ref ? pstrdup(c->order_ref) : NULL;
+	m->order_state = order_state ? pstrdup(order_state) : NULL;
+	MemoryContextSwitchTo(old);
+}
+
 /*
  * The payment's move through the executor's single-row update: its new row
  * in m, what its order gains in *dpaid.
@@ -932,9 +990,14 @@ move_payment_direct(WebhookUpdate *u, const char *provider, const char *external
 
 	key[0] = CStringGetTextDatum(provider);
 	key[1] = CStringGetTextDatum(external_id);
+	c->judged = NULL;
 	slot = WebhookUpdateRow(u, WEBHOOK_UPDATE_PAYMENTS, key, change_payment, c);
 	if (slot == NULL)
+	{
+		if (c->judged != NULL)
+			judged_payment(u, c, cxt, m);
 		return false;
+	}
 	old = MemoryContextSwitchTo(cxt);
 	m->payment_id = DatumGetInt64(slot->tts_values[id - 1]);
 	m->reference = slot->tts_isnull[reference - 1] ? NULL :

@@ -605,6 +605,23 @@ spi_string(int col, MemoryContext cxt)
 	return s ? MemoryContextStrdup(cxt, s) : NULL;
 }
 
+/*
+ * The reply's columns of an event (WEBHOOK_PLAN_EVENT_REPLY's, from column
+ * first of the SPI result on: status, detail, payment reference and
+ * state, order ref and state) into r.
+ */
+static void
+reply_columns(int first, IngestResult *r, MemoryContext cxt)
+{
+	r->event_status = spi_string(first, cxt);
+	if (r->detail == NULL)
+		r->detail = spi_string(first + 1, cxt);
+	r->payment_ref = spi_string(first + 2, cxt);
+	r->payment_state = spi_string(first + 3, cxt);
+	r->order_ref = spi_string(first + 4, cxt);
+	r->order_state = spi_string(first + 5, cxt);
+}
+
 /* Read the event's status and its payment and order into r. */
 static void
 read_event(const char *schema, int64 event_pk, IngestResult *r, MemoryContext cxt)
@@ -615,13 +632,7 @@ read_event(const char *schema, int64 event_pk, IngestResult *r, MemoryContext cx
 	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_EVENT_REPLY, schema), values, NULL,
 						 false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "stored event %lld cannot be read back", (long long) event_pk);
-	r->event_status = spi_string(1, cxt);
-	if (r->detail == NULL)
-		r->detail = spi_string(2, cxt);
-	r->payment_ref = spi_string(3, cxt);
-	r->payment_state = spi_string(4, cxt);
-	r->order_ref = spi_string(5, cxt);
-	r->order_state = spi_string(6, cxt);
+	reply_columns(1, r, cxt);
 }
 
 /* Fill the parameters shared by the event inserts (the first 15). */
@@ -664,10 +675,12 @@ spi_int8(int col)
 /*
  * The event was stored before (its row is locked by the caller's
  * statement): apply it again if it had failed, else it is a duplicate.
- * Sets the outcome.
+ * read says whether r holds the reply's columns of the event already
+ * (reply_columns).  Sets the outcome.
  */
 static void
-stored_before(const char *schema, const char *status, IngestResult *r, MemoryContext cxt)
+stored_before(const char *schema, const char *status, bool read, IngestResult *r,
+			  MemoryContext cxt)
 {
 	if (status != NULL && strcmp(status, "failed") == 0)
 	{
@@ -678,12 +691,14 @@ stored_before(const char *schema, const char *status, IngestResult *r, MemoryCon
 							 false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "event retry returned no row");
 		status = spi_string(1, cxt);
+		r->detail = NULL;
 		read_event(schema, r->event_pk, r, cxt);
 		set_outcome(r, status, r->detail);
 	}
 	else
 	{
-		read_event(schema, r->event_pk, r, cxt);
+		if (!read)
+			read_event(schema, r->event_pk, r, cxt);
 		set_outcome(r, "duplicate", NULL);
 	}
 }
@@ -701,13 +716,20 @@ redelivered(const char *schema, WebhookProvider *prov, const WebhookEvent *ev,
 			IngestResult *r, MemoryContext cxt)
 {
 	Datum		values[2];
+	bool		read = false;
 
 	values[0] = CStringGetTextDatum(prov->name);
 	values[1] = CStringGetTextDatum(ev->event_id);
 	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_COUNT_REDELIVERY, schema), values, NULL,
-						 false, 0) != SPI_OK_UPDATE_RETURNING)
+						 false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "stored event \"%s\" cannot be counted", ev->event_id);
-	if (SPI_processed != 1)
+	if (SPI_processed == 1)
+	{
+		/* counted, and what the reply says of it read with it */
+		reply_columns(2, r, cxt);
+		read = true;
+	}
+	else
 	{
 		char	   *status;
 
@@ -722,7 +744,7 @@ redelivered(const char *schema, WebhookProvider *prov, const WebhookEvent *ev,
 			elog(ERROR, "stored event \"%s\" cannot be found again", ev->event_id);
 	}
 	r->event_pk = spi_int8(1);
-	stored_before(schema, spi_string(2, cxt), r, cxt);
+	stored_before(schema, spi_string(2, cxt), read, r, cxt);
 }
 
 /* The event's amount in major units as numeric, or NULL. */
@@ -736,13 +758,15 @@ event_amount(const WebhookEvent *ev, bool *isnull)
 }
 
 /*
- * The parameters of WEBHOOK_PLAN_INSERT_APPLIED_EVENT from event_params'
+ * The parameters of WEBHOOK_PLAN_INSERT_JUDGED_EVENT from event_params'
  * (left as they are, for the other plans): the amounts typed as their
- * columns (amount from event_amount), and the payment the event moved.
+ * columns (amount from event_amount), the status ingest judged, and the
+ * payment, when the event has one (payment_id 0: none).
  */
 static void
-applied_event_params(const WebhookEvent *ev, const WebhookMove *m, Datum amount, bool no_amount,
-					 const Datum *event_values, const char *event_nulls, Datum *values, char *nulls)
+judged_event_params(const WebhookEvent *ev, const char *status, int64 payment_id, Datum amount,
+					bool no_amount, const Datum *event_values, const char *event_nulls,
+					Datum *values, char *nulls)
 {
 	memcpy(values, event_values, sizeof(Datum) * 15);
 	memcpy(nulls, event_nulls, 15);
@@ -751,9 +775,9 @@ applied_event_params(const WebhookEvent *ev, const WebhookMove *m, Datum amount,
 	values[7] = ev->amount_minor ?
 		DirectFunctionCall1(int8in, CStringGetDatum(ev->amount_minor)) : (Datum) 0;
 	nulls[7] = ev->amount_minor ? ' ' : 'n';
-	values[15] = Int64GetDatum(m->payment_id);
-	nulls[15] = ' ';
-	values[16] = CStringGetTextDatum("applied");
+	values[15] = Int64GetDatum(payment_id);
+	nulls[15] = payment_id != 0 ? ' ' : 'n';
+	values[16] = CStringGetTextDatum(status);
 	nulls[16] = ' ';
 	values[17] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	nulls[17] = ' ';
@@ -782,7 +806,7 @@ store_settled(const char *schema, const char *status, const char *detail,
 	if (spi_int8(3) > 1)
 	{
 		/* stored before (for a failure: applying fails before the unique check) */
-		stored_before(schema, spi_string(2, cxt), r, cxt);
+		stored_before(schema, spi_string(2, cxt), false, r, cxt);
 		return;
 	}
 	r->stored_event = true;
@@ -793,7 +817,9 @@ store_settled(const char *schema, const char *status, const char *detail,
 /*
  * Store the verified event, in a subtransaction.  In the common case the
  * payment moves first (WebhookMovePayment) and the event goes in applied;
- * otherwise the insert's BEFORE INSERT trigger applies the event.  Either
+ * when that move finds the payment where the event changes nothing, or the
+ * event has no action, it goes in unchanged, superseded or ignored as it
+ * is; otherwise the insert's BEFORE INSERT trigger applies the event.  Either
  * way the unique constraint on (provider, event_id) then decides whether
  * it is new: a duplicate rolls back whatever was done for it, and an error
  * while applying stores the event as failed.  Sets the outcome.
@@ -809,11 +835,15 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 	const char *fast = !prov->config.unmatched_reject && req->redelivery_of == 0 &&
 		(ev->amount != NULL || ev->amount_minor == NULL) ?
 		WebhookFastTarget(ev->action, ev->partial, ev->object_id) : NULL;
+	/* no action, and an amount as stored: ignored, with no trigger to say so */
+	const bool	ignored = (ev->action == NULL || strcmp(ev->action, "ignore") == 0) &&
+		(ev->amount != NULL || ev->amount_minor == NULL);
 	WebhookMove m;
 	MemoryContext spicxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	ErrorData  *volatile failure = NULL;
 	volatile bool duplicate = false;
+	volatile bool judged = false;
 
 	event_params(prov, req, ev, payload, values, nulls);
 	if (ev->invalid != NULL)
@@ -835,23 +865,43 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 	PG_TRY();
 	{
 		bool		no_amount = true;
-		Datum		amount = fast != NULL ? event_amount(ev, &no_amount) : (Datum) 0;
+		Datum		amount = fast != NULL || ignored ? event_amount(ev, &no_amount) : (Datum) 0;
+		const char *status = NULL;
 
-		if (fast != NULL &&
-			WebhookMovePayment(schema, cfg->nspoid, prov->name, ev->object_id, fast, amount,
-							   no_amount, ev->currency, cxt, &m))
+		m.judged = NULL;
+		if (ignored)
 		{
-			Datum		avalues[19];
-			char		anulls[19];
+			/* no action: nothing to look up */
+			status = "ignored";
+			m.payment_id = 0;
+		}
+		else if (fast != NULL &&
+				 WebhookMovePayment(schema, cfg->nspoid, prov->name, ev->object_id, fast, amount,
+									no_amount, ev->currency, cxt, &m))
+		{
+			status = "applied";
+			m.payment_state = unconstify(char *, fast);
+		}
+		else if (m.judged != NULL)
+			status = m.judged;	/* the payment is there, and the event changes nothing */
+		if (status != NULL)
+		{
+			Datum		jvalues[19];
+			char		jnulls[19];
 
-			applied_event_params(ev, &m, amount, no_amount, values, nulls, avalues, anulls);
-			r->event_pk = WebhookInsertRow(WEBHOOK_PLAN_INSERT_APPLIED_EVENT, schema, cfg->nspoid,
-										   avalues, anulls);
-			r->event_status = "applied";
-			r->payment_ref = m.reference;
-			r->payment_state = unconstify(char *, fast);
-			r->order_ref = m.order_ref;
-			r->order_state = m.order_state;
+			judged_event_params(ev, status, m.payment_id, amount, no_amount, values, nulls,
+								jvalues, jnulls);
+			r->event_pk = WebhookInsertRow(WEBHOOK_PLAN_INSERT_JUDGED_EVENT, schema, cfg->nspoid,
+										   jvalues, jnulls);
+			r->event_status = unconstify(char *, status);
+			if (m.payment_id != 0)
+			{
+				r->payment_ref = m.reference;
+				r->payment_state = m.payment_state;
+				r->order_ref = m.order_ref;
+				r->order_state = m.order_state;
+			}
+			judged = true;
 		}
 		else
 		{
@@ -891,8 +941,8 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 	}
 
 	r->stored_event = true;
-	/* the one-statement move, or else the trigger, says what it did: no need to read it back */
-	if (r->payment_state == NULL)
+	/* ingest's judgment, or else the trigger, says what it did: no need to read it back */
+	if (!judged && r->payment_state == NULL)
 	{
 		if (WebhookLastApplied.event_pk == r->event_pk && WebhookLastApplied.complete)
 		{

@@ -83,10 +83,11 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		5, {TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID}
 	},
 	/*
-	 * webhook_ingest's common case, after the move above: the event, applied
-	 * to its payment.
+	 * An event whose outcome webhook_ingest judged itself: applied to its
+	 * payment after the move above, unchanged or superseded by it (the
+	 * payment as it is), or ignored (no action).
 	 */
-	[WEBHOOK_PLAN_INSERT_APPLIED_EVENT] = {
+	[WEBHOOK_PLAN_INSERT_JUDGED_EVENT] = {
 		ROW_INSERT("webhook_events",
 				   "provider, event_id, event_type, action, object_id, reference, amount, "
 				   "amount_minor, currency, refund_id, cumulative, occurred_at, received_at, "
@@ -95,7 +96,7 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		{TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, INT8OID,
 		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID,
 		INT8OID, TEXTOID, TIMESTAMPTZOID, INT4OID},
-		.satisfies = "webhook_events_apply"	/* it stores an applied event as it is */
+		.satisfies = "webhook_events_apply"	/* it stores an event with its status as it is */
 	},
 	/* applying raised: keep the event as failed (the trigger skips a set status) */
 	/*
@@ -116,14 +117,21 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, BOOLOID, TEXTOID,
 		TEXTOID}
 	},
-	/* a redelivery of a stored event: count it, and lock the row */
+	/*
+	 * A redelivery of a stored event: count it, and lock the row; with what
+	 * the reply says of it (as WEBHOOK_PLAN_EVENT_REPLY, after id and status).
+	 */
 	[WEBHOOK_PLAN_COUNT_REDELIVERY] = {
 		"WITH free AS (SELECT id FROM @s@.webhook_events "
 		" WHERE provider OPERATOR(pg_catalog.=) $1 AND event_id OPERATOR(pg_catalog.=) $2 "
-		" FOR UPDATE SKIP LOCKED) "
-		"UPDATE @s@.webhook_events e SET deliveries = e.deliveries OPERATOR(pg_catalog.+) 1 "
-		"FROM free WHERE e.id OPERATOR(pg_catalog.=) free.id "
-		"RETURNING e.id, e.status",
+		" FOR UPDATE SKIP LOCKED), "
+		"counted AS (UPDATE @s@.webhook_events e SET deliveries = e.deliveries OPERATOR(pg_catalog.+) 1 "
+		" FROM free WHERE e.id OPERATOR(pg_catalog.=) free.id "
+		" RETURNING e.id, e.status, e.detail, e.payment_id) "
+		"SELECT e.id, e.status, e.detail, p.reference, p.state, o.ref, o.state "
+		"FROM counted e "
+		"LEFT JOIN @s@.webhook_payments p ON p.id OPERATOR(pg_catalog.=) e.payment_id "
+		"LEFT JOIN @s@.webhook_orders o ON o.ref OPERATOR(pg_catalog.=) p.order_ref",
 		2, {TEXTOID, TEXTOID}
 	},
 	/*

@@ -45,13 +45,22 @@ extern const char *WebhookGuardedOldState;
  */
 extern void WebhookGuardRecord(int64 payment_id, const char *old_state);
 
-/* What a payment's move did (WebhookMovePayment), strings in the context the caller names. */
+/*
+ * What a payment's move did (WebhookMovePayment), strings in the context
+ * the caller names.  When the payment did not move because the state
+ * machine says the event changes nothing (its state is the target
+ * already, or a later one), judged says so ("unchanged" or "superseded"),
+ * payment_state is the payment's state, and the rest describes the
+ * payment and its order as they are.
+ */
 typedef struct WebhookMove
 {
 	int64		payment_id;
 	char	   *reference;
 	char	   *order_ref;
 	char	   *order_state;	/* NULL: no order */
+	const char *judged;			/* NULL: moved, or not judged here */
+	char	   *payment_state;	/* when judged */
 } WebhookMove;
 
 /*
@@ -65,8 +74,8 @@ extern const char *WebhookFastTarget(const char *action, bool partial, const cha
  * (update.c, else WEBHOOK_PLAN_PAYMENT_FAST and WebhookMoveOrder), when
  * the state machine allows it and (for a capture) amount, in major units,
  * and currency agree; false when no payment moved.  schema is nspoid's
- * name, quoted.  On success the NOTIFY is sent and *m is filled in cxt
- * (apply.c).
+ * name, quoted.  On success the NOTIFY is sent and *m is filled in cxt;
+ * when no payment moved and m->judged is set, *m tells why (apply.c).
  */
 extern bool WebhookMovePayment(const char *schema, Oid nspoid, const char *provider,
 							   const char *external_id, const char *target, Datum amount,

@@ -398,6 +398,55 @@ row_values(TupleTableSlot *slot, Datum *values, bool *nulls)
 	memcpy(nulls, slot->tts_isnull, sizeof(bool) * natts);
 }
 
+/* The scan keys of table t's key index for key. */
+static void
+key_scankeys(const UpdateTarget *t, const Datum *key, ScanKeyData *skey)
+{
+	for (int k = 0; k < t->nkeys; k++)
+	{
+		ScanKeyInit(&skey[k], k + 1, BTEqualStrategyNumber, t->eqproc[k], key[k]);
+		skey[k].sk_collation = t->collation[k];
+	}
+}
+
+/* The row of table tno found by its key index with snap, into slot; false if none. */
+static bool
+fetch_row(WebhookUpdate *u, WebhookUpdateTable tno, ScanKeyData *skey, Snapshot snap,
+		  TupleTableSlot *slot)
+{
+	IndexScanDesc scan;
+	bool		found;
+
+	scan = index_beginscan(u->rel[tno], u->index[tno], snap, targets[tno].nkeys, 0);
+	index_rescan(scan, skey, targets[tno].nkeys, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	return found;
+}
+
+bool
+WebhookReadRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
+			   WebhookRowChange see, void *arg)
+{
+	Relation	rel = u->rel[tno];
+	ScanKeyData skey[MAX_KEYS];
+	TupleTableSlot *slot;
+	Datum	   *values;
+	bool	   *nulls;
+
+	if (rel == NULL)
+		elog(ERROR, "%s was not opened for this update", targets[tno].table);
+	slot = table_slot_create(rel, &u->estate->es_tupleTable);
+	key_scankeys(&targets[tno], key, skey);
+	if (!fetch_row(u, tno, skey, GetLatestSnapshot(), slot))
+		return false;
+	values = palloc(sizeof(Datum) * RelationGetDescr(rel)->natts);
+	nulls = palloc(sizeof(bool) * RelationGetDescr(rel)->natts);
+	row_values(slot, values, nulls);
+	(void) see(values, nulls, targets[tno].col, arg);
+	return true;
+}
+
 TupleTableSlot *
 WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 				 WebhookRowChange change, void *arg)
@@ -407,7 +456,6 @@ WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 	Relation	rel = u->rel[tno];
 	TupleDesc	desc;
 	ScanKeyData skey[MAX_KEYS];
-	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	TupleTableSlot *newslot;
 	Datum	   *values;
@@ -415,7 +463,6 @@ WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 	ItemPointerData tid;
 	TM_FailureData tmfd;
 	TM_Result	res;
-	bool		found;
 	Snapshot	snap;
 
 	if (rel == NULL)
@@ -425,11 +472,7 @@ WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 	values = palloc(sizeof(Datum) * desc->natts);
 	nulls = palloc(sizeof(bool) * desc->natts);
 	memset(&tmfd, 0, sizeof(tmfd));
-	for (int k = 0; k < t->nkeys; k++)
-	{
-		ScanKeyInit(&skey[k], k + 1, BTEqualStrategyNumber, t->eqproc[k], key[k]);
-		skey[k].sk_collation = t->collation[k];
-	}
+	key_scankeys(t, key, skey);
 	/*
 	 * Find the row, judge the change, lock the version judged.  A version
 	 * another transaction is changing is not locked but waited for, without
@@ -442,11 +485,7 @@ WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 	snap = estate->es_snapshot;
 	for (;;)
 	{
-		scan = index_beginscan(rel, u->index[tno], snap, t->nkeys, 0);
-		index_rescan(scan, skey, t->nkeys, NULL, 0);
-		found = index_getnext_slot(scan, ForwardScanDirection, slot);
-		index_endscan(scan);
-		if (!found)
+		if (!fetch_row(u, tno, skey, snap, slot))
 			return NULL;
 		row_values(slot, values, nulls);
 		if (!change(values, nulls, t->col, arg))

@@ -91,6 +91,15 @@ extern WebhookUpdate *WebhookUpdateBegin(Oid nspoid, int tables);
 extern TupleTableSlot *WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable t, const Datum *key,
 										WebhookRowChange change, void *arg);
 
+/*
+ * Read the row of table t whose key columns equal key as a new statement
+ * would see it now (the latest snapshot), and pass it to see(), whose
+ * result is not used: nothing is changed or locked.  Returns false when
+ * there is no such row.
+ */
+extern bool WebhookReadRow(WebhookUpdate *u, WebhookUpdateTable t, const Datum *key,
+						   WebhookRowChange see, void *arg);
+
 /* Fire the AFTER triggers, and end; what follows sees the updates. */
 extern void WebhookUpdateEnd(WebhookUpdate *u);
 
