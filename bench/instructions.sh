@@ -28,7 +28,10 @@
 # webhook_ingest, stream_floor as that script's floor.  With either in the
 # ladder, every workload runs in bench/stream.sh's database
 # (webhook_bench_more, with bench/kinds.sql's deliveries), and their
-# figures are per payment, four deliveries each.
+# figures are per payment, four deliveries each.  So do refund
+# (charge.refunded, cumulative) and refund_ledger (refund.created, into the
+# ledger): one refund of the whole amount per captured payment, as
+# bench/outcomes.sh delivers them.
 #
 # Environment: see bench/lib.sh, and
 #   BENCH_LADDER    workloads (default: lookup floor floor_delivery triggers
@@ -39,7 +42,7 @@ set -euo pipefail
 NAME=instructions
 
 LADDER=${BENCH_LADDER:-"lookup floor floor_delivery triggers ingest stream_floor stream"}
-case " $LADDER " in *" stream"*) DB=webhook_bench_more ;; esac
+case " $LADDER " in *" stream"* | *" refund"*) DB=webhook_bench_more ;; esac
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$BENCH/callgrind.sh"
 [ "$DB" != webhook_bench_more ] || ensure_kinds
@@ -53,8 +56,18 @@ ir_parts() {
 			for k in 1 0 2 8; do
 				printf '%s:%s ' "$([ $k = 1 ] && echo floor.pgb || echo floor_event.pgb)" $((k * KIND_STRIDE))
 			done ;;
+		refund) echo "ingest.pgb:$((4 * KIND_STRIDE))" ;;
+		refund_ledger) echo "ingest.pgb:$((5 * KIND_STRIDE))" ;;
 		*) echo "$(workload_file "$1"):0" ;;
 	esac
+}
+# the refunds start from captured payments, their payment_intent.succeeded stored
+reset_run() {
+	case $1 in
+		refund*) set -- -v extra=stored.sql -v stored=succeeded -v captured=true ;;
+		*) set -- ;;
+	esac
+	"${PSQL[@]}" -d "$DB" "$@" -f "$BENCH/reset.sql" >/dev/null
 }
 check_counted() {
 	local o n
@@ -64,6 +77,7 @@ check_counted() {
 				n=$(grep -c "\"outcome\": \"$o\"" "$2" || true)
 				[ "$n" = "$LAST" ] || die "$1: $n of $LAST payments had a delivery $o under callgrind"
 			done ;;
+		refund*) counted_applied ingest "$2" ;;
 		*) counted_applied "$@" ;;
 	esac
 }
@@ -81,10 +95,14 @@ done
 echo
 printf '%-16s %14s %8s %18s %8s\n' workload 'instructions' ratio 'without libcrypto' ratio
 for w in $LADDER; do
-	r=$([ -n "${IR[floor]:-}" ] && awk -v f="${IR[floor]}" -v x="${IR[$w]}" 'BEGIN { printf "%.2f", f / x }' || echo -)
-	rx=$([ -n "${IRX[floor]:-}" ] && awk -v f="${IRX[floor]}" -v x="${IRX[$w]}" 'BEGIN { printf "%.2f", f / x }' || echo -)
+	# the stream against its own floor, everything else against the floor
+	f=floor
+	[ "$w" != stream ] || f=stream_floor
+	r=$([ -n "${IR[$f]:-}" ] && awk -v f="${IR[$f]}" -v x="${IR[$w]}" 'BEGIN { printf "%.2f", f / x }' || echo -)
+	rx=$([ -n "${IRX[$f]:-}" ] && awk -v f="${IRX[$f]}" -v x="${IRX[$w]}" 'BEGIN { printf "%.2f", f / x }' || echo -)
 	printf '%-16s %14s %8s %18s %8s\n' "$w" "${IR[$w]}" "$r" "${IRX[$w]}" "$rx"
 done
-echo "(instructions per transaction of one single-user backend; ratio: the floor's over this one's,"
-echo " the TPS ratio a CPU-bound machine with nothing else to do and no cache misses would show)"
+echo "(instructions per transaction of one single-user backend; ratio: the floor's over this one's"
+echo " (stream: stream_floor's), the TPS ratio a CPU-bound machine with nothing else to do and no"
+echo " cache misses would show)"
 echo "(saved in ${OUT#"$REPO"/})"

@@ -748,7 +748,15 @@ apply_refund(const char *schema, EventRow *ev, PaymentRow *p)
 		return;
 	}
 	if (ev->cumulative)
+	{
+		Datum		values[1];
+
 		reported = WebhookNumMax(reported, ev->has_amount ? ev->amount : p->captured);
+		values[0] = Int64GetDatum(p->id);
+		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_REFUND_SUM, schema), values, NULL,
+							 false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "refund sum failed");
+	}
 	else
 	{
 		Datum		values[7];
@@ -768,20 +776,13 @@ apply_refund(const char *schema, EventRow *ev, PaymentRow *p)
 			nulls[4] = ' ';
 		}
 		values[5] = Int64GetDatum(ev->id);
-		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_REFUND_INSERT, schema), values, nulls,
-							 false, 0) != SPI_OK_INSERT)
+		/* the refund in, and the ledger's sum with it */
+		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_REFUND_ADD, schema), values, nulls,
+							 false, 0) != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "refund insert failed");
 	}
-	{
-		Datum		values[1];
-
-		values[0] = Int64GetDatum(p->id);
-		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_REFUND_SUM, schema), values, NULL,
-							 false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "refund sum failed");
-		ledger = SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-												 1, &isnull), false, -1);
-	}
+	ledger = SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											 1, &isnull), false, -1);
 	refunded = WebhookNumMax(WebhookNumMax(ledger, reported), p->refunded);
 	if (WebhookNumCmp(refunded, p->refunded) == 0)
 	{
