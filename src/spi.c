@@ -221,19 +221,10 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		"WHERE name OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},
-	/*
-	 * A refund into the ledger (kept once per refund id), and the ledger's
-	 * sum for the payment with it: the insert's row is not in the scan's
-	 * snapshot, so it is added to the sum when it went in.
-	 */
-	[WEBHOOK_PLAN_REFUND_ADD] = {
-		"WITH added AS ("
-		" INSERT INTO @s@.webhook_refunds (payment_id, provider, refund_id, amount, currency, status, event_pk) "
-		" VALUES ($1, $2, $3, $4, pg_catalog.upper($5), 'succeeded', $6) "
-		" ON CONFLICT (provider, refund_id) DO NOTHING RETURNING amount) "
-		"SELECT COALESCE(pg_catalog.sum(r.amount), 0) OPERATOR(pg_catalog.+) "
-		" COALESCE((SELECT pg_catalog.sum(amount) FROM added), 0) "
-		"FROM @s@.webhook_refunds r WHERE r.payment_id OPERATOR(pg_catalog.=) $1",
+	[WEBHOOK_PLAN_REFUND_INSERT] = {
+		"INSERT INTO @s@.webhook_refunds (payment_id, provider, refund_id, amount, currency, status, event_pk) "
+		"VALUES ($1, $2, $3, $4, pg_catalog.upper($5), 'succeeded', $6) "
+		"ON CONFLICT (provider, refund_id) DO NOTHING",
 		6, {INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, INT8OID}
 	},
 	[WEBHOOK_PLAN_REFUND_SUM] = {
