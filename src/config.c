@@ -770,6 +770,8 @@ read_config_table(const char *qschema, const char *table, const char *columns,
  * context that replaces the old one only once complete, so an error
  * leaves the old cache (still marked stale) in place.
  */
+static void config_wipe(void *arg);
+
 static void
 config_rebuild(void)
 {
@@ -796,6 +798,13 @@ config_rebuild(void)
 	cfg->schema = pstrdup(quote_identifier(nspname));
 	cfg->nspoid = nspoid;
 	qschema = cfg->schema;
+	{
+		MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
+
+		cb->func = config_wipe;
+		cb->arg = cfg;
+		MemoryContextRegisterResetCallback(newctx, cb);
+	}
 	MemoryContextSwitchTo(oldctx);
 
 	/* mark valid before reading, so an invalidation during the read wins */
@@ -821,8 +830,8 @@ config_rebuild(void)
 		n = read_config_table(qschema, "webhook_providers",
 							  "name, scheme, config, tolerance_seconds, enabled", "name");
 		oldctx = MemoryContextSwitchTo(newctx);
-		cfg->nproviders = (int) n;
 		cfg->providers = palloc0(sizeof(WebhookProvider) * Max(n, 1));
+		cfg->nproviders = (int) n;
 		for (uint64 i = 0; i < n; i++)
 		{
 			HeapTuple	tup = SPI_tuptable->vals[i];
@@ -940,17 +949,29 @@ config_rebuild(void)
 	}
 	PG_END_TRY();
 
+	/*
+	 * The old cache may still be in use up the stack: an ingest whose
+	 * events trigger asked for the cache again after an invalidation (a
+	 * per-payment secret another session added) holds pointers into it.
+	 * It is freed when the transaction ends, its keys wiped first
+	 * (config_wipe).
+	 */
 	if (config_context != NULL)
-	{
-		/* wipe decoded keys before giving the memory back */
-		for (int pi = 0; pi < config_cache->nproviders; pi++)
-			for (int si = 0; si < config_cache->providers[pi].nsecrets; si++)
-				WebhookCleanse((void *) config_cache->providers[pi].secrets[si].key.data,
-							   config_cache->providers[pi].secrets[si].key.len);
-		MemoryContextDelete(config_context);
-	}
+		MemoryContextSetParent(config_context, TopTransactionContext);
 	config_context = newctx;
 	config_cache = cfg;
+}
+
+/* Wipe a cache's decoded keys before its memory is given back (a reset callback). */
+static void
+config_wipe(void *arg)
+{
+	WebhookConfig *cfg = arg;
+
+	for (int pi = 0; pi < cfg->nproviders; pi++)
+		for (int si = 0; si < cfg->providers[pi].nsecrets; si++)
+			WebhookCleanse((void *) cfg->providers[pi].secrets[si].key.data,
+						   cfg->providers[pi].secrets[si].key.len);
 }
 
 WebhookConfig *

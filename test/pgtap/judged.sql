@@ -2,7 +2,8 @@
 -- superseded, ignored: written through the single-row insert, with no
 -- trigger) are stored and answered exactly as the events trigger stores
 -- and answers the same event, and a payments table that the single-row
--- path cannot update still gives the same outcomes.
+-- path cannot update still gives the same outcomes; last, an ingest whose
+-- configuration cache is rebuilt while it runs.
 --
 -- For each case two payments start alike: one gets the event through
 -- webhook_ingest, the other gets the same event inserted by hand into
@@ -11,7 +12,7 @@
 BEGIN;
 CREATE EXTENSION webhook;
 SET webhook.clock_override = '2026-03-01 12:00:00+00';
-SELECT plan(28);
+SELECT plan(32);
 
 \o /dev/null
 SELECT webhook_add_provider('stripe', 'stripe', 'whsec_judged');
@@ -130,6 +131,31 @@ SELECT is(j_ingest(jsonb_set(j_event('evt_c1', 'charge.succeeded', 'pi_c', 500):
           'unchanged', 'a captured payment found by its reference: unchanged');
 SELECT is((SELECT p.reference FROM webhook_events e JOIN webhook_payments p ON p.id = e.payment_id
             WHERE e.event_id = 'evt_c1'), 'R-C', 'the event names the payment its reference found');
+
+-- The cache rebuilt in the middle of an ingest: a trigger of the shop's on
+-- webhook_events adds a provider secret (which makes every cache stale)
+-- before the events trigger asks for the cache again.  The ingest still
+-- holds the cache it began with, which must stay whole until it is done.
+CREATE FUNCTION j_rotate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.webhook_secrets (provider, secret, label)
+    VALUES ('stripe', 'whsec_judged_' || NEW.event_id, 'added by ' || NEW.event_id);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER j_rotate BEFORE INSERT ON webhook_events FOR EACH ROW EXECUTE FUNCTION j_rotate();
+INSERT INTO webhook_payments (provider, reference, amount, currency) VALUES ('stripe', 'R-D', 7, 'EUR');
+CREATE TEMP TABLE j_mid AS
+SELECT j_ingest(jsonb_set(j_event('evt_d1', 'payment_intent.succeeded', 'pi_d', 700)::jsonb,
+                          '{data,object,metadata}', '{"reference": "R-D"}')::text) AS r;
+SELECT is(r->>'outcome', 'applied', 'a cache rebuilt mid-ingest: the event is applied') FROM j_mid;
+SELECT is(r->'payment', '{"reference": "R-D", "state": "captured"}'::jsonb,
+          'a cache rebuilt mid-ingest: the reply shows the payment') FROM j_mid;
+SELECT is((SELECT provider || ' ' || outcome || ' ' || http_status FROM webhook_deliveries
+            WHERE id = (r->>'delivery_id')::bigint), 'stripe applied 200',
+          'a cache rebuilt mid-ingest: the delivery row names its provider and outcome') FROM j_mid;
+SELECT is((SELECT label FROM webhook_secrets WHERE label = 'added by evt_d1'), 'added by evt_d1',
+          'a cache rebuilt mid-ingest: the shop''s trigger ran');
+DROP TRIGGER j_rotate ON webhook_events;
 
 SELECT is((SELECT count(*) FROM webhook_events WHERE status IN ('failed', 'held')), 0::bigint,
           'no event failed or was held');
