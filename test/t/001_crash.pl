@@ -202,7 +202,10 @@ ok(wait_until("SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'advisory' AND
 my @clients;
 for my $c (0 .. $n_clients - 1)
 {
-	my @lines = map { "SELECT crash_deliver('$_->[0]', '$_->[1]', $_->[2]);\n" } @{ $plan[$c] };
+	# a pause between deliveries, as between a provider's calls, so that the
+	# kill below lands while the load still runs however fast ingest is
+	my @lines = map { "SELECT pg_sleep(0.005);\nSELECT crash_deliver('$_->[0]', '$_->[1]', $_->[2]);\n" }
+	  @{ $plan[$c] };
 	push @clients, start_client("client$c", with_gate(int(@lines / 3), @lines));
 }
 # the app inserts the raced payments one by one, half of them before the
