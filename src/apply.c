@@ -1040,7 +1040,6 @@ move_payment_direct(WebhookUpdate *u, const char *provider, const char *external
 
 	key[0] = CStringGetTextDatum(provider);
 	key[1] = CStringGetTextDatum(external_id);
-	c->judged = NULL;
 	slot = WebhookUpdateRow(u, WEBHOOK_UPDATE_PAYMENTS, key, change_payment, c);
 	if (slot == NULL)
 	{
@@ -1136,6 +1135,7 @@ WebhookMovePayment(const char *schema, Oid nspoid, const char *provider,
 	PG_END_TRY();
 	if (!moved)
 		return false;
+	m->payment_state = MemoryContextStrdup(cxt, target);
 	WebhookNotifyPayment(provider, m->reference, external_id,
 						 WebhookGuardedPaymentId == m->payment_id ? WebhookGuardedOldState : NULL,
 						 target, m->order_ref, m->order_state);

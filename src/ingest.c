@@ -831,13 +831,14 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 	const char *schema = cfg->schema;
 	Datum		values[17];
 	char		nulls[17];
+	/* the amount is in major units already (the trigger need not convert it) */
+	const bool	amount_stored = ev->amount != NULL || ev->amount_minor == NULL;
 	/* the common case: the payment moves first, and the event goes in applied */
-	const char *fast = !prov->config.unmatched_reject && req->redelivery_of == 0 &&
-		(ev->amount != NULL || ev->amount_minor == NULL) ?
+	const char *fast = !prov->config.unmatched_reject && req->redelivery_of == 0 && amount_stored ?
 		WebhookFastTarget(ev->action, ev->partial, ev->object_id) : NULL;
-	/* no action, and an amount as stored: ignored, with no trigger to say so */
-	const bool	ignored = (ev->action == NULL || strcmp(ev->action, "ignore") == 0) &&
-		(ev->amount != NULL || ev->amount_minor == NULL);
+	/* no action: ignored, with no trigger to say so */
+	const bool	ignored = amount_stored &&
+		(ev->action == NULL || strcmp(ev->action, "ignore") == 0);
 	WebhookMove m;
 	MemoryContext spicxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -878,10 +879,7 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 		else if (fast != NULL &&
 				 WebhookMovePayment(schema, cfg->nspoid, prov->name, ev->object_id, fast, amount,
 									no_amount, ev->currency, cxt, &m))
-		{
 			status = "applied";
-			m.payment_state = unconstify(char *, fast);
-		}
 		else if (m.judged != NULL)
 			status = m.judged;	/* the payment is there, and the event changes nothing */
 		if (status != NULL)

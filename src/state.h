@@ -60,7 +60,7 @@ typedef struct WebhookMove
 	char	   *order_ref;
 	char	   *order_state;	/* NULL: no order */
 	const char *judged;			/* NULL: moved, or not judged here */
-	char	   *payment_state;	/* when judged */
+	char	   *payment_state;	/* the state it moved to, or is in when judged */
 } WebhookMove;
 
 /*

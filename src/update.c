@@ -431,8 +431,6 @@ WebhookReadRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 	Relation	rel = u->rel[tno];
 	ScanKeyData skey[MAX_KEYS];
 	TupleTableSlot *slot;
-	Datum	   *values;
-	bool	   *nulls;
 
 	if (rel == NULL)
 		elog(ERROR, "%s was not opened for this update", targets[tno].table);
@@ -440,10 +438,9 @@ WebhookReadRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 	key_scankeys(&targets[tno], key, skey);
 	if (!fetch_row(u, tno, skey, GetLatestSnapshot(), slot))
 		return false;
-	values = palloc(sizeof(Datum) * RelationGetDescr(rel)->natts);
-	nulls = palloc(sizeof(bool) * RelationGetDescr(rel)->natts);
-	row_values(slot, values, nulls);
-	(void) see(values, nulls, targets[tno].col, arg);
+	/* see() only reads: the slot's own values serve */
+	slot_getallattrs(slot);
+	(void) see(slot->tts_values, slot->tts_isnull, targets[tno].col, arg);
 	return true;
 }
 
