@@ -53,6 +53,7 @@
 #include "utils/typcache.h"
 
 #include "config.h"
+#include "outbox.h"
 #include "spi.h"
 #include "state.h"
 #include "webhook.h"
@@ -71,6 +72,7 @@ typedef struct EventAttrs
 	int			id,
 				provider,
 				event_id,
+				event_type,
 				action,
 				object_id,
 				reference,
@@ -95,6 +97,7 @@ event_attrs_lookup(TupleDesc desc, EventAttrs *a)
 	ATT(id);
 	ATT(provider);
 	ATT(event_id);
+	ATT(event_type);
 	ATT(action);
 	ATT(object_id);
 	ATT(reference);
@@ -139,6 +142,7 @@ typedef struct EventRow
 	int64		id;
 	char	   *provider;
 	char	   *event_id;
+	char	   *event_type;
 	char	   *action;
 	char	   *object_id;
 	char	   *reference;
@@ -170,6 +174,7 @@ event_from_values(const EventAttrs *a, Datum *values, bool *nulls, EventRow *ev)
 	ev->id = DatumGetInt64(values[a->id - 1]);
 	ev->provider = text_or_null(values, nulls, a->provider);
 	ev->event_id = text_or_null(values, nulls, a->event_id);
+	ev->event_type = text_or_null(values, nulls, a->event_type);
 	ev->action = text_or_null(values, nulls, a->action);
 	ev->object_id = text_or_null(values, nulls, a->object_id);
 	ev->reference = text_or_null(values, nulls, a->reference);
@@ -912,9 +917,11 @@ typedef struct PaymentChange
 	Datum		amount;
 	bool		amount_null;
 	const char *currency;
+	bool		outbox;			/* a consumer subscribes: describe the move for it */
 	/* set by change_payment when the state machine refuses the move */
 	const char *judged;			/* "unchanged", "superseded" or NULL */
 	char	   *state;			/* the payment's row then */
+	char	   *old_state;		/* set by change_payment when it moves the payment */
 	int64		id;
 	char	   *reference;
 	char	   *order_ref;
@@ -972,6 +979,7 @@ change_payment(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
 			!nulls[amount] ? values[amount] : WebhookNumZero();
 	}
 	values[state] = CStringGetTextDatum(c->target);
+	c->old_state = old;
 	WebhookGuardRecord(DatumGetInt64(values[col[WEBHOOK_PAY_ID] - 1]), old);
 	if (strcmp(old, c->target) != 0)
 	{
@@ -1053,6 +1061,12 @@ move_payment_direct(WebhookUpdate *u, const char *provider, const char *external
 		TextDatumGetCString(slot->tts_values[reference - 1]);
 	m->order_ref = slot->tts_isnull[order_ref - 1] ? NULL :
 		TextDatumGetCString(slot->tts_values[order_ref - 1]);
+	if (c->outbox)
+	{
+		slot_getallattrs(slot);
+		m->payment_json = WebhookOutboxPaymentJson(slot->tts_tupleDescriptor, slot->tts_values,
+												   slot->tts_isnull, c->old_state);
+	}
 	MemoryContextSwitchTo(old);
 	*dpaid = strcmp(c->target, "captured") == 0 && !slot->tts_isnull[captured - 1] ?
 		slot->tts_values[captured - 1] : WebhookNumZero();
@@ -1089,6 +1103,16 @@ move_payment_by_statement(const char *schema, const char *provider, const char *
 	m->payment_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
 	m->reference = SPI_getvalue(tup, desc, 2);
 	m->order_ref = SPI_getvalue(tup, desc, 3);
+	if (c->outbox)
+	{
+		Datum	   *rvalues = palloc(sizeof(Datum) * desc->natts);
+		bool	   *rnulls = palloc(sizeof(bool) * desc->natts);
+
+		heap_deform_tuple(tup, desc, rvalues, rnulls);
+		m->payment_json = WebhookOutboxPaymentJson(desc, rvalues, rnulls,
+												   WebhookGuardedPaymentId == m->payment_id ?
+												   WebhookGuardedOldState : NULL);
+	}
 	MemoryContextSwitchTo(old);
 	*dpaid = datumCopy(SPI_getbinval(tup, desc, 4, &isnull), false, -1);
 	return true;
@@ -1107,6 +1131,7 @@ WebhookMovePayment(const char *schema, Oid nspoid, const char *provider,
 	Datum		dpaid;
 
 	memset(m, 0, sizeof(*m));
+	c.outbox = WebhookOutboxWanted(nspoid);
 	WebhookGuardedPaymentId = 0;
 	/* the payments trigger leaves the order to the move, which moves it with the payment */
 	WebhookOrderMovedByStatement = true;
@@ -1118,9 +1143,13 @@ WebhookMovePayment(const char *schema, Oid nspoid, const char *provider,
 		/* its order, in the same update when the payment took the direct way */
 		if (moved && m->order_ref != NULL)
 		{
+			MemoryContext old = MemoryContextSwitchTo(cxt);
+			WebhookOutboxOrder *order = c.outbox ? &m->order : NULL;
 			char	   *state = u != NULL ?
-				WebhookUpdateOrder(u, m->order_ref, dpaid, WebhookNumZero()) :
-				WebhookMoveOrder(schema, nspoid, m->order_ref, dpaid, WebhookNumZero());
+				WebhookUpdateOrder(u, m->order_ref, dpaid, WebhookNumZero(), order) :
+				WebhookMoveOrder(schema, nspoid, m->order_ref, dpaid, WebhookNumZero(), order);
+
+			MemoryContextSwitchTo(old);
 
 			if (state != NULL)
 				m->order_state = MemoryContextStrdup(cxt, state);
@@ -1165,6 +1194,9 @@ apply_fast(const char *schema, Oid nspoid, EventRow *ev, const char *target)
 	ev->status = "applied";
 	ev->has_payment = true;
 	ev->payment_id = p.id;
+	if (m.payment_json != NULL)
+		WebhookOutboxChange(nspoid, m.payment_id, target, m.payment_json,
+							m.order.changed ? &m.order : NULL, WebhookOutboxCurrentEvent);
 	if (p.order_ref != NULL && m.order_state != NULL)
 	{
 		WebhookMovedPaymentId = p.id;
@@ -1283,6 +1315,56 @@ apply_event(const char *schema, Oid nspoid, EventRow *ev, bool force)
 	remember_applied(ev, &p, target);
 }
 
+/*
+ * apply_event with the event named for the outbox's messages of the
+ * payment's move (WebhookOutboxCurrentEvent, restored however it ends).
+ */
+static void
+apply_event_named(const char *schema, Oid nspoid, EventRow *ev, bool force)
+{
+	const WebhookOutboxEvent *outer = WebhookOutboxCurrentEvent;
+	WebhookOutboxEvent named = {ev->id, ev->provider, ev->event_id, ev->event_type};
+
+	WebhookOutboxCurrentEvent = &named;
+	PG_TRY();
+	{
+		apply_event(schema, nspoid, ev, force);
+	}
+	PG_FINALLY();
+	{
+		WebhookOutboxCurrentEvent = outer;
+	}
+	PG_END_TRY();
+}
+
+/*
+ * event.failed or event.held for an event row whose status became one of
+ * them (from old_status, NULL for a new row).  Connected to SPI.
+ */
+static void
+event_message(Oid nspoid, TupleDesc desc, const EventAttrs *a, HeapTuple tup,
+			  const char *old_status)
+{
+	char	   *status = WebhookTupleText(tup, desc, a->status);
+	WebhookOutboxEvent e;
+	bool		isnull;
+	Datum		payment_id;
+
+	if (status == NULL || (strcmp(status, "failed") != 0 && strcmp(status, "held") != 0) ||
+		(old_status != NULL && strcmp(old_status, status) == 0) || !WebhookOutboxWanted(nspoid))
+		return;
+	memset(&e, 0, sizeof(e));
+	e.pk = DatumGetInt64(heap_getattr(tup, a->id, desc, &isnull));
+	e.provider = WebhookTupleText(tup, desc, a->provider);
+	e.event_id = WebhookTupleText(tup, desc, a->event_id);
+	e.event_type = WebhookTupleText(tup, desc, a->event_type);
+	e.status = status;
+	e.detail = WebhookTupleText(tup, desc, a->detail);
+	payment_id = heap_getattr(tup, a->payment_id, desc, &isnull);
+	e.payment_id = isnull ? 0 : DatumGetInt64(payment_id);
+	WebhookOutboxEventMessage(nspoid, &e);
+}
+
 /* The extension's schema, quoted, from a relation of it. */
 const char *
 WebhookSchemaOf(Oid nspoid)
@@ -1322,6 +1404,8 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 	Datum	   *values;
 	bool	   *nulls;
 	const char *schema;
+	MemoryContext trigcxt;
+	MemoryContext spicxt;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
@@ -1337,6 +1421,11 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 		if (status != NULL && !WebhookOneOf(status, WebhookEventStatuses, WEBHOOK_NEVENT_STATUSES))
 			WebhookInvalidColumn("webhook_events", "status", status,
 						   "applied, unchanged, superseded, ignored, unmatched, held or failed");
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		event_message(RelationGetNamespace(rel), desc, &a, trigdata->tg_newtuple,
+					  WebhookTupleText(trigdata->tg_trigtuple, desc, a.status));
+		SPI_finish();
 		return PointerGetDatum(trigdata->tg_newtuple);
 	}
 	tup = trigdata->tg_trigtuple;
@@ -1358,13 +1447,18 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 
 	event_from_values(&a, values, nulls, &ev);
 	schema = WebhookSchemaOf(RelationGetNamespace(rel));
+	trigcxt = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	apply_event(schema, RelationGetNamespace(rel), &ev, false);
-	SPI_finish();
-
+	apply_event_named(schema, RelationGetNamespace(rel), &ev, false);
 	event_to_values(&a, &ev, values, nulls);
-	return PointerGetDatum(heap_form_tuple(desc, values, nulls));
+	/* the row outlives SPI's memory */
+	spicxt = MemoryContextSwitchTo(trigcxt);
+	tup = heap_form_tuple(desc, values, nulls);
+	MemoryContextSwitchTo(spicxt);
+	event_message(RelationGetNamespace(rel), desc, &a, tup, NULL);
+	SPI_finish();
+	return PointerGetDatum(tup);
 }
 
 /*
@@ -1403,7 +1497,7 @@ webhook_event_apply(PG_FUNCTION_ARGS)
 	schema = WebhookSchemaOf(nspoid);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	apply_event(schema, nspoid, &ev, force);
+	apply_event_named(schema, nspoid, &ev, force);
 	SPI_finish();
 
 	event_to_values(&a, &ev, values, nulls);

@@ -40,6 +40,7 @@
 #include "headers.h"
 #include "insert.h"
 #include "paypal.h"
+#include "outbox.h"
 #include "spi.h"
 #include "state.h"
 #include "stats.h"
@@ -792,7 +793,7 @@ judged_event_params(const WebhookEvent *ev, const char *status, int64 payment_id
  * as stored_before.  Sets the outcome.
  */
 static void
-store_settled(const char *schema, const char *status, const char *detail,
+store_settled(const char *schema, Oid nspoid, const char *status, const char *detail,
 			  Datum *values, char *nulls, IngestResult *r, MemoryContext cxt)
 {
 	values[15] = CStringGetTextDatum(status);
@@ -812,6 +813,15 @@ store_settled(const char *schema, const char *status, const char *detail,
 	r->stored_event = true;
 	read_event(schema, r->event_pk, r, cxt);
 	set_outcome(r, status, r->detail);
+	if (strcmp(status, "ignored") != 0 && WebhookOutboxWanted(nspoid))
+	{
+		/* failed or held */
+		WebhookOutboxEvent e = {r->event_pk, TextDatumGetCString(values[0]),
+			TextDatumGetCString(values[1]), nulls[2] == 'n' ? NULL : TextDatumGetCString(values[2]),
+		status, detail};
+
+		WebhookOutboxEventMessage(nspoid, &e);
+	}
 }
 
 /*
@@ -850,7 +860,7 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 	if (ev->invalid != NULL)
 	{
 		/* an amount that cannot be applied: kept, shown as held, never applied */
-		store_settled(schema, "held", ev->invalid, values, nulls, r, cxt);
+		store_settled(schema, cfg->nspoid, "held", ev->invalid, values, nulls, r, cxt);
 		return;
 	}
 	WebhookLastApplied.event_pk = 0;
@@ -891,6 +901,13 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 								jvalues, jnulls);
 			r->event_pk = WebhookInsertRow(WEBHOOK_PLAN_INSERT_JUDGED_EVENT, schema, cfg->nspoid,
 										   jvalues, jnulls);
+			if (strcmp(status, "applied") == 0 && m.payment_json != NULL)
+			{
+				WebhookOutboxEvent e = {r->event_pk, prov->name, ev->event_id, ev->event_type};
+
+				WebhookOutboxChange(cfg->nspoid, m.payment_id, m.payment_state, m.payment_json,
+									m.order.changed ? &m.order : NULL, &e);
+			}
 			r->event_status = unconstify(char *, status);
 			if (m.payment_id != 0)
 			{
@@ -934,7 +951,7 @@ store_event(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 	if (failure != NULL)
 	{
 		/* verified but not applicable now: stored as failed, retried on redelivery */
-		store_settled(schema, "failed", failure->message, values, nulls, r, cxt);
+		store_settled(schema, cfg->nspoid, "failed", failure->message, values, nulls, r, cxt);
 		return;
 	}
 
@@ -998,7 +1015,7 @@ store_unmapped(const char *schema, WebhookProvider *prov, const IngestRequest *r
 	ev->amount = ev->amount_minor = NULL;
 	r->event_id = ev->event_id;
 	event_params(prov, req, ev, payload, values, nulls);
-	store_settled(schema, "ignored", psprintf("unmapped: %s", why), values, nulls, r, cxt);
+	store_settled(schema, InvalidOid, "ignored", psprintf("unmapped: %s", why), values, nulls, r, cxt);
 }
 
 /*

@@ -79,7 +79,9 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		"   AND ($4::pg_catalog.numeric IS NULL OR p.amount IS NULL "
 		"        OR p.amount OPERATOR(pg_catalog.=) $4::pg_catalog.numeric))) "
 		"RETURNING p.id, p.reference, p.order_ref, "
-		" CASE WHEN $3 OPERATOR(pg_catalog.=) 'captured' THEN p.amount_captured ELSE 0 END",
+		" CASE WHEN $3 OPERATOR(pg_catalog.=) 'captured' THEN p.amount_captured ELSE 0 END, "
+		" p.provider, p.external_id, p.state, p.amount, p.currency, p.amount_captured, "
+		" p.amount_refunded",
 		5, {TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID}
 	},
 	/*
@@ -240,7 +242,8 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		" paid_at = CASE WHEN o.paid_at IS NULL AND " ORDER_PAID " OPERATOR(pg_catalog.>) 0 "
 		"  AND " ORDER_PAID " OPERATOR(pg_catalog.>=) o.total THEN pg_catalog.now() ELSE o.paid_at END, "
 		" updated_at = pg_catalog.now() "
-		"WHERE o.ref OPERATOR(pg_catalog.=) $1 RETURNING o.state",
+		"WHERE o.ref OPERATOR(pg_catalog.=) $1 "
+		"RETURNING o.state, o.total, o.amount_paid, o.amount_refunded",
 		3, {TEXTOID, NUMERICOID, NUMERICOID}
 	},
 	[WEBHOOK_PLAN_PARKED_EVENTS] = {
@@ -290,6 +293,13 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 		" events = c.events OPERATOR(pg_catalog.+) EXCLUDED.events, "
 		" last_at = GREATEST(c.last_at, EXCLUDED.last_at)",
 		1, {DATEOID}
+	},
+	/* one outbox message (outbox.c), every column with a default set */
+	[WEBHOOK_PLAN_INSERT_OUTBOX] = {
+		ROW_INSERT("webhook_outbox",
+				   "consumer, topic, payload, payment_id, status, attempts, available_at, created_at"),
+		8,
+		{TEXTOID, TEXTOID, JSONBOID, INT8OID, TEXTOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID}
 	},
 };
 

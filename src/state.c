@@ -36,11 +36,9 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "port/atomics.h"
-#include "storage/backendid.h"
-#include "storage/shmem.h"
 #include "utils/builtins.h"
 #include "utils/array.h"
+#include "utils/datum.h"
 #include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
@@ -52,6 +50,7 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "outbox.h"
 #include "spi.h"
 #include "state.h"
 #include "webhook.h"
@@ -534,30 +533,69 @@ change_order(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
 	return true;
 }
 
+/*
+ * What the outbox says of an order a move left with state and amounts
+ * (numeric datums), moved by dpaid and drefunded: its state before is the
+ * one its amounts gave then.
+ */
+static void
+order_moved(WebhookOutboxOrder *out, const char *order_ref, const char *state, Datum total,
+			Datum paid, Datum refunded, Datum dpaid, Datum drefunded)
+{
+	Datum		zero = WebhookNumZero();
+
+	out->ref = pstrdup(order_ref);
+	out->state = state ? pstrdup(state) : NULL;
+	out->total = DatumGetCString(DirectFunctionCall1(numeric_out, total));
+	out->amount_paid = DatumGetCString(DirectFunctionCall1(numeric_out, paid));
+	out->amount_refunded = DatumGetCString(DirectFunctionCall1(numeric_out, refunded));
+	out->old_state = pstrdup(order_state_of(total, WebhookNumSub(paid, dpaid),
+											WebhookNumSub(refunded, drefunded)));
+	out->changed = state != NULL && (strcmp(out->old_state, state) != 0 ||
+									 WebhookNumCmp(dpaid, zero) != 0 ||
+									 WebhookNumCmp(drefunded, zero) != 0);
+}
+
 char *
-WebhookUpdateOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid, Datum drefunded)
+WebhookUpdateOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid, Datum drefunded,
+				   WebhookOutboxOrder *out)
 {
 	OrderChange c = {dpaid, drefunded};
 	Datum		key = CStringGetTextDatum(order_ref);
 	TupleTableSlot *slot = WebhookUpdateRow(u, WEBHOOK_UPDATE_ORDERS, &key, change_order, &c);
 	AttrNumber	state = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS, WEBHOOK_ORDER_STATE);
+	char	   *result;
 
 	if (slot == NULL || slot->tts_isnull[state - 1])
 		return NULL;
-	return TextDatumGetCString(slot->tts_values[state - 1]);
+	result = TextDatumGetCString(slot->tts_values[state - 1]);
+	if (out != NULL)
+	{
+		AttrNumber	total = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS, WEBHOOK_ORDER_TOTAL);
+		AttrNumber	paid = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS, WEBHOOK_ORDER_AMOUNT_PAID);
+		AttrNumber	refunded = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS,
+												   WEBHOOK_ORDER_AMOUNT_REFUNDED);
+
+		order_moved(out, order_ref, result, slot->tts_values[total - 1], slot->tts_values[paid - 1],
+					slot->tts_values[refunded - 1], dpaid, drefunded);
+	}
+	return result;
 }
 
 char *
 WebhookMoveOrder(const char *schema, Oid nspoid, const char *order_ref, Datum dpaid,
-				 Datum drefunded)
+				 Datum drefunded, WebhookOutboxOrder *out)
 {
 	WebhookUpdate *u = WebhookUpdateBegin(nspoid, WEBHOOK_UPDATE_TABLE(WEBHOOK_UPDATE_ORDERS));
 	Datum		values[3];
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+	char	   *state;
 
 	if (u != NULL)
 	{
-		char	   *state = WebhookUpdateOrder(u, order_ref, dpaid, drefunded);
-
+		state = WebhookUpdateOrder(u, order_ref, dpaid, drefunded, out);
 		WebhookUpdateEnd(u);
 		return state;
 	}
@@ -569,7 +607,14 @@ WebhookMoveOrder(const char *schema, Oid nspoid, const char *order_ref, Datum dp
 		elog(ERROR, "order update failed");
 	if (SPI_processed != 1)
 		return NULL;
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	state = SPI_getvalue(tup, desc, 1);
+	if (out != NULL && state != NULL)
+		order_moved(out, order_ref, state, SPI_getbinval(tup, desc, 2, &isnull),
+					SPI_getbinval(tup, desc, 3, &isnull), SPI_getbinval(tup, desc, 4, &isnull),
+					dpaid, drefunded);
+	return state;
 }
 
 /* Append "key": value (a JSON string or null) to buf. */
@@ -586,89 +631,6 @@ json_field(StringInfo buf, const char *key, const char *value)
 		appendStringInfoString(buf, "null");
 }
 
-/*
- * Whether any session of the cluster listens on any channel.
- *
- * A NOTIFY takes a cluster-wide lock at commit and holds it until the
- * commit is done, so every transaction that notifies commits one at a
- * time.  When nobody listens there is nobody to tell, and webhook_ingest
- * skips the NOTIFY rather than serialise every commit for nothing.
- *
- * PostgreSQL has no call for this, but the notification queue's control
- * block in shared memory (async.c's AsyncQueueControl) keeps the first
- * listener of its list of listening backends.  The layout copied here is
- * PostgreSQL 15's; ShmemInitStruct checks the block's size against it,
- * and on any other version, or if the check fails, every change is
- * notified.  A session whose LISTEN commits while a transaction is
- * between its payment change and its commit may miss that one
- * notification, as with a LISTEN that commits just after the change.
- */
-#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000
-typedef struct NotifyQueuePosition
-{
-	int			page;
-	int			offset;
-} NotifyQueuePosition;
-
-typedef struct NotifyBackendStatus
-{
-	int32		pid;
-	Oid			dboid;
-	BackendId	nextListener;
-	NotifyQueuePosition pos;
-} NotifyBackendStatus;
-
-typedef struct NotifyQueueControl
-{
-	NotifyQueuePosition head;
-	NotifyQueuePosition tail;
-	int			stopPage;
-	BackendId	firstListener;
-	TimestampTz lastQueueFillWarn;
-	NotifyBackendStatus backend[FLEXIBLE_ARRAY_MEMBER];
-} NotifyQueueControl;
-#endif
-
-static bool
-notify_has_listener(void)
-{
-#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000
-	static volatile NotifyQueueControl *ctl = NULL;
-	static bool looked = false;
-
-	if (!looked)
-	{
-		MemoryContext cxt = CurrentMemoryContext;
-		Size		size = add_size(mul_size(MaxBackends + 1, sizeof(NotifyBackendStatus)),
-									offsetof(NotifyQueueControl, backend));
-		bool		found = false;
-		void	   *ptr = NULL;
-
-		looked = true;
-		PG_TRY();
-		{
-			ptr = ShmemInitStruct("Async Queue Control", size, &found);
-		}
-		PG_CATCH();
-		{
-			/* another layout: notify every change */
-			MemoryContextSwitchTo(cxt);
-			FlushErrorState();
-			ptr = NULL;
-		}
-		PG_END_TRY();
-		if (ptr != NULL && found)
-			ctl = (NotifyQueueControl *) ptr;
-	}
-	if (ctl != NULL)
-	{
-		pg_read_barrier();
-		return ctl->firstListener != InvalidBackendId;
-	}
-#endif
-	return true;
-}
-
 void
 WebhookNotifyPayment(const char *provider, const char *reference, const char *external_id,
 					 const char *old_state, const char *new_state, const char *order_ref,
@@ -676,7 +638,7 @@ WebhookNotifyPayment(const char *provider, const char *reference, const char *ex
 {
 	StringInfoData buf;
 
-	if (!webhook_notify || !notify_has_listener())
+	if (!WebhookNotifyWanted())
 		return;
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
@@ -900,6 +862,49 @@ webhook_payments_inserted(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The outbox's messages of a payment's change by a statement (by hand, or
+ * an event's general path: WebhookOutboxCurrentEvent): payment.<state>
+ * when an update changed its state or amounts, order.<state> when its
+ * order moved (order, else NULL).
+ */
+static void
+payment_messages(Oid nspoid, TupleDesc desc, const PaymentAttrs *a, HeapTuple oldtup,
+				 HeapTuple newtup, const WebhookOutboxOrder *order)
+{
+	bool		changed = false;
+	char	   *old_state = NULL;
+	Datum	   *values;
+	bool	   *nulls;
+	bool		isnull;
+
+	if (oldtup != NULL)
+	{
+		const int	columns[3] = {a->state, a->amount_captured, a->amount_refunded};
+
+		old_state = WebhookTupleText(oldtup, desc, a->state);
+		for (int i = 0; i < 3 && !changed; i++)
+		{
+			bool		n1;
+			bool		n2;
+			Datum		v1 = heap_getattr(oldtup, columns[i], desc, &n1);
+			Datum		v2 = heap_getattr(newtup, columns[i], desc, &n2);
+
+			changed = n1 != n2 || (!n1 && !datumIsEqual(v1, v2, TupleDescAttr(desc, columns[i] - 1)->attbyval,
+													  TupleDescAttr(desc, columns[i] - 1)->attlen));
+		}
+	}
+	if (!changed && order == NULL)
+		return;
+	values = palloc(sizeof(Datum) * desc->natts);
+	nulls = palloc(sizeof(bool) * desc->natts);
+	heap_deform_tuple(newtup, desc, values, nulls);
+	WebhookOutboxChange(nspoid, DatumGetInt64(heap_getattr(newtup, a->id, desc, &isnull)),
+						changed ? WebhookTupleText(newtup, desc, a->state) : NULL,
+						WebhookOutboxPaymentJson(desc, values, nulls, old_state), order,
+						WebhookOutboxCurrentEvent);
+}
+
+/*
  * webhook_payments_after() RETURNS trigger: AFTER UPDATE OR DELETE on
  *	  webhook_payments, and AFTER INSERT of a payment with an order.  Moves
  *	  the order(s) by the change in captured and refunded amounts and sends
@@ -929,6 +934,8 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Oid			save_userid;
 	int			save_sec_context;
+	bool		wanted;
+	WebhookOutboxOrder order;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
@@ -943,6 +950,8 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	payment_attrs(desc, &a);
 	schema = WebhookSchemaOf(RelationGetNamespace(rel));
 	zero = WebhookNumZero();
+	wanted = WebhookOutboxWanted(RelationGetNamespace(rel));
+	memset(&order, 0, sizeof(order));
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		newtup = trigdata->tg_trigtuple;
@@ -1008,7 +1017,9 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	{
 		/* the payment left this order (or was deleted): take its amounts out */
 		if (WebhookNumCmp(old_paid, zero) != 0 || WebhookNumCmp(old_refunded, zero) != 0)
-			(void) WebhookMoveOrder(schema, RelationGetNamespace(rel), old_order, WebhookNumSub(zero, old_paid), WebhookNumSub(zero, old_refunded));
+			(void) WebhookMoveOrder(schema, RelationGetNamespace(rel), old_order,
+									WebhookNumSub(zero, old_paid), WebhookNumSub(zero, old_refunded),
+									NULL);
 		old_paid = old_refunded = zero;
 	}
 	if (new_order != NULL)
@@ -1019,7 +1030,8 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 
 		if (WebhookNumCmp(dpaid, zero) != 0 || WebhookNumCmp(drefunded, zero) != 0 || state_changed)
 		{
-			order_state = WebhookMoveOrder(schema, RelationGetNamespace(rel), new_order, dpaid, drefunded);
+			order_state = WebhookMoveOrder(schema, RelationGetNamespace(rel), new_order, dpaid,
+										   drefunded, wanted ? &order : NULL);
 			if (order_state != NULL)
 			{
 				bool		isnull2;
@@ -1030,6 +1042,9 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 		}
 	}
 
+	if (wanted && newtup != NULL)
+		payment_messages(RelationGetNamespace(rel), desc, &a, oldtup, newtup,
+						 order_state != NULL && order.changed ? &order : NULL);
 	if (oldtup && newtup && strcmp(old_state, new_state) != 0)
 		WebhookNotifyPayment(WebhookTupleText(newtup, desc, a.provider),
 							 WebhookTupleText(newtup, desc, a.reference),

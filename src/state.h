@@ -14,6 +14,7 @@
 #include "access/tupdesc.h"
 #include "executor/spi.h"
 
+#include "outbox.h"
 #include "update.h"
 
 #define WEBHOOK_NEVENT_STATUSES 7
@@ -61,6 +62,9 @@ typedef struct WebhookMove
 	char	   *order_state;	/* NULL: no order */
 	const char *judged;			/* NULL: moved, or not judged here */
 	char	   *payment_state;	/* the state it moved to, or is in when judged */
+	/* for the outbox, when a consumer subscribes and the payment moved: */
+	char	   *payment_json;	/* the payment after the move, else NULL */
+	WebhookOutboxOrder order;	/* its order, when order.changed */
 } WebhookMove;
 
 /*
@@ -85,17 +89,17 @@ extern bool WebhookMovePayment(const char *schema, Oid nspoid, const char *provi
 /*
  * Move an order by what its payments' captured and refunded amounts
  * changed, within u; returns its new state, or NULL when there is no such
- * order (state.c).
+ * order (state.c).  When out is not NULL, fills it in for the outbox.
  */
 extern char *WebhookUpdateOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid,
-								Datum drefunded);
+								Datum drefunded, WebhookOutboxOrder *out);
 
 /*
  * The same as a statement of its own: through update.c when the tables
  * allow it, else WEBHOOK_PLAN_ORDER_MOVE.  Must run connected to SPI.
  */
 extern char *WebhookMoveOrder(const char *schema, Oid nspoid, const char *order_ref,
-							  Datum dpaid, Datum drefunded);
+							  Datum dpaid, Datum drefunded, WebhookOutboxOrder *out);
 
 /* NOTIFY webhook_payment with the payload of SPEC section 5 (state.c). */
 extern void WebhookNotifyPayment(const char *provider, const char *reference,

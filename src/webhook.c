@@ -21,6 +21,7 @@ PG_MODULE_MAGIC;
 
 int			webhook_max_body_bytes = 1024 * 1024;
 bool		webhook_notify = true;
+int			webhook_outbox_max_attempts = 10;
 char	   *webhook_clock_override = NULL;
 
 void		_PG_init(void);
@@ -84,12 +85,20 @@ _PG_init(void)
 							NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("webhook.notify",
-							 "Send NOTIFY webhook_payment on each payment state change.",
-							 NULL,
+							 "Send NOTIFY webhook_payment and webhook_outbox as wake-ups.",
+							 "Only while some session of the database called webhook_listen().",
 							 &webhook_notify,
 							 true,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("webhook.outbox_max_attempts",
+							"Claims of an outbox message before it is dead.",
+							"webhook_outbox_nack and an expired lease make it dead after this many.",
+							&webhook_outbox_max_attempts,
+							10, 1, 1000000,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("webhook.clock_override",
 							   "The time signature verification treats as now (tests, audits).",

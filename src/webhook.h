@@ -19,6 +19,7 @@
 /* GUCs (webhook.c) */
 extern int	webhook_max_body_bytes;
 extern bool webhook_notify;
+extern int	webhook_outbox_max_attempts;
 extern char *webhook_clock_override;
 
 /*

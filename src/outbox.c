@@ -1,0 +1,438 @@
+/*-------------------------------------------------------------------------
+ *
+ * outbox.c
+ *	  The messages of webhook_outbox, and the wake-ups that go with them.
+ *
+ * The code that changes a payment or an order (state.c's payments
+ * trigger, apply.c's one-row move, the events trigger) calls here in the
+ * change's transaction: a change that rolls back takes its messages with
+ * it, and a committed one has one per subscribed consumer.  Which
+ * consumers subscribe to what is cached per backend and invalidated by a
+ * statement trigger on webhook_subscriptions (webhook_config_invalidate),
+ * so while nobody subscribes a change costs one test of a flag.  Each
+ * message goes in through insert.c's single-row insert, with the rights of
+ * the outbox's owner, as the payments trigger works with the tables' owner.
+ *
+ * NOTIFY serialises every notifying commit of the cluster (the queue's
+ * lock is held from before the commit record until after it), so it is
+ * sent only while some session waits for it: webhook_listen() takes a
+ * session advisory lock that ingest tests for without waiting.  With no
+ * such session, commits stay parallel; a worker never depends on the
+ * wake-up, since it claims by polling too.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/inval.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "insert.h"
+#include "outbox.h"
+#include "spi.h"
+#include "state.h"
+#include "webhook.h"
+
+/* The advisory lock a listening session holds (class "WH", key "LIST", kind 3). */
+#define LISTEN_LOCK_CLASS 22344
+#define LISTEN_LOCK_KEY 0x4c495354
+
+typedef struct Subscription
+{
+	char	   *consumer;
+	int			ntopics;
+	char	  **topics;
+} Subscription;
+
+const WebhookOutboxEvent *WebhookOutboxCurrentEvent = NULL;
+
+static MemoryContext subs_context = NULL;
+static bool subs_valid = false;
+static bool callback_registered = false;
+static Oid	subs_nspoid = InvalidOid;
+static Oid	subs_relid = InvalidOid;
+static Oid	outbox_relid = InvalidOid;
+static Oid	outbox_owner = InvalidOid;
+static int	nsubs = 0;
+static Subscription *subs = NULL;
+static bool listening_here = false;
+
+PG_FUNCTION_INFO_V1(webhook_listen);
+
+static void
+subs_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == subs_relid || relid == outbox_relid)
+		subs_valid = false;
+}
+
+static Oid
+rel_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* Read webhook_subscriptions of nspoid into the cache, as the outbox's owner. */
+static void
+load_subscriptions(Oid nspoid)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	MemoryContext old;
+
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(subs_relcache_callback, (Datum) 0);
+		callback_registered = true;
+	}
+	if (subs_context == NULL)
+		subs_context = AllocSetContextCreate(CacheMemoryContext, "webhook subscriptions",
+											 ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(subs_context);
+	nsubs = 0;
+	subs = NULL;
+	subs_nspoid = nspoid;
+	subs_relid = get_relname_relid("webhook_subscriptions", nspoid);
+	outbox_relid = get_relname_relid("webhook_outbox", nspoid);
+	if (!OidIsValid(subs_relid) || !OidIsValid(outbox_relid))
+		return;					/* not updated to 0.2.0: asked again next time */
+	outbox_owner = rel_owner(outbox_relid);
+	subs_valid = true;			/* before reading: an invalidation meanwhile wins */
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(outbox_owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+	if (SPI_execute(psprintf("SELECT consumer, topics FROM %s.webhook_subscriptions",
+							 WebhookSchemaOf(nspoid)), false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read webhook_subscriptions");
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	old = MemoryContextSwitchTo(subs_context);
+	subs = palloc0(sizeof(Subscription) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		bool		isnull;
+		Datum		topics = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull);
+		Datum	   *elems;
+		bool	   *enulls;
+		int			n;
+
+		subs[nsubs].consumer = SPI_getvalue(tup, SPI_tuptable->tupdesc, 1);
+		if (isnull)
+			continue;
+		deconstruct_array(DatumGetArrayTypeP(topics), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &enulls, &n);
+		subs[nsubs].topics = palloc(sizeof(char *) * Max(n, 1));
+		for (int j = 0; j < n; j++)
+			if (!enulls[j])
+				subs[nsubs].topics[subs[nsubs].ntopics++] = TextDatumGetCString(elems[j]);
+		nsubs++;
+	}
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+}
+
+bool
+WebhookOutboxWanted(Oid nspoid)
+{
+	if (!subs_valid || subs_nspoid != nspoid)
+		load_subscriptions(nspoid);
+	return nsubs > 0;
+}
+
+/* A topic pattern of a subscription: exact, or a prefix ending in '*'. */
+static bool
+topic_matches(const char *pattern, const char *topic)
+{
+	size_t		len = strlen(pattern);
+
+	if (len > 0 && pattern[len - 1] == '*')
+		return strncmp(pattern, topic, len - 1) == 0;
+	return strcmp(pattern, topic) == 0;
+}
+
+static bool
+subscribed(const Subscription *s, const char *topic)
+{
+	for (int i = 0; i < s->ntopics; i++)
+		if (topic_matches(s->topics[i], topic))
+			return true;
+	return false;
+}
+
+/*
+ * Whether some session of this database waits for NOTIFY (webhook_listen),
+ * asked once per transaction: a ShareLock on the listeners' advisory lock,
+ * not waited for, conflicts only with a listener's RowExclusiveLock.
+ */
+static bool
+listener_present(void)
+{
+	static LocalTransactionId asked_lxid = InvalidLocalTransactionId;
+	static bool present = false;
+	LOCKTAG		tag;
+	LockAcquireResult r;
+
+	if (listening_here)
+		return true;
+	if (asked_lxid == MyProc->lxid)
+		return present;
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, LISTEN_LOCK_CLASS, LISTEN_LOCK_KEY, 3);
+	r = LockAcquireExtended(&tag, ShareLock, false, true, false, NULL);
+	present = (r == LOCKACQUIRE_NOT_AVAIL);
+	if (!present)
+		LockRelease(&tag, ShareLock, false);
+	asked_lxid = MyProc->lxid;
+	return present;
+}
+
+bool
+WebhookNotifyWanted(void)
+{
+	return webhook_notify && listener_present();
+}
+
+/* Append "key": value (a JSON string, or null) */
+static void
+json_text(StringInfo buf, const char *key, const char *value)
+{
+	if (buf->data[buf->len - 1] != '{')
+		appendStringInfoString(buf, ", ");
+	escape_json(buf, key);
+	appendStringInfoString(buf, ": ");
+	if (value)
+		escape_json(buf, value);
+	else
+		appendStringInfoString(buf, "null");
+}
+
+/* Append "key": value (numeric text as a JSON number; NaN and infinities as strings) */
+static void
+json_number(StringInfo buf, const char *key, const char *value)
+{
+	if (value == NULL || !(isdigit((unsigned char) value[0]) ||
+						   (value[0] == '-' && isdigit((unsigned char) value[1]))))
+	{
+		json_text(buf, key, value);
+		return;
+	}
+	if (buf->data[buf->len - 1] != '{')
+		appendStringInfoString(buf, ", ");
+	escape_json(buf, key);
+	appendStringInfo(buf, ": %s", value);
+}
+
+static void
+json_int8(StringInfo buf, const char *key, int64 value)
+{
+	json_number(buf, key, value == 0 ? NULL : psprintf(INT64_FORMAT, value));
+}
+
+/* A column of a deformed row by name, as text, or NULL (no such column, or null). */
+static char *
+column_text(TupleDesc desc, const Datum *values, const bool *nulls, const char *name)
+{
+	int			attno = SPI_fnumber(desc, name);
+	Oid			typoutput;
+	bool		varlena;
+
+	if (attno <= 0 || nulls[attno - 1])
+		return NULL;
+	getTypeOutputInfo(TupleDescAttr(desc, attno - 1)->atttypid, &typoutput, &varlena);
+	return OidOutputFunctionCall(typoutput, values[attno - 1]);
+}
+
+char *
+WebhookOutboxPaymentJson(TupleDesc desc, const Datum *values, const bool *nulls,
+						 const char *old_state)
+{
+	static const char *const text_columns[] = {"provider", "reference", "external_id", "order_ref", "state"};
+	static const char *const amount_columns[] = {"amount_captured", "amount_refunded"};
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	json_number(&buf, "id", column_text(desc, values, nulls, "id"));
+	for (int i = 0; i < lengthof(text_columns); i++)
+		json_text(&buf, text_columns[i], column_text(desc, values, nulls, text_columns[i]));
+	json_text(&buf, "old_state", old_state);
+	json_number(&buf, "amount", column_text(desc, values, nulls, "amount"));
+	json_text(&buf, "currency", column_text(desc, values, nulls, "currency"));
+	for (int i = 0; i < lengthof(amount_columns); i++)
+		json_number(&buf, amount_columns[i], column_text(desc, values, nulls, amount_columns[i]));
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+static void
+order_json(StringInfo buf, const WebhookOutboxOrder *o)
+{
+	appendStringInfoChar(buf, '{');
+	json_text(buf, "ref", o->ref);
+	json_text(buf, "state", o->state);
+	json_text(buf, "old_state", o->old_state);
+	json_number(buf, "total", o->total);
+	json_number(buf, "amount_paid", o->amount_paid);
+	json_number(buf, "amount_refunded", o->amount_refunded);
+	appendStringInfoChar(buf, '}');
+}
+
+static void
+event_json(StringInfo buf, const WebhookOutboxEvent *e)
+{
+	appendStringInfoChar(buf, '{');
+	json_int8(buf, "pk", e->pk);
+	json_text(buf, "provider", e->provider);
+	json_text(buf, "event_id", e->event_id);
+	json_text(buf, "event_type", e->event_type);
+	if (e->status != NULL)
+	{
+		json_text(buf, "status", e->status);
+		json_text(buf, "detail", e->detail);
+		json_int8(buf, "payment_id", e->payment_id);
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+/* The payload of SPEC section 10 */
+static char *
+payload_json(const char *topic, const char *payment_json, const WebhookOutboxOrder *order,
+			 const WebhookOutboxEvent *event)
+{
+	StringInfoData buf;
+	char		stamp[MAXDATELEN + 1];
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	json_text(&buf, "topic", topic);
+	appendStringInfo(&buf, ", \"payment\": %s", payment_json ? payment_json : "null");
+	appendStringInfoString(&buf, ", \"order\": ");
+	if (order != NULL)
+		order_json(&buf, order);
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfoString(&buf, ", \"event\": ");
+	if (event != NULL)
+		event_json(&buf, event);
+	else
+		appendStringInfoString(&buf, "null");
+	JsonEncodeDateTime(stamp, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+					   TIMESTAMPTZOID, NULL);
+	json_text(&buf, "changed_at", stamp);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* One message per consumer that subscribes to topic.  Connected to SPI. */
+static void
+write_messages(Oid nspoid, const char *topic, int64 payment_id, const char *payment_json,
+			   const WebhookOutboxOrder *order, const WebhookOutboxEvent *event)
+{
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	bool		built = false;
+	Oid			save_userid;
+	int			save_sec_context;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	bool		notify = false;
+
+	if (!WebhookOutboxWanted(nspoid))
+		return;
+	for (int i = 0; i < nsubs; i++)
+	{
+		if (!subscribed(&subs[i], topic))
+			continue;
+		if (!built)
+		{
+			values[1] = CStringGetTextDatum(topic);
+			values[2] = DirectFunctionCall1(jsonb_in, CStringGetDatum(payload_json(topic, payment_json,
+																			   order, event)));
+			values[3] = Int64GetDatum(payment_id);
+			nulls[3] = payment_id != 0 ? ' ' : 'n';
+			values[4] = CStringGetTextDatum("ready");
+			values[5] = Int32GetDatum(0);
+			values[6] = TimestampTzGetDatum(now);
+			values[7] = TimestampTzGetDatum(now);
+			built = true;
+			notify = WebhookNotifyWanted();
+			GetUserIdAndSecContext(&save_userid, &save_sec_context);
+			SetUserIdAndSecContext(outbox_owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+								   SECURITY_NOFORCE_RLS);
+		}
+		values[0] = CStringGetTextDatum(subs[i].consumer);
+		(void) WebhookInsertRow(WEBHOOK_PLAN_INSERT_OUTBOX, WebhookSchemaOf(nspoid), nspoid,
+								values, nulls);
+		if (notify)
+			Async_Notify("webhook_outbox", subs[i].consumer);
+	}
+	if (built)
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+}
+
+void
+WebhookOutboxChange(Oid nspoid, int64 payment_id, const char *payment_state,
+					const char *payment_json, const WebhookOutboxOrder *order,
+					const WebhookOutboxEvent *event)
+{
+	if (payment_json != NULL && payment_state != NULL)
+		write_messages(nspoid, psprintf("payment.%s", payment_state), payment_id, payment_json,
+					   order, event);
+	if (order != NULL && order->state != NULL)
+		write_messages(nspoid, psprintf("order.%s", order->state), payment_id, payment_json,
+					   order, event);
+}
+
+void
+WebhookOutboxEventMessage(Oid nspoid, const WebhookOutboxEvent *event)
+{
+	write_messages(nspoid, psprintf("event.%s", event->status), event->payment_id, NULL, NULL,
+				   event);
+}
+
+/*
+ * webhook_listen() RETURNS void
+ *	  LISTEN webhook_outbox (from this transaction's commit), and hold the
+ *	  listeners' advisory lock for the rest of the session, so that changes
+ *	  notify while this session lasts.
+ */
+Datum
+webhook_listen(PG_FUNCTION_ARGS)
+{
+	if (!listening_here)
+	{
+		LOCKTAG		tag;
+
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, LISTEN_LOCK_CLASS, LISTEN_LOCK_KEY, 3);
+		(void) LockAcquire(&tag, RowExclusiveLock, true, false);
+		listening_here = true;
+	}
+	Async_Listen("webhook_outbox");
+	PG_RETURN_VOID();
+}
