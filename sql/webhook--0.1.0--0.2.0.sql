@@ -430,12 +430,12 @@ $$;
 COMMENT ON FUNCTION @extschema@.webhook_outbox_retry(bigint) IS
     'Make a dead message ready again, with its attempts reset; false when it is not dead.';
 
-CREATE FUNCTION @extschema@.webhook_listen()
-RETURNS void LANGUAGE C VOLATILE
+CREATE FUNCTION @extschema@.webhook_listen(channel text DEFAULT 'webhook_outbox')
+RETURNS void LANGUAGE C STRICT VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'webhook_listen';
-COMMENT ON FUNCTION @extschema@.webhook_listen() IS
-    'LISTEN webhook_outbox in this session (from its commit) and have NOTIFY webhook_outbox and webhook_payment sent while it lasts: with no session listening this way, no change notifies and commits stay parallel.';
+COMMENT ON FUNCTION @extschema@.webhook_listen(text) IS
+    'LISTEN on webhook_outbox or webhook_payment in this session (from its commit), and have both sent while the session lasts: with no session listening this way, no change notifies and commits stay parallel.';
 
 CREATE VIEW @extschema@.webhook_outbox_dead AS
 SELECT o.id, o.consumer, o.topic, o.payload, o.attempts, o.last_error, o.created_at
@@ -467,7 +467,7 @@ REVOKE ALL ON FUNCTION @extschema@.webhook_outbox_claim(text, int, interval) FRO
 REVOKE ALL ON FUNCTION @extschema@.webhook_outbox_ack(text, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_outbox_nack(text, bigint, text, interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_outbox_retry(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.webhook_listen() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.webhook_listen(text) FROM PUBLIC;
 REVOKE ALL ON @extschema@.webhook_subscriptions, @extschema@.webhook_outbox,
               @extschema@.webhook_outbox_dead, @extschema@.webhook_outbox_lag FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.webhook_subscriptions', '');

@@ -417,14 +417,20 @@ WebhookOutboxEventMessage(Oid nspoid, const WebhookOutboxEvent *event)
 }
 
 /*
- * webhook_listen() RETURNS void
- *	  LISTEN webhook_outbox (from this transaction's commit), and hold the
- *	  listeners' advisory lock for the rest of the session, so that changes
- *	  notify while this session lasts.
+ * webhook_listen(channel text) RETURNS void
+ *	  LISTEN on webhook_outbox or webhook_payment (from this transaction's
+ *	  commit), and hold the listeners' advisory lock for the rest of the
+ *	  session, so that changes notify while this session lasts.
  */
 Datum
 webhook_listen(PG_FUNCTION_ARGS)
 {
+	char	   *channel = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	if (strcmp(channel, "webhook_outbox") != 0 && strcmp(channel, "webhook_payment") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("webhook_listen listens on webhook_outbox or webhook_payment, not \"%s\"", channel)));
 	if (!listening_here)
 	{
 		LOCKTAG		tag;
@@ -433,6 +439,6 @@ webhook_listen(PG_FUNCTION_ARGS)
 		(void) LockAcquire(&tag, RowExclusiveLock, true, false);
 		listening_here = true;
 	}
-	Async_Listen("webhook_outbox");
+	Async_Listen(channel);
 	PG_RETURN_VOID();
 }
