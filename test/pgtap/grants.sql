@@ -56,7 +56,12 @@ SELECT n.nspname AS s
 
 -- The three roles of the README, and what each is to hold.
 CREATE TEMP TABLE tap_roles (role name PRIMARY KEY);
-INSERT INTO tap_roles VALUES ('shop_webhooks'), ('shop_app'), ('support');
+INSERT INTO tap_roles VALUES ('shop_webhooks'), ('shop_app'), ('support'), ('shop_worker');
+
+-- what shop_worker may execute: the outbox's functions but retry
+CREATE TEMP TABLE tap_worker_funcs (proname name PRIMARY KEY);
+INSERT INTO tap_worker_funcs VALUES ('webhook_subscribe'), ('webhook_unsubscribe'),
+    ('webhook_outbox_claim'), ('webhook_outbox_ack'), ('webhook_outbox_nack'), ('webhook_listen');
 
 CREATE TEMP VIEW tap_expected_rel_privs AS
 SELECT ro.role, r.schema, r.relname, r.relkind,
@@ -105,18 +110,19 @@ SELECT plan(
               AND relname NOT IN ('webhook_payments', 'webhook_orders'))::int  -- shop_app
     + 10 + (SELECT count(*) FROM tap_ext_rels WHERE relkind <> 'S'
               AND relname <> 'webhook_secrets')::int                      -- support
+    + 7                                                                   -- shop_worker
 );
 
 SELECT ok((SELECT block IS NOT NULL FROM tap_readme_block),
     'README.md has a SQL block in its Security section that creates shop_webhooks');
 SELECT is(ARRAY(SELECT pg_catalog.substring(stmt, '^CREATE ROLE (\w+)') FROM tap_readme_stmts
                  WHERE stmt LIKE 'CREATE ROLE %' ORDER BY n)::text[],
-          ARRAY['shop_webhooks', 'shop_app', 'support'],
-    'the README block creates shop_webhooks, shop_app and support');
+          ARRAY['shop_webhooks', 'shop_app', 'support', 'shop_worker'],
+    'the README block creates shop_webhooks, shop_app, support and shop_worker');
 SELECT is(ARRAY(SELECT DISTINCT pg_catalog.substring(stmt, '\sTO\s+(\w+)$') FROM tap_readme_stmts
                  WHERE stmt LIKE 'GRANT %' ORDER BY 1)::text[],
-          ARRAY['shop_app', 'shop_webhooks', 'support'],
-    'every GRANT of the README block is to one of the three roles');
+          ARRAY['shop_app', 'shop_webhooks', 'shop_worker', 'support'],
+    'every GRANT of the README block is to one of the four roles');
 SELECT is((SELECT count(*)::int FROM tap_readme_stmts WHERE stmt !~ '^(CREATE ROLE|GRANT) '), 0,
     'the README block holds only CREATE ROLE and GRANT statements');
 
@@ -161,12 +167,12 @@ SELECT is(ARRAY(SELECT format('%s.%s %s', r.relname, a.attname, x.privilege_type
   FROM tap_roles ro ORDER BY ro.role;
 
 SELECT function_privs_are(f.schema, f.proname, f.args, ro.role,
-                          CASE WHEN ro.role = 'shop_webhooks' AND f.proname = 'webhook_ingest'
-                               THEN ARRAY['EXECUTE'] ELSE ARRAY[]::name[] END,
-                          format('%s %s execute %s', ro.role,
-                                 CASE WHEN ro.role = 'shop_webhooks' AND f.proname = 'webhook_ingest'
-                                      THEN 'can' ELSE 'cannot' END, f.sig))
-  FROM tap_roles ro, tap_ext_funcs f ORDER BY ro.role, f.sig::text;
+                          CASE WHEN x.may THEN ARRAY['EXECUTE'] ELSE ARRAY[]::name[] END,
+                          format('%s %s execute %s', ro.role, CASE WHEN x.may THEN 'can' ELSE 'cannot' END, f.sig))
+  FROM tap_roles ro, tap_ext_funcs f,
+       LATERAL (SELECT (ro.role = 'shop_webhooks' AND f.proname = 'webhook_ingest') OR
+                       (ro.role = 'shop_worker' AND f.proname IN (SELECT proname FROM tap_worker_funcs)) AS may) x
+ ORDER BY ro.role, f.sig::text;
 
 --------------------------------------------------------------------------
 -- The deliveries, signed by the superuser (no role of the README can sign)
@@ -312,6 +318,36 @@ SELECT throws_ok($$UPDATE webhook_payments SET amount = 1 WHERE reference = 'R-S
     'support cannot update payments');
 SELECT throws_ok($$SELECT webhook_purge('1 day')$$, '42501', NULL,
     'support cannot call webhook_purge');
+RESET ROLE;
+
+--------------------------------------------------------------------------
+-- shop_worker: subscribes, claims the change shop_app makes, acknowledges
+--------------------------------------------------------------------------
+
+SET ROLE shop_worker;
+SELECT lives_ok($$SELECT webhook_subscribe('receipts', '{payment.*}')$$,
+    'shop_worker subscribes');
+RESET ROLE;
+SET ROLE shop_app;
+INSERT INTO webhook_payments (provider, reference, external_id, amount, currency)
+VALUES ('stripe', 'R-WORKER', 'pi_worker', 3, 'EUR');
+UPDATE webhook_payments SET state = 'canceled' WHERE reference = 'R-WORKER';
+RESET ROLE;
+SET ROLE shop_worker;
+CREATE TEMP TABLE tap_claimed AS SELECT * FROM webhook_outbox_claim('receipts');
+SELECT results_eq($$SELECT topic, payload->'payment'->>'reference' FROM tap_claimed$$,
+                  $$VALUES ('payment.canceled'::text, 'R-WORKER'::text)$$,
+    'shop_worker claims the message of shop_app''s change');
+SELECT is(webhook_outbox_ack('receipts', ARRAY(SELECT id FROM tap_claimed)), 1,
+    'shop_worker acknowledges it');
+SELECT throws_ok('SELECT count(*) FROM webhook_outbox', '42501', NULL,
+    'shop_worker cannot read webhook_outbox');
+SELECT throws_ok($$SELECT webhook_outbox_retry(1)$$, '42501', NULL,
+    'shop_worker cannot call webhook_outbox_retry');
+SELECT throws_ok($$SELECT webhook_ingest('stripe', '{}', '{}'::text)$$, '42501', NULL,
+    'shop_worker cannot ingest');
+SELECT lives_ok($$SELECT webhook_unsubscribe('receipts')$$,
+    'shop_worker unsubscribes');
 RESET ROLE;
 
 SELECT * FROM finish();
