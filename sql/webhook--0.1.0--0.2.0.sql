@@ -337,11 +337,6 @@ BEGIN
         RAISE EXCEPTION 'max_messages must be at least 1 and lease a positive interval'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    UPDATE @extschema@.webhook_outbox o
-       SET status = 'dead', leased_until = NULL,
-           last_error = coalesce(o.last_error || '; ', '') || 'lease ran out after the last attempt'
-     WHERE o.consumer = webhook_outbox_claim.consumer AND o.status = 'leased'
-       AND o.leased_until <= now() AND o.attempts >= v_max;
     RETURN QUERY
     WITH c AS (
         SELECT o.id
@@ -357,14 +352,20 @@ BEGIN
          LIMIT webhook_outbox_claim.max_messages
            FOR UPDATE OF o SKIP LOCKED
     ), u AS (
+        -- a lease that ran out after the last attempt: dead, not handed out
         UPDATE @extschema@.webhook_outbox o
-           SET status = 'leased', attempts = o.attempts + 1,
-               leased_until = now() + webhook_outbox_claim.lease
+           SET status = CASE WHEN o.status = 'leased' AND o.attempts >= v_max THEN 'dead' ELSE 'leased' END,
+               attempts = CASE WHEN o.status = 'leased' AND o.attempts >= v_max THEN o.attempts ELSE o.attempts + 1 END,
+               leased_until = CASE WHEN o.status = 'leased' AND o.attempts >= v_max THEN NULL
+                                   ELSE now() + webhook_outbox_claim.lease END,
+               last_error = CASE WHEN o.status = 'leased' AND o.attempts >= v_max
+                                 THEN coalesce(o.last_error || '; ', '') || 'lease ran out after the last attempt'
+                                 ELSE o.last_error END
           FROM c
          WHERE o.id = c.id
-        RETURNING o.id, o.topic, o.payload, o.attempts, o.created_at
+        RETURNING o.id, o.topic, o.payload, o.attempts, o.created_at, o.status
     )
-    SELECT u.id, u.topic, u.payload, u.attempts, u.created_at FROM u ORDER BY u.id;
+    SELECT u.id, u.topic, u.payload, u.attempts, u.created_at FROM u WHERE u.status = 'leased' ORDER BY u.id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.webhook_outbox_claim(text, int, interval) IS
