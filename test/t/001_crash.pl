@@ -13,6 +13,7 @@
 #    show it (captured and paid, authorized, or parked when the payment does
 #    not exist);
 #  - nothing is half-applied: event statuses, payment states and amounts,
+#    the outbox's messages (one per committed change),
 #    order sums, delivery rows and delivery counters agree with each other;
 #    no parked event has a payment;
 #  - redelivering every event gives duplicate for each stored event and a
@@ -59,6 +60,7 @@ $node->safe_psql('postgres', qq{
 SET client_min_messages = warning;
 CREATE EXTENSION webhook;
 SELECT webhook_add_provider('stripe', 'stripe', '$secret');
+SELECT webhook_subscribe('crash_worker');
 
 -- The amount of payment i in minor units (EUR).
 CREATE FUNCTION crash_amount(i int) RETURNS bigint LANGUAGE sql IMMUTABLE AS
@@ -377,6 +379,25 @@ my @invariants = (
 	  q{SELECT e.event_id FROM webhook_events e
 	     WHERE e.status = 'unmatched' AND EXISTS (SELECT 1 FROM webhook_payments p
 	           WHERE p.provider = e.provider AND (p.external_id = e.object_id OR p.reference = e.reference))} ],
+	# the outbox: exactly the messages of the committed changes
+	[ 'every captured payment has one payment.captured message, and no other payment one',
+	  q{SELECT p.reference FROM webhook_payments p
+	     WHERE (SELECT count(*) FROM webhook_outbox m WHERE m.payment_id = p.id AND m.topic = 'payment.captured')
+	           <> (p.state = 'captured')::int} ],
+	[ 'every applied authorization has one payment.authorized message',
+	  q{SELECT p.reference FROM webhook_payments p
+	     WHERE (SELECT count(*) FROM webhook_outbox m WHERE m.payment_id = p.id AND m.topic = 'payment.authorized')
+	           <> (SELECT count(*) FROM webhook_events e
+	                WHERE e.payment_id = p.id AND e.status = 'applied' AND e.action = 'authorize')} ],
+	[ 'every paid order has one order.paid message, and no other order one',
+	  q{SELECT o.ref FROM webhook_orders o
+	     WHERE (SELECT count(*) FROM webhook_outbox m WHERE m.topic = 'order.paid' AND m.payload->'order'->>'ref' = o.ref)
+	           <> (o.state = 'paid')::int} ],
+	[ 'every message names the applied event of its payment that made it',
+	  q{SELECT m.id::text FROM webhook_outbox m
+	     WHERE m.consumer <> 'crash_worker' OR NOT EXISTS (SELECT 1 FROM webhook_events e
+	           WHERE e.id = (m.payload->'event'->>'pk')::bigint AND e.payment_id = m.payment_id
+	             AND e.status = 'applied')} ],
 	[ 'no event failed',
 	  q{SELECT e.event_id || ' ' || e.status || ' ' || coalesce(e.detail, '') FROM webhook_events e
 	     WHERE e.status NOT IN ('applied', 'unchanged', 'superseded', 'unmatched')} ],
