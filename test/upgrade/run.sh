@@ -55,7 +55,7 @@ TO=$(sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" webh
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-PLAN=$((12 * 2 + 5))
+PLAN=$((13 * 2 + 5))
 echo "1..$PLAN"
 N=0
 FAILED=0
@@ -354,6 +354,23 @@ secret_after() {
 		"200 applied captured t t"
 }
 
+# outbox_after: a worker subscribed after the update gets the messages of
+# a hand change (PAY-PARK refunded, its order with it), and claims them.
+outbox_after() {
+	local got
+	[ -n "$UPDATED" ] || { echo "not run: $OLD was not updated"; return 1; }
+	got=$(sql "$OLD" <<-'EOF'
+	SELECT webhook_subscribe('upgrade_worker') IS NULL;
+	UPDATE webhook_payments SET state = 'refunded', amount_refunded = 15 WHERE reference = 'PAY-PARK';
+	SELECT string_agg(concat_ws(' ', topic, payload -> 'payment' ->> 'reference', payload -> 'order' ->> 'state'), ', ' ORDER BY id)
+	  FROM webhook_outbox WHERE consumer = 'upgrade_worker';
+	SELECT string_agg(topic, ', ' ORDER BY id) FROM webhook_outbox_claim('upgrade_worker');
+	EOF
+	) || return 1
+	expect "the messages, then the claim" "${got//$'\n'/ }" \
+		"t payment.refunded PAY-PARK refunded, order.refunded PAY-PARK refunded payment.refunded"
+}
+
 # install VARIANT SCHEMA: every check of one install.
 install() {
 	local v=$1
@@ -372,6 +389,7 @@ install() {
 	check "$v: a new signed Stripe delivery applies after the update" ingest_after
 	check "$v: a parked event is applied when its payment is inserted after the update" parked_after
 	check "$v: a per-payment secret still verifies after the update" secret_after
+	check "$v: the outbox works after the update" outbox_after
 	unset PGOPTIONS
 }
 
