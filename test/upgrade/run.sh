@@ -360,7 +360,7 @@ outbox_after() {
 	local got
 	[ -n "$UPDATED" ] || { echo "not run: $OLD was not updated"; return 1; }
 	got=$(sql "$OLD" <<-'EOF'
-	SELECT webhook_subscribe('upgrade_worker') IS NULL;
+	SELECT webhook_subscribe('upgrade_worker') IS NOT NULL;
 	UPDATE webhook_payments SET state = 'refunded', amount_refunded = 15 WHERE reference = 'PAY-PARK';
 	SELECT string_agg(concat_ws(' ', topic, payload -> 'payment' ->> 'reference', payload -> 'order' ->> 'state'), ', ' ORDER BY id)
 	  FROM webhook_outbox WHERE consumer = 'upgrade_worker';
