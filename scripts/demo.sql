@@ -11,6 +11,9 @@ SELECT webhook_add_provider('acme_pay', 'hmac', 'acme-shared-secret',
        '{"header": "X-Acme-Signature", "prefix": "sha256=", "event_id_header": "X-Acme-Delivery"}');
 SELECT webhook_add_provider('kassa', 'apikey', 'kassa-api-key-123', '{"header": "X-API-Key"}');
 SELECT name, scheme, config FROM webhook_providers ORDER BY name;
+\echo '   ... and the shop''s workers subscribe to the outbox: receipts on captures, fulfilment on paid orders'
+SELECT webhook_subscribe('receipts', '{payment.captured}');
+SELECT webhook_subscribe('fulfilment', '{order.paid}');
 
 \echo
 \echo '== 2. The shop creates two orders and starts three payments'
@@ -109,3 +112,16 @@ SELECT id, provider, http_status, outcome, event_id, body IS NOT NULL AS body_ke
 \echo '== What a DBA looks at each morning'
 SELECT * FROM webhook_stats ORDER BY provider;
 SELECT provider, event_id, status, detail FROM webhook_parked_events;
+\echo
+\echo '== The outbox: one message per change and worker, written in the change''s transaction'
+SELECT id, consumer, topic, payload->'payment'->>'reference' AS payment, payload->'order'->>'ref' AS "order",
+       payload->'event'->>'event_id' AS event, status
+  FROM webhook_outbox ORDER BY id;
+\echo '== The receipts worker claims its messages, sends the receipts, and acknowledges them'
+\o /dev/null
+CREATE TEMP TABLE claimed AS SELECT * FROM webhook_outbox_claim('receipts', 100);
+\o
+SELECT id, topic, payload->'payment'->>'reference' AS payment, (payload->'payment'->>'amount_captured')::numeric AS captured,
+       payload->'payment'->>'currency' AS currency, attempts FROM claimed ORDER BY id;
+SELECT webhook_outbox_ack('receipts', ARRAY(SELECT id FROM claimed)) AS acknowledged;
+SELECT consumer, ready, leased, dead, lag FROM webhook_outbox_lag ORDER BY consumer;
