@@ -219,9 +219,8 @@ WebhookNotifyWanted(void)
 	return webhook_notify && listener_present();
 }
 
-/* Append "key": value (a JSON string, or null) */
-static void
-json_text(StringInfo buf, const char *key, const char *value)
+void
+WebhookJsonMember(StringInfo buf, const char *key, const char *value)
 {
 	if (buf->data[buf->len - 1] != '{')
 		appendStringInfoString(buf, ", ");
@@ -240,7 +239,7 @@ json_number(StringInfo buf, const char *key, const char *value)
 	if (value == NULL || !(isdigit((unsigned char) value[0]) ||
 						   (value[0] == '-' && isdigit((unsigned char) value[1]))))
 	{
-		json_text(buf, key, value);
+		WebhookJsonMember(buf, key, value);
 		return;
 	}
 	if (buf->data[buf->len - 1] != '{')
@@ -281,10 +280,10 @@ WebhookOutboxPaymentJson(TupleDesc desc, const Datum *values, const bool *nulls,
 	appendStringInfoChar(&buf, '{');
 	json_number(&buf, "id", column_text(desc, values, nulls, "id"));
 	for (int i = 0; i < lengthof(text_columns); i++)
-		json_text(&buf, text_columns[i], column_text(desc, values, nulls, text_columns[i]));
-	json_text(&buf, "old_state", old_state);
+		WebhookJsonMember(&buf, text_columns[i], column_text(desc, values, nulls, text_columns[i]));
+	WebhookJsonMember(&buf, "old_state", old_state);
 	json_number(&buf, "amount", column_text(desc, values, nulls, "amount"));
-	json_text(&buf, "currency", column_text(desc, values, nulls, "currency"));
+	WebhookJsonMember(&buf, "currency", column_text(desc, values, nulls, "currency"));
 	for (int i = 0; i < lengthof(amount_columns); i++)
 		json_number(&buf, amount_columns[i], column_text(desc, values, nulls, amount_columns[i]));
 	appendStringInfoChar(&buf, '}');
@@ -295,9 +294,9 @@ static void
 order_json(StringInfo buf, const WebhookOutboxOrder *o)
 {
 	appendStringInfoChar(buf, '{');
-	json_text(buf, "ref", o->ref);
-	json_text(buf, "state", o->state);
-	json_text(buf, "old_state", o->old_state);
+	WebhookJsonMember(buf, "ref", o->ref);
+	WebhookJsonMember(buf, "state", o->state);
+	WebhookJsonMember(buf, "old_state", o->old_state);
 	json_number(buf, "total", o->total);
 	json_number(buf, "amount_paid", o->amount_paid);
 	json_number(buf, "amount_refunded", o->amount_refunded);
@@ -309,13 +308,13 @@ event_json(StringInfo buf, const WebhookOutboxEvent *e)
 {
 	appendStringInfoChar(buf, '{');
 	json_int8(buf, "pk", e->pk);
-	json_text(buf, "provider", e->provider);
-	json_text(buf, "event_id", e->event_id);
-	json_text(buf, "event_type", e->event_type);
+	WebhookJsonMember(buf, "provider", e->provider);
+	WebhookJsonMember(buf, "event_id", e->event_id);
+	WebhookJsonMember(buf, "event_type", e->event_type);
 	if (e->status != NULL)
 	{
-		json_text(buf, "status", e->status);
-		json_text(buf, "detail", e->detail);
+		WebhookJsonMember(buf, "status", e->status);
+		WebhookJsonMember(buf, "detail", e->detail);
 		json_int8(buf, "payment_id", e->payment_id);
 	}
 	appendStringInfoChar(buf, '}');
@@ -331,7 +330,7 @@ payload_json(const char *topic, const char *payment_json, const WebhookOutboxOrd
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
-	json_text(&buf, "topic", topic);
+	WebhookJsonMember(&buf, "topic", topic);
 	appendStringInfo(&buf, ", \"payment\": %s", payment_json ? payment_json : "null");
 	appendStringInfoString(&buf, ", \"order\": ");
 	if (order != NULL)
@@ -345,7 +344,7 @@ payload_json(const char *topic, const char *payment_json, const WebhookOutboxOrd
 		appendStringInfoString(&buf, "null");
 	JsonEncodeDateTime(stamp, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
 					   TIMESTAMPTZOID, NULL);
-	json_text(&buf, "changed_at", stamp);
+	WebhookJsonMember(&buf, "changed_at", stamp);
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
 }

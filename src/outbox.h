@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "access/tupdesc.h"
+#include "lib/stringinfo.h"
 
 /* The event a message is about (the "event" of its payload). */
 typedef struct WebhookOutboxEvent
@@ -66,6 +67,12 @@ extern void WebhookOutboxChange(Oid nspoid, int64 payment_id, const char *paymen
 
 /* Write event.<status> for an event stored or set failed or held.  Connected to SPI. */
 extern void WebhookOutboxEventMessage(Oid nspoid, const WebhookOutboxEvent *event);
+
+/*
+ * Append "key": value (a JSON string, or null) to an object being written
+ * in buf, after a ", " unless it is the first member.
+ */
+extern void WebhookJsonMember(StringInfo buf, const char *key, const char *value);
 
 /*
  * Whether a NOTIFY has anyone to wake: webhook.notify is on and some

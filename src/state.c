@@ -617,20 +617,6 @@ WebhookMoveOrder(const char *schema, Oid nspoid, const char *order_ref, Datum dp
 	return state;
 }
 
-/* Append "key": value (a JSON string or null) to buf. */
-static void
-json_field(StringInfo buf, const char *key, const char *value)
-{
-	if (buf->len > 1)
-		appendStringInfoString(buf, ", ");
-	escape_json(buf, key);
-	appendStringInfoString(buf, ": ");
-	if (value)
-		escape_json(buf, value);
-	else
-		appendStringInfoString(buf, "null");
-}
-
 void
 WebhookNotifyPayment(const char *provider, const char *reference, const char *external_id,
 					 const char *old_state, const char *new_state, const char *order_ref,
@@ -642,13 +628,13 @@ WebhookNotifyPayment(const char *provider, const char *reference, const char *ex
 		return;
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
-	json_field(&buf, "provider", provider);
-	json_field(&buf, "reference", reference);
-	json_field(&buf, "external_id", external_id);
-	json_field(&buf, "old_state", old_state);
-	json_field(&buf, "new_state", new_state);
-	json_field(&buf, "order_ref", order_ref);
-	json_field(&buf, "order_state", order_state);
+	WebhookJsonMember(&buf, "provider", provider);
+	WebhookJsonMember(&buf, "reference", reference);
+	WebhookJsonMember(&buf, "external_id", external_id);
+	WebhookJsonMember(&buf, "old_state", old_state);
+	WebhookJsonMember(&buf, "new_state", new_state);
+	WebhookJsonMember(&buf, "order_ref", order_ref);
+	WebhookJsonMember(&buf, "order_state", order_state);
 	appendStringInfoChar(&buf, '}');
 	Async_Notify("webhook_payment", buf.data);
 }
