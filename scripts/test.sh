@@ -4,7 +4,7 @@
 #
 #   bash scripts/test.sh                     every layer
 #   bash scripts/test.sh pgtap tap           some layers (regress, isolation,
-#                                            pgtap, tap, upgrade, fuzz)
+#                                            pgtap, tap, upgrade, python, fuzz)
 #   bash scripts/test.sh test/sql/crypto.sql test/pgtap/privs.sql
 #                                            single test files (a fuzz
 #                                            harness: test/fuzz/fuzz_headers.c;
@@ -26,6 +26,14 @@
 #               before and after, and ingest and parked events after; last,
 #               each comparison shown to notice a change.  Databases
 #               webhook_upgrade_*, files in .run/upgrade/; one per check
+#   python      test/python/unit/run.sh (the package's unit tests, counted
+#               from its last line "python-unit: N passed, N failed"), then
+#               test/python/e2e/run.sh: a Django site under gunicorn, with
+#               pgbouncer, headless Chromium and prometheus-postgres-exporter,
+#               against database e2e_webhook (and e2e_webhook_scale, 1,000,000
+#               deliveries, dropped at the end); one per test.  Debian's /usr/bin/python3; the
+#               Debian packages it needs are installed when missing; servers
+#               on 127.0.0.1, files in .run/python/
 #   fuzz        the libFuzzer harnesses of test/fuzz/ (clang, AddressSanitizer
 #               with leak checking, UndefinedBehaviorSanitizer): each replays
 #               its seed corpus test/fuzz/corpus/<harness>/, then fuzzes for
@@ -178,6 +186,7 @@ for arg in "$@"; do
 	tap | perl) WANT[tap]=1 ;;
 	upgrade) WANT[upgrade]=1 ;;
 	fuzz) WANT[fuzz]=1 ;;
+	python) WANT[python]=1 ;;
 	*test/sql/*.sql) WANT[regress]=1; t=${arg##*/}; SEL_REGRESS+=("${t%.sql}") ;;
 	*test/specs/*.spec) WANT[isolation]=1; t=${arg##*/}; SEL_ISOLATION+=("${t%.spec}") ;;
 	*test/pgtap/*.sql) WANT[pgtap]=1; SEL_PGTAP+=("test/pgtap/${arg##*/}") ;;
@@ -188,7 +197,7 @@ for arg in "$@"; do
 	esac
 done
 if [ $# -eq 0 ]; then
-	WANT=([regress]=1 [isolation]=1 [pgtap]=1 [tap]=1 [upgrade]=1 [fuzz]=1)
+	WANT=([regress]=1 [isolation]=1 [pgtap]=1 [tap]=1 [upgrade]=1 [python]=1 [fuzz]=1)
 fi
 case $FUZZ_SECONDS in
 '' | *[!0-9]*) echo "test.sh: FUZZ_SECONDS must be a number of seconds: $FUZZ_SECONDS" >&2; exit 2 ;;
@@ -196,7 +205,7 @@ esac
 
 # the layers that need setup and the cluster
 NEED_CLUSTER=
-for l in regress isolation pgtap tap upgrade; do
+for l in regress isolation pgtap tap upgrade python; do
 	[ -n "${WANT[$l]:-}" ] && NEED_CLUSTER=1
 done
 LOCKED=
@@ -233,7 +242,7 @@ if [ -n "$NEED_CLUSTER" ]; then
 	if ! bash "$REPO/scripts/setup.sh"; then
 		echo "setup failed: no layer that needs the cluster can run"
 		report setup 0 1
-		unset 'WANT[regress]' 'WANT[isolation]' 'WANT[pgtap]' 'WANT[tap]' 'WANT[upgrade]'
+		unset 'WANT[regress]' 'WANT[isolation]' 'WANT[pgtap]' 'WANT[tap]' 'WANT[upgrade]' 'WANT[python]'
 	fi
 fi
 mkdir -p "$RUN"
@@ -404,6 +413,85 @@ if [ -n "${WANT[upgrade]:-}" ]; then
 	counts=$(count_prove "$log" "$rc") || counts="0 1"
 	# shellcheck disable=SC2086
 	report upgrade $counts
+fi
+
+# --- python -----------------------------------------------------------------
+# The package's unit tests (test/python/unit/run.sh, when there) and the
+# end-to-end tests (test/python/e2e/run.sh), both under Debian's
+# /usr/bin/python3 with the Debian packages below.  Each prints a last line
+# "python-unit: N passed, N failed" / "python-e2e: N passed, N failed"; a
+# run that dies before it counts as one failure more.
+PYTHON_PKGS=(python3-django python3-psycopg2 python3-psycopg python3-yaml gunicorn pgbouncer
+	chromium prometheus-postgres-exporter fonts-dejavu-core)
+
+# python_packages: install what the python layer needs, when missing.  The
+# packaged pgbouncer and exporter services are not started meanwhile (a
+# policy-rc.d of our own, when the machine has none): the tests start
+# their own, on ports of their own.
+python_packages() {
+	local p status sudo=() missing=() policy=/usr/sbin/policy-rc.d ours='' rc
+	for p in "${PYTHON_PKGS[@]}"; do
+		status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+		[ "$status" = "install ok installed" ] || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "python: installing ${missing[*]}"
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null &&
+			"${sudo[@]}" chmod 755 "$policy" && ours=1
+	fi
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q \
+		-o DPkg::Lock::Timeout=600 &&
+		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			-o DPkg::Lock::Timeout=600 \
+			-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+			"${missing[@]}" </dev/null
+	rc=$?
+	[ -z "$ours" ] || "${sudo[@]}" rm -f "$policy"
+	return "$rc"
+}
+
+# python_count LOG PREFIX RC: "passed failed" from the last "PREFIX: N
+# passed, N failed" line of LOG; none, or a non-zero exit with nothing
+# failed, counts as one failure more.
+python_count() {
+	perl -e '
+		my ($log, $prefix, $rc) = @ARGV;
+		my ($p, $f);
+		open my $fh, "<", $log or die "$log: $!";
+		while (<$fh>) {
+			($p, $f) = ($1, $2) if /^\Q$prefix\E: (\d+) passed, (\d+) failed/;
+		}
+		if (!defined $p) { ($p, $f) = (0, 1) }
+		elsif ($rc != 0 && $f == 0) { $f = 1 }
+		print "$p $f\n";
+	' "$@"
+}
+
+if [ -n "${WANT[python]:-}" ]; then
+	banner python
+	mkdir -p "$RUN/python"
+	py_pass=0 py_fail=0
+	if ! python_packages; then
+		echo "python: could not install ${PYTHON_PKGS[*]}"
+		py_fail=1
+	fi
+	for py_suite in unit e2e; do
+		py_run=test/python/$py_suite/run.sh
+		if [ ! -f "$py_run" ]; then
+			echo "python-$py_suite: no $py_run"
+			continue
+		fi
+		log="$RUN/python/$py_suite.log"
+		timeout -k 30 "$LAYER_TIMEOUT" bash "$py_run" 2>&1 9<&- </dev/null | tee "$log"
+		rc=${PIPESTATUS[0]}
+		[ "$rc" -eq 124 ] && echo "python-$py_suite: timed out after ${LAYER_TIMEOUT}s"
+		counts=$(python_count "$log" "python-$py_suite" "$rc") || counts="0 1"
+		read -r p f <<<"$counts"
+		py_pass=$((py_pass + p)) py_fail=$((py_fail + f))
+	done
+	report python "$py_pass" "$py_fail"
 fi
 
 # --- fuzz -------------------------------------------------------------------

@@ -504,3 +504,19 @@ $$;
 REVOKE ALL ON FUNCTION @extschema@.webhook_purge(interval) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.webhook_purge(interval) IS
     'Drop the bodies and headers of deliveries and the payloads of settled events received more than older_than ago (ids, outcomes, hashes and amounts stay), and delete outbox messages done more than older_than ago.  Returns the number of rows purged.';
+
+
+-- per provider and status, for monitoring: an index-only count of the
+-- parked, held and failed events (they are few; the events table is not)
+CREATE INDEX webhook_events_parked_idx ON @extschema@.webhook_events (provider, status, received_at)
+    WHERE status IN ('unmatched', 'held', 'failed');
+CREATE VIEW @extschema@.webhook_parked_counts AS
+SELECT e.provider, e.status, pg_catalog.count(*) AS events,
+       pg_catalog.min(e.received_at) AS oldest_received_at,
+       pg_catalog.now() - pg_catalog.min(e.received_at) AS oldest_waiting
+  FROM @extschema@.webhook_events e
+ WHERE e.status IN ('unmatched', 'held', 'failed')
+ GROUP BY e.provider, e.status;
+COMMENT ON VIEW @extschema@.webhook_parked_counts IS
+    'Per provider and status: how many events are unmatched, held or failed, and how long the oldest has waited (what a monitor scrapes; webhook_parked_events lists them).';
+REVOKE ALL ON @extschema@.webhook_parked_counts FROM PUBLIC;

@@ -935,6 +935,20 @@ SELECT e.id AS event_pk, e.provider, e.event_id, e.event_type, e.status, e.detai
 COMMENT ON VIEW @extschema@.webhook_parked_events IS
     'Unmatched, held and failed events, oldest first: what webhook_reprocess(event_pk) is for.';
 
+-- per provider and status, for monitoring: an index-only count of the
+-- parked, held and failed events (they are few; the events table is not)
+CREATE INDEX webhook_events_parked_idx ON @extschema@.webhook_events (provider, status, received_at)
+    WHERE status IN ('unmatched', 'held', 'failed');
+CREATE VIEW @extschema@.webhook_parked_counts AS
+SELECT e.provider, e.status, pg_catalog.count(*) AS events,
+       pg_catalog.min(e.received_at) AS oldest_received_at,
+       pg_catalog.now() - pg_catalog.min(e.received_at) AS oldest_waiting
+  FROM @extschema@.webhook_events e
+ WHERE e.status IN ('unmatched', 'held', 'failed')
+ GROUP BY e.provider, e.status;
+COMMENT ON VIEW @extschema@.webhook_parked_counts IS
+    'Per provider and status: how many events are unmatched, held or failed, and how long the oldest has waited (what a monitor scrapes; webhook_parked_events lists them).';
+
 CREATE VIEW @extschema@.webhook_stuck_payments AS
 SELECT p.id, p.provider, p.reference, p.external_id, p.order_ref, p.state, p.amount, p.currency,
        p.created_at, p.state_changed_at, ev.last_event_at
