@@ -27,7 +27,9 @@
 #               each comparison shown to notice a change.  Databases
 #               webhook_upgrade_*, files in .run/upgrade/; one per check
 #   python      test/python/unit/run.sh (the package's unit tests, counted
-#               from its last line "python-unit: N passed, N failed"), then
+#               from its last line "python-unit: N passed, N failed"),
+#               contrib/odoo/tests/run.sh (the Odoo addon's SQL and outbox
+#               consumer against the extension, "odoo: ..."), then
 #               test/python/e2e/run.sh: a Django site under gunicorn, with
 #               pgbouncer, headless Chromium and prometheus-postgres-exporter,
 #               against database e2e_webhook (and e2e_webhook_scale, 1,000,000
@@ -421,8 +423,8 @@ fi
 # /usr/bin/python3 with the Debian packages below.  Each prints a last line
 # "python-unit: N passed, N failed" / "python-e2e: N passed, N failed"; a
 # run that dies before it counts as one failure more.
-PYTHON_PKGS=(python3-django python3-psycopg2 python3-psycopg python3-yaml gunicorn pgbouncer
-	chromium prometheus-postgres-exporter fonts-dejavu-core)
+PYTHON_PKGS=(python3-django python3-psycopg2 python3-psycopg python3-yaml python3-werkzeug gunicorn
+	pgbouncer chromium prometheus-postgres-exporter fonts-dejavu-core)
 
 # python_packages: install what the python layer needs, when missing.  The
 # packaged pgbouncer and exporter services are not started meanwhile (a
@@ -477,17 +479,20 @@ if [ -n "${WANT[python]:-}" ]; then
 		echo "python: could not install ${PYTHON_PKGS[*]}"
 		py_fail=1
 	fi
-	for py_suite in unit e2e; do
-		py_run=test/python/$py_suite/run.sh
+	# each suite: its name (the prefix of its last line) and its script
+	for py_suite in python-unit:test/python/unit/run.sh odoo:contrib/odoo/tests/run.sh \
+		python-e2e:test/python/e2e/run.sh; do
+		py_name=${py_suite%%:*} py_run=${py_suite#*:}
 		if [ ! -f "$py_run" ]; then
-			echo "python-$py_suite: no $py_run"
+			echo "$py_name: no $py_run"
+			py_fail=$((py_fail + 1))
 			continue
 		fi
-		log="$RUN/python/$py_suite.log"
+		log="$RUN/python/$py_name.log"
 		timeout -k 30 "$LAYER_TIMEOUT" bash "$py_run" 2>&1 9<&- </dev/null | tee "$log"
 		rc=${PIPESTATUS[0]}
-		[ "$rc" -eq 124 ] && echo "python-$py_suite: timed out after ${LAYER_TIMEOUT}s"
-		counts=$(python_count "$log" "python-$py_suite" "$rc") || counts="0 1"
+		[ "$rc" -eq 124 ] && echo "$py_name: timed out after ${LAYER_TIMEOUT}s"
+		counts=$(python_count "$log" "$py_name" "$rc") || counts="0 1"
 		read -r p f <<<"$counts"
 		py_pass=$((py_pass + p)) py_fail=$((py_fail + f))
 	done
