@@ -26,7 +26,7 @@ class OutboxCase(unittest.TestCase):
 
     def setUp(self):
         if not HAVE_OUTBOX:
-            self.skipTest("the installed extension has no outbox (webhook_outbox_claim)")
+            self.fail("the installed extension has no outbox (webhook_outbox_claim)")
         self.admin = support.connect(autocommit=True)
         self.worker = support.connect(user=support.WORKER_ROLE, isolation="repeatable read")
         self.consumer = "odoo_test_%d" % next(_names)

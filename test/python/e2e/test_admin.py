@@ -48,7 +48,7 @@ class Admin(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         if not harness.package_ready():
-            raise unittest.SkipTest("python/pgwebhook/django is not there yet")
+            raise AssertionError("python/pgwebhook/django is missing")
         if not os.access(CHROMIUM, os.X_OK):
             raise AssertionError("%s is missing" % CHROMIUM)
         cls.port = harness.site().port

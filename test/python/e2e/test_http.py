@@ -26,7 +26,7 @@ class StatusesMixin:
 
     def setUp(self):
         if not harness.package_ready():
-            self.skipTest("python/pgwebhook/django is not there yet")
+            self.fail("python/pgwebhook/django is missing")
         self.port = self.site().port
 
     def new_payment(self):

@@ -52,7 +52,7 @@ class Pooler(unittest.TestCase):
 
     def test_transaction_mode_and_traffic(self):
         if not harness.package_ready():
-            self.skipTest("python/pgwebhook/django is not there yet")
+            self.fail("python/pgwebhook/django is missing")
         config = {r["key"]: r["value"] for r in admin_console("SHOW CONFIG")}
         self.assertEqual(config["pool_mode"], "transaction")
         self.assertEqual(config["listen_addr"], "127.0.0.1")
@@ -77,7 +77,7 @@ class Psycopg3(unittest.TestCase):
 
     def setUp(self):
         if not harness.package_ready():
-            self.skipTest("python/pgwebhook is not there yet")
+            self.fail("python/pgwebhook is missing")
         import psycopg
         self.psycopg = psycopg
         self.port = harness.bouncer().port

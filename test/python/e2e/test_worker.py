@@ -31,9 +31,9 @@ class WorkerMixin:
 
     def setUp(self):
         if not harness.package_ready():
-            self.skipTest("python/pgwebhook/django is not there yet")
+            self.fail("python/pgwebhook/django is missing")
         if not harness.outbox_ready():
-            self.skipTest("webhook_outbox_claim is not there yet")
+            self.fail("webhook_outbox_claim is missing")
         self.consumer = "%s_%s" % (self.short, uuid.uuid4().hex[:6])
         self.workers = []
         sql("SELECT webhook_subscribe(%s, ARRAY['payment.captured'])", [self.consumer])

@@ -19,7 +19,7 @@ def setUpModule():
     DB = harness.create_database("worker")
     if not harness.has_outbox(DB):
         harness.drop_database(DB)
-        raise unittest.SkipTest("the installed extension has no outbox yet")
+        raise AssertionError("the installed extension has no outbox")
     harness.add_stripe(DB)
     harness.admin_sql("ALTER DATABASE %s SET webhook.outbox_max_attempts = %d" % (DB, MAX_ATTEMPTS))
     harness.admin_sql("CREATE TABLE effects (msg_id bigint NOT NULL, worker text NOT NULL)", dbname=DB)
@@ -242,7 +242,7 @@ class WorkerTests(unittest.TestCase):
 
     def test_listen_wakes_the_worker_early(self):
         if not harness.one(DB, "SELECT count(*) > 0 FROM pg_proc WHERE proname = 'webhook_listen'"):
-            self.skipTest("the installed extension has no webhook_listen()")
+            self.fail("the installed extension has no webhook_listen()")
         w = self.worker()
         t = threading.Thread(target=w.run, args=(recorder("w"),), kwargs={"poll": 30})
         t.start()
