@@ -16,7 +16,8 @@
  * NOTIFY serialises every notifying commit of the cluster (the queue's
  * lock is held from before the commit record until after it), so it is
  * sent only while some session waits for it: webhook_listen() takes a
- * session advisory lock that ingest tests for without waiting.  With no
+ * session advisory lock that ingest tests for without waiting, once a
+ * second.  With no
  * such session, commits stay parallel; a worker never depends on the
  * wake-up, since it claims by polling too.
  *
@@ -188,28 +189,33 @@ subscribed(const Subscription *s, const char *topic)
 }
 
 /*
- * Whether some session of this database waits for NOTIFY (webhook_listen),
- * asked once per transaction: a ShareLock on the listeners' advisory lock,
- * not waited for, conflicts only with a listener's RowExclusiveLock.
+ * Whether some session of this database waits for NOTIFY (webhook_listen):
+ * a ShareLock on the listeners' advisory lock, not waited for, conflicts
+ * only with a listener's RowExclusiveLock.  Asked at most once a second
+ * (by the transactions' start times): every ask takes the lock manager's
+ * partition lock of that one tag, which concurrent ingests would queue
+ * on.  So a session that starts or stops listening is seen within a
+ * second; the wake-up is only that, and workers poll too.
  */
 static bool
 listener_present(void)
 {
-	static LocalTransactionId asked_lxid = InvalidLocalTransactionId;
+	static TimestampTz asked_at = 0;
 	static bool present = false;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	LOCKTAG		tag;
 	LockAcquireResult r;
 
 	if (listening_here)
 		return true;
-	if (asked_lxid == MyProc->lxid)
+	if (asked_at != 0 && now >= asked_at && now - asked_at < USECS_PER_SEC)
 		return present;
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, LISTEN_LOCK_CLASS, LISTEN_LOCK_KEY, 3);
 	r = LockAcquireExtended(&tag, ShareLock, false, true, false, NULL);
 	present = (r == LOCKACQUIRE_NOT_AVAIL);
 	if (!present)
 		LockRelease(&tag, ShareLock, false);
-	asked_lxid = MyProc->lxid;
+	asked_at = now;
 	return present;
 }
 
