@@ -33,6 +33,11 @@
 # ledger): one refund of the whole amount per captured payment, as
 # bench/outcomes.sh delivers them.
 #
+# Two more count what the outbox costs: ingest_outbox is ingest with one
+# consumer subscribed (two messages per capture: payment.captured,
+# order.paid), against floor_outbox (bench/floor_outbox.pgb, the floor plus
+# those two rows in a trigger-less copy of webhook_outbox).
+#
 # Environment: see bench/lib.sh, and
 #   BENCH_LADDER    workloads (default: lookup floor floor_delivery triggers
 #                   ingest stream_floor stream)
@@ -58,16 +63,24 @@ ir_parts() {
 			done ;;
 		refund) echo "ingest.pgb:$((4 * KIND_STRIDE))" ;;
 		refund_ledger) echo "ingest.pgb:$((5 * KIND_STRIDE))" ;;
+		floor_outbox) echo "floor_outbox.pgb:0" ;;
 		*) echo "$(workload_file "$1"):0" ;;
 	esac
 }
 # the refunds start from captured payments, their payment_intent.succeeded stored
 reset_run() {
+	local w=$1
 	case $1 in
 		refund*) set -- -v extra=stored.sql -v stored=succeeded -v captured=true ;;
 		*) set -- ;;
 	esac
 	"${PSQL[@]}" -d "$DB" "$@" -f "$BENCH/reset.sql" >/dev/null
+	# the outbox: empty, and one consumer subscribed for ingest_outbox only
+	if [ "$DB" = webhook_bench ]; then
+		"${PSQL[@]}" -d "$DB" -c "CREATE TABLE IF NOT EXISTS bench_floor_outbox (LIKE webhook_outbox INCLUDING ALL)" \
+			-c "SELECT webhook_unsubscribe('bench')" -c "TRUNCATE webhook_outbox, bench_floor_outbox" >/dev/null
+		[ "$w" != ingest_outbox ] || "${PSQL[@]}" -d "$DB" -c "SELECT webhook_subscribe('bench')" >/dev/null
+	fi
 }
 check_counted() {
 	local o n
@@ -98,6 +111,7 @@ for w in $LADDER; do
 	# the stream against its own floor, everything else against the floor
 	f=floor
 	[ "$w" != stream ] || f=stream_floor
+	[ "$w" != ingest_outbox ] || f=floor_outbox
 	r=$([ -n "${IR[$f]:-}" ] && awk -v f="${IR[$f]}" -v x="${IR[$w]}" 'BEGIN { printf "%.2f", f / x }' || echo -)
 	rx=$([ -n "${IRX[$f]:-}" ] && awk -v f="${IRX[$f]}" -v x="${IRX[$w]}" 'BEGIN { printf "%.2f", f / x }' || echo -)
 	printf '%-16s %14s %8s %18s %8s\n' "$w" "${IR[$w]}" "$r" "${IRX[$w]}" "$rx"
