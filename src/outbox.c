@@ -41,6 +41,8 @@
 #include "utils/datetime.h"
 #include "utils/inval.h"
 #include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
@@ -238,126 +240,196 @@ WebhookJsonMember(StringInfo buf, const char *key, const char *value)
 		appendStringInfoString(buf, "null");
 }
 
-/* Append "key": value (numeric text as a JSON number; NaN and infinities as strings) */
+/*
+ * The payloads are built as jsonb values, member by member
+ * (pushJsonbValue), with no JSON text to parse: numeric columns go in as
+ * they are stored.
+ */
 static void
-json_number(StringInfo buf, const char *key, const char *value)
+jb_key(JsonbParseState **st, const char *key)
 {
-	if (value == NULL || !(isdigit((unsigned char) value[0]) ||
-						   (value[0] == '-' && isdigit((unsigned char) value[1]))))
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = unconstify(char *, key);
+	k.val.string.len = strlen(key);
+	(void) pushJsonbValue(st, WJB_KEY, &k);
+}
+
+static void
+jb_text(JsonbParseState **st, const char *key, const char *value)
+{
+	JsonbValue	v;
+
+	jb_key(st, key);
+	if (value == NULL)
+		v.type = jbvNull;
+	else
 	{
-		WebhookJsonMember(buf, key, value);
+		v.type = jbvString;
+		v.val.string.val = unconstify(char *, value);
+		v.val.string.len = strlen(value);
+	}
+	(void) pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+/* A numeric datum (NaN and infinities, which JSON has no number for, as strings) */
+static void
+jb_numeric(JsonbParseState **st, const char *key, Datum value, bool isnull)
+{
+	JsonbValue	v;
+
+	if (!isnull && (numeric_is_nan(DatumGetNumeric(value)) || numeric_is_inf(DatumGetNumeric(value))))
+	{
+		jb_text(st, key, DatumGetCString(DirectFunctionCall1(numeric_out, value)));
 		return;
 	}
-	if (buf->data[buf->len - 1] != '{')
-		appendStringInfoString(buf, ", ");
-	escape_json(buf, key);
-	appendStringInfo(buf, ": %s", value);
+	jb_key(st, key);
+	v.type = isnull ? jbvNull : jbvNumeric;
+	if (!isnull)
+		v.val.numeric = DatumGetNumeric(value);
+	(void) pushJsonbValue(st, WJB_VALUE, &v);
 }
 
 static void
-json_int8(StringInfo buf, const char *key, int64 value)
+jb_int8(JsonbParseState **st, const char *key, int64 value)
 {
-	json_number(buf, key, value == 0 ? NULL : psprintf(INT64_FORMAT, value));
+	jb_numeric(st, key, value == 0 ? (Datum) 0 : NumericGetDatum(int64_to_numeric(value)), value == 0);
 }
 
-/* A column of a deformed row by name, as text, or NULL (no such column, or null). */
+/* Numeric text, as jb_numeric */
+static void
+jb_numeric_text(JsonbParseState **st, const char *key, const char *value)
+{
+	jb_numeric(st, key, value == NULL ? (Datum) 0 :
+			   DirectFunctionCall3(numeric_in, CStringGetDatum(value), ObjectIdGetDatum(InvalidOid),
+								   Int32GetDatum(-1)), value == NULL);
+}
+
+/* A container, or null, as the value of key */
+static void
+jb_container(JsonbParseState **st, const char *key, Jsonb *value)
+{
+	JsonbValue	v;
+
+	jb_key(st, key);
+	if (value == NULL)
+		v.type = jbvNull;
+	else
+	{
+		v.type = jbvBinary;
+		v.val.binary.data = &value->root;
+		v.val.binary.len = VARSIZE(value) - VARHDRSZ;
+	}
+	(void) pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+/* A text column of a deformed row by name, or NULL (no such column, or null). */
 static char *
 column_text(TupleDesc desc, const Datum *values, const bool *nulls, const char *name)
 {
 	int			attno = SPI_fnumber(desc, name);
-	Oid			typoutput;
-	bool		varlena;
 
 	if (attno <= 0 || nulls[attno - 1])
 		return NULL;
-	getTypeOutputInfo(TupleDescAttr(desc, attno - 1)->atttypid, &typoutput, &varlena);
-	return OidOutputFunctionCall(typoutput, values[attno - 1]);
+	return TextDatumGetCString(values[attno - 1]);
 }
 
-char *
+/* A numeric (or bigint) column by name */
+static void
+jb_column(JsonbParseState **st, TupleDesc desc, const Datum *values, const bool *nulls,
+		  const char *name)
+{
+	int			attno = SPI_fnumber(desc, name);
+	bool		isnull = attno <= 0 || nulls[attno - 1];
+
+	if (!isnull && TupleDescAttr(desc, attno - 1)->atttypid == INT8OID)
+		jb_int8(st, name, DatumGetInt64(values[attno - 1]));
+	else
+		jb_numeric(st, name, isnull ? (Datum) 0 : values[attno - 1], isnull);
+}
+
+Jsonb *
 WebhookOutboxPaymentJson(TupleDesc desc, const Datum *values, const bool *nulls,
 						 const char *old_state)
 {
 	static const char *const text_columns[] = {"provider", "reference", "external_id", "order_ref", "state"};
 	static const char *const amount_columns[] = {"amount_captured", "amount_refunded"};
-	StringInfoData buf;
+	JsonbParseState *st = NULL;
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	json_number(&buf, "id", column_text(desc, values, nulls, "id"));
+	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	jb_column(&st, desc, values, nulls, "id");
 	for (int i = 0; i < lengthof(text_columns); i++)
-		WebhookJsonMember(&buf, text_columns[i], column_text(desc, values, nulls, text_columns[i]));
-	WebhookJsonMember(&buf, "old_state", old_state);
-	json_number(&buf, "amount", column_text(desc, values, nulls, "amount"));
-	WebhookJsonMember(&buf, "currency", column_text(desc, values, nulls, "currency"));
+		jb_text(&st, text_columns[i], column_text(desc, values, nulls, text_columns[i]));
+	jb_text(&st, "old_state", old_state);
+	jb_column(&st, desc, values, nulls, "amount");
+	jb_text(&st, "currency", column_text(desc, values, nulls, "currency"));
 	for (int i = 0; i < lengthof(amount_columns); i++)
-		json_number(&buf, amount_columns[i], column_text(desc, values, nulls, amount_columns[i]));
-	appendStringInfoChar(&buf, '}');
-	return buf.data;
+		jb_column(&st, desc, values, nulls, amount_columns[i]);
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }
 
 static void
-order_json(StringInfo buf, const WebhookOutboxOrder *o)
+order_json(JsonbParseState **st, const WebhookOutboxOrder *o)
 {
-	appendStringInfoChar(buf, '{');
-	WebhookJsonMember(buf, "ref", o->ref);
-	WebhookJsonMember(buf, "state", o->state);
-	WebhookJsonMember(buf, "old_state", o->old_state);
-	json_number(buf, "total", o->total);
-	json_number(buf, "amount_paid", o->amount_paid);
-	json_number(buf, "amount_refunded", o->amount_refunded);
-	appendStringInfoChar(buf, '}');
+	(void) pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
+	jb_text(st, "ref", o->ref);
+	jb_text(st, "state", o->state);
+	jb_text(st, "old_state", o->old_state);
+	jb_numeric_text(st, "total", o->total);
+	jb_numeric_text(st, "amount_paid", o->amount_paid);
+	jb_numeric_text(st, "amount_refunded", o->amount_refunded);
+	(void) pushJsonbValue(st, WJB_END_OBJECT, NULL);
 }
 
 static void
-event_json(StringInfo buf, const WebhookOutboxEvent *e)
+event_json(JsonbParseState **st, const WebhookOutboxEvent *e)
 {
-	appendStringInfoChar(buf, '{');
-	json_int8(buf, "pk", e->pk);
-	WebhookJsonMember(buf, "provider", e->provider);
-	WebhookJsonMember(buf, "event_id", e->event_id);
-	WebhookJsonMember(buf, "event_type", e->event_type);
+	(void) pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
+	jb_int8(st, "pk", e->pk);
+	jb_text(st, "provider", e->provider);
+	jb_text(st, "event_id", e->event_id);
+	jb_text(st, "event_type", e->event_type);
 	if (e->status != NULL)
 	{
-		WebhookJsonMember(buf, "status", e->status);
-		WebhookJsonMember(buf, "detail", e->detail);
-		json_int8(buf, "payment_id", e->payment_id);
+		jb_text(st, "status", e->status);
+		jb_text(st, "detail", e->detail);
+		jb_int8(st, "payment_id", e->payment_id);
 	}
-	appendStringInfoChar(buf, '}');
+	(void) pushJsonbValue(st, WJB_END_OBJECT, NULL);
 }
 
 /* The payload of SPEC section 10 */
-static char *
-payload_json(const char *topic, const char *payment_json, const WebhookOutboxOrder *order,
+static Jsonb *
+payload_json(const char *topic, Jsonb *payment, const WebhookOutboxOrder *order,
 			 const WebhookOutboxEvent *event)
 {
-	StringInfoData buf;
+	JsonbParseState *st = NULL;
+	JsonbValue	null = {.type = jbvNull};
 	char		stamp[MAXDATELEN + 1];
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	WebhookJsonMember(&buf, "topic", topic);
-	appendStringInfo(&buf, ", \"payment\": %s", payment_json ? payment_json : "null");
-	appendStringInfoString(&buf, ", \"order\": ");
+	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	jb_text(&st, "topic", topic);
+	jb_container(&st, "payment", payment);
+	jb_key(&st, "order");
 	if (order != NULL)
-		order_json(&buf, order);
+		order_json(&st, order);
 	else
-		appendStringInfoString(&buf, "null");
-	appendStringInfoString(&buf, ", \"event\": ");
+		(void) pushJsonbValue(&st, WJB_VALUE, &null);
+	jb_key(&st, "event");
 	if (event != NULL)
-		event_json(&buf, event);
+		event_json(&st, event);
 	else
-		appendStringInfoString(&buf, "null");
+		(void) pushJsonbValue(&st, WJB_VALUE, &null);
 	JsonEncodeDateTime(stamp, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
 					   TIMESTAMPTZOID, NULL);
-	WebhookJsonMember(&buf, "changed_at", stamp);
-	appendStringInfoChar(&buf, '}');
-	return buf.data;
+	jb_text(&st, "changed_at", stamp);
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }
 
 /* One message per consumer that subscribes to topic.  Connected to SPI. */
 static void
-write_messages(Oid nspoid, const char *topic, int64 payment_id, const char *payment_json,
+write_messages(Oid nspoid, const char *topic, int64 payment_id, Jsonb *payment_json,
 			   const WebhookOutboxOrder *order, const WebhookOutboxEvent *event)
 {
 	Datum		values[8];
@@ -377,8 +449,7 @@ write_messages(Oid nspoid, const char *topic, int64 payment_id, const char *paym
 		if (!built)
 		{
 			values[1] = CStringGetTextDatum(topic);
-			values[2] = DirectFunctionCall1(jsonb_in, CStringGetDatum(payload_json(topic, payment_json,
-																			   order, event)));
+			values[2] = JsonbPGetDatum(payload_json(topic, payment_json, order, event));
 			values[3] = Int64GetDatum(payment_id);
 			nulls[3] = payment_id != 0 ? ' ' : 'n';
 			values[4] = CStringGetTextDatum("ready");
@@ -403,7 +474,7 @@ write_messages(Oid nspoid, const char *topic, int64 payment_id, const char *paym
 
 void
 WebhookOutboxChange(Oid nspoid, int64 payment_id, const char *payment_state,
-					const char *payment_json, const WebhookOutboxOrder *order,
+					Jsonb *payment_json, const WebhookOutboxOrder *order,
 					const WebhookOutboxEvent *event)
 {
 	if (payment_json != NULL && payment_state != NULL)

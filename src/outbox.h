@@ -13,6 +13,7 @@
 
 #include "access/tupdesc.h"
 #include "lib/stringinfo.h"
+#include "utils/jsonb.h"
 
 /* The event a message is about (the "event" of its payload). */
 typedef struct WebhookOutboxEvent
@@ -51,8 +52,8 @@ extern bool WebhookOutboxWanted(Oid nspoid);
  * into values and nulls, by column name, so any descriptor of the table or
  * a RETURNING of its columns serves), in the current memory context.
  */
-extern char *WebhookOutboxPaymentJson(TupleDesc desc, const Datum *values, const bool *nulls,
-									  const char *old_state);
+extern Jsonb *WebhookOutboxPaymentJson(TupleDesc desc, const Datum *values, const bool *nulls,
+									   const char *old_state);
 
 /*
  * Write the messages of one payment's change: payment.<payment_state> when
@@ -62,7 +63,7 @@ extern char *WebhookOutboxPaymentJson(TupleDesc desc, const Datum *values, const
  * Runs connected to SPI; inserts with the rights of the outbox's owner.
  */
 extern void WebhookOutboxChange(Oid nspoid, int64 payment_id, const char *payment_state,
-								const char *payment_json, const WebhookOutboxOrder *order,
+								Jsonb *payment_json, const WebhookOutboxOrder *order,
 								const WebhookOutboxEvent *event);
 
 /* Write event.<status> for an event stored or set failed or held.  Connected to SPI. */

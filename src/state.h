@@ -63,7 +63,7 @@ typedef struct WebhookMove
 	const char *judged;			/* NULL: moved, or not judged here */
 	char	   *payment_state;	/* the state it moved to, or is in when judged */
 	/* for the outbox, when a consumer subscribes and the payment moved: */
-	char	   *payment_json;	/* the payment after the move, else NULL */
+	Jsonb	   *payment_json;	/* the payment after the move, else NULL */
 	WebhookOutboxOrder order;	/* its order, when order.changed */
 } WebhookMove;
 
