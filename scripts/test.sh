@@ -426,18 +426,19 @@ fi
 PYTHON_PKGS=(python3-django python3-psycopg2 python3-psycopg python3-yaml python3-werkzeug gunicorn
 	pgbouncer chromium prometheus-postgres-exporter fonts-dejavu-core)
 
-# python_packages: install what the python layer needs, when missing.  The
-# packaged pgbouncer and exporter services are not started meanwhile (a
-# policy-rc.d of our own, when the machine has none): the tests start
-# their own, on ports of their own.
-python_packages() {
-	local p status sudo=() missing=() policy=/usr/sbin/policy-rc.d ours='' rc
-	for p in "${PYTHON_PKGS[@]}"; do
+# install_missing LAYER PKG...: apt-get install the packages dpkg does not
+# list as installed.  Packaged services are not started meanwhile (a
+# policy-rc.d of our own, when the machine has none): the python layer
+# starts its own pgbouncer and exporter, on ports of their own.
+install_missing() {
+	local layer=$1 p status sudo=() missing=() policy=/usr/sbin/policy-rc.d ours='' rc
+	shift
+	for p in "$@"; do
 		status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 		[ "$status" = "install ok installed" ] || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
-	echo "python: installing ${missing[*]}"
+	echo "$layer: installing ${missing[*]}"
 	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
 	if [ ! -e "$policy" ]; then
 		printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null &&
@@ -475,7 +476,7 @@ if [ -n "${WANT[python]:-}" ]; then
 	banner python
 	mkdir -p "$RUN/python"
 	py_pass=0 py_fail=0
-	if ! python_packages; then
+	if ! install_missing python "${PYTHON_PKGS[@]}"; then
 		echo "python: could not install ${PYTHON_PKGS[*]}"
 		py_fail=1
 	fi
@@ -504,24 +505,6 @@ fi
 release_cluster
 FUZZ_DIR=$REPO/test/fuzz
 FUZZ_PKGS=(clang libclang-rt-dev postgresql-server-dev-15 libssl-dev make)
-
-# fuzz_packages: install what building the harnesses needs, when missing.
-fuzz_packages() {
-	local p status sudo=() missing=()
-	for p in "${FUZZ_PKGS[@]}"; do
-		status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-		[ "$status" = "install ok installed" ] || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	echo "fuzz: installing ${missing[*]}"
-	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q \
-		-o DPkg::Lock::Timeout=600 &&
-		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			-o DPkg::Lock::Timeout=600 \
-			-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-			"${missing[@]}" </dev/null
-}
 
 # fuzz_run NAME: replay harness NAME's seed corpus, then fuzz it for
 # FUZZ_SECONDS, growing .run/fuzz/NAME/corpus (the seeds are only read);
@@ -599,7 +582,7 @@ if [ -n "${WANT[fuzz]:-}" ]; then
 	banner fuzz
 	mkdir -p "$RUN/fuzz"
 	harnesses=() unknown=0
-	if fuzz_packages; then
+	if install_missing fuzz "${FUZZ_PKGS[@]}"; then
 		# shellcheck disable=SC2207  # one word per harness
 		known=($(make --no-print-directory -s -C "$FUZZ_DIR" print-harnesses))
 		if [ ${#SEL_FUZZ[@]} -eq 0 ]; then
