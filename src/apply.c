@@ -1409,7 +1409,9 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		elog(ERROR, "webhook_events_apply() must be a BEFORE row trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("webhook_events_apply() must be a BEFORE row trigger")));
 	rel = trigdata->tg_relation;
 	desc = RelationGetDescr(rel);
 	event_attrs(desc, &a);

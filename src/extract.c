@@ -3,7 +3,7 @@
  * extract.c
  *	  Finding event id, type, payment, amount and time in a payload.
  *
- * Each scheme has default locations (SPEC section 6); a provider's
+ * Each scheme has default locations (README "Schemes", Event mapping); a provider's
  * config.paths overrides any of them.  Nothing here trusts the payload's
  * shape: every step checks the kind of what it finds, and a required
  * field that is missing or of the wrong kind becomes a malformed_body
@@ -182,7 +182,7 @@ upper_currency(char *s)
 	return s;
 }
 
-/* Stripe defaults (SPEC section 6). */
+/* Stripe defaults (README "Schemes", Event mapping). */
 static void
 extract_stripe(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
 {
@@ -309,7 +309,7 @@ paypal_up_capture(JsonbContainer *res)
 	return NULL;
 }
 
-/* Vipps MobilePay ePayment events (SPEC section 6). */
+/* Vipps MobilePay ePayment events (README "Schemes", Event mapping). */
 static void
 extract_vipps(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
 {
@@ -349,7 +349,7 @@ extract_vipps(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhook
 		ev->partial = true;		/* each capture by its pspReference */
 }
 
-/* PayPal REST events (SPEC section 6). */
+/* PayPal REST events (README "Schemes", Event mapping). */
 static void
 extract_paypal(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
 {
@@ -391,7 +391,7 @@ extract_paypal(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhoo
 	ev->action = WebhookConfigAction(cfg, prov, ev->event_type);
 }
 
-/* The two generic gateway shapes (SPEC section 6). */
+/* The two generic gateway shapes (README "Schemes", Event mapping). */
 static void
 extract_generic(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
 {

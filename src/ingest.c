@@ -265,7 +265,7 @@ parse_and_extract(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 }
 
 /*
- * The keys to try, in SPEC order: the secrets of the event's payment
+ * The keys to try, in the order README "How it works" gives: the secrets of the event's payment
  * (read on demand, never cached), then the provider's own; only those
  * valid at now.  A secret for another payment is never a candidate.
  * ids[i] is the secret's id; the first *npayment keys are the payment's,
@@ -1208,7 +1208,7 @@ reply_pair(ReplyObject *o, ReplyObject *sub, const char *key,
 	reply_object(sub, &reply_key(o, key)->value);
 }
 
-/* The reply of SPEC section 2. */
+/* The reply of README "How it works". */
 static Jsonb *
 build_reply(const IngestResult *r)
 {

@@ -399,7 +399,7 @@ event_json(JsonbParseState **st, const WebhookOutboxEvent *e)
 	(void) pushJsonbValue(st, WJB_END_OBJECT, NULL);
 }
 
-/* The payload of SPEC section 10 */
+/* The payload of README "The outbox" */
 static Jsonb *
 payload_json(const char *topic, Jsonb *payment, const WebhookOutboxOrder *order,
 			 const WebhookOutboxEvent *event)

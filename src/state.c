@@ -389,7 +389,9 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		elog(ERROR, "webhook_payments_guard() must be a BEFORE row trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("webhook_payments_guard() must be a BEFORE row trigger")));
 	desc = RelationGetDescr(trigdata->tg_relation);
 	payment_attrs(desc, &a);
 	newtup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
@@ -473,7 +475,9 @@ webhook_orders_guard(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		elog(ERROR, "webhook_orders_guard() must be a BEFORE row trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("webhook_orders_guard() must be a BEFORE row trigger")));
 	desc = RelationGetDescr(trigdata->tg_relation);
 	tup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
 	state = WebhookTupleText(tup, desc, SPI_fnumber(desc, "state"));
@@ -925,7 +929,9 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		elog(ERROR, "webhook_payments_after() must be an AFTER row trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("webhook_payments_after() must be an AFTER row trigger")));
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && WebhookOrderMovedByStatement)
 	{
 		/* the statement that moved the payment moves its order and notifies */

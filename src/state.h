@@ -101,7 +101,7 @@ extern char *WebhookUpdateOrder(WebhookUpdate *u, const char *order_ref, Datum d
 extern char *WebhookMoveOrder(const char *schema, Oid nspoid, const char *order_ref,
 							  Datum dpaid, Datum drefunded, WebhookOutboxOrder *out);
 
-/* NOTIFY webhook_payment with the payload of SPEC section 5 (state.c). */
+/* NOTIFY webhook_payment with the payload README "How it works" gives (state.c). */
 extern void WebhookNotifyPayment(const char *provider, const char *reference,
 								 const char *external_id, const char *old_state,
 								 const char *new_state, const char *order_ref,
