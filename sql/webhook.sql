@@ -678,10 +678,6 @@ COMMENT ON FUNCTION @extschema@.webhook_ingest(jsonb) IS
     'webhook_ingest for callers that pass one JSON value: {provider, headers, path, body | body_base64}.';
 
 --------------------------------------------------------------------------
--- Signing and verification helpers
---------------------------------------------------------------------------
-
---------------------------------------------------------------------------
 -- Signing and verification helpers (src/sqlfuncs.c)
 --
 -- They judge exactly as webhook_ingest does.  Text forms take the UTF-8
@@ -1221,15 +1217,7 @@ COMMENT ON VIEW @extschema@.webhook_outbox_lag IS
     'Per consumer: messages ready, leased and dead, and the oldest not yet done (its age is the lag).  Reads the partial indexes: costs what is pending, not the outbox''s history.';
 
 --------------------------------------------------------------------------
--- PayPal certificates
---------------------------------------------------------------------------
-
---------------------------------------------------------------------------
 -- PayPal certificates and signatures (src/paypal.c)
---
--- To be pasted into sql/webhook.sql after the signing and verification
--- helpers and before the final privileges section; this file is not an
--- install script of its own.
 --------------------------------------------------------------------------
 
 -- SECURITY DEFINER: a role that fetches certificates needs no rights on
