@@ -547,14 +547,8 @@ decode_secret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
 	*why = NULL;
 	if (scheme == WEBHOOK_SCHEME_STANDARD)
 	{
-		if (len >= 6 && strncmp(secret, "whsec_", 6) == 0)
-		{
-			secret += 6;
-			len -= 6;
-		}
 		buf = palloc(WEBHOOK_BASE64_DECODED_MAX(len) + 1);
-		if (len == 0 || !WebhookBase64Decode(secret, len, true, buf,
-											 WEBHOOK_BASE64_DECODED_MAX(len) + 1, &outlen))
+		if (!WebhookStandardSecretDecode(secret, len, buf, WEBHOOK_BASE64_DECODED_MAX(len) + 1, &outlen))
 		{
 			*why = "a Standard Webhooks secret must be whsec_ followed by base64";
 			return false;

@@ -503,3 +503,15 @@ WebhookFormatHttpDate(int64 t, char *out)
 			 wday_names[weekday_of(days)], d, month_names[m - 1], (int) y,
 			 (int) (secs / 3600), (int) ((secs / 60) % 60), (int) (secs % 60));
 }
+
+bool
+WebhookStandardSecretDecode(const char *secret, size_t len, unsigned char *out, size_t outcap,
+							size_t *outlen)
+{
+	if (len >= 6 && strncmp(secret, "whsec_", 6) == 0)
+	{
+		secret += 6;
+		len -= 6;
+	}
+	return len > 0 && WebhookBase64Decode(secret, len, true, out, outcap, outlen);
+}

@@ -83,6 +83,14 @@ extern bool WebhookBase64Decode(const char *in, size_t len, bool allow_unpadded,
 /* Chars an encode of len bytes writes (padded, no NUL). */
 #define WEBHOOK_BASE64_ENCODED_LEN(len) ((((len) + 2) / 3) * 4)
 
+/*
+ * A Standard Webhooks secret: base64 (padding optional) after an optional
+ * "whsec_" prefix, into out (room: WEBHOOK_BASE64_DECODED_MAX(len) + 1).
+ * false when it is none: empty, or not base64.
+ */
+extern bool WebhookStandardSecretDecode(const char *secret, size_t len, unsigned char *out,
+										size_t outcap, size_t *outlen);
+
 /* Standard padded base64 of len bytes into out; returns chars written. */
 extern size_t WebhookBase64Encode(const unsigned char *in, size_t len, char *out);
 

@@ -611,7 +611,6 @@ sign_standard_common(FunctionCallInfo fcinfo, bool as_text)
 	ArgBytes	body;
 	char	   *secret;
 	char	   *msg_id;
-	const char *b64;
 	unsigned char *raw;
 	size_t		rawlen;
 	WebhookKey	wkey;
@@ -632,11 +631,9 @@ sign_standard_common(FunctionCallInfo fcinfo, bool as_text)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("msg_id must be non-empty and hold no \".\"")));
-	b64 = strncmp(secret, "whsec_", 6) == 0 ? secret + 6 : secret;
-	raw = palloc(WEBHOOK_BASE64_DECODED_MAX(strlen(b64)) + 1);
-	if (b64[0] == '\0' ||
-		!WebhookBase64Decode(b64, strlen(b64), true, raw,
-							 WEBHOOK_BASE64_DECODED_MAX(strlen(b64)) + 1, &rawlen))
+	raw = palloc(WEBHOOK_BASE64_DECODED_MAX(strlen(secret)) + 1);
+	if (!WebhookStandardSecretDecode(secret, strlen(secret), raw,
+									 WEBHOOK_BASE64_DECODED_MAX(strlen(secret)) + 1, &rawlen))
 	{
 		WebhookCleanse(secret, strlen(secret));
 		ereport(ERROR,
