@@ -45,7 +45,7 @@
 #include "utils/timestamp.h"
 
 #include "config.h"
-#include "extract.h"
+#include "jsonget.h"
 #include "headers.h"
 #include "spi.h"
 #include "webhook.h"

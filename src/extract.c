@@ -3,8 +3,8 @@
  * extract.c
  *	  Finding event id, type, payment, amount and time in a payload.
  *
- * Each scheme has default locations (README "Schemes", Event mapping); a provider's
- * config.paths overrides any of them.  Nothing here trusts the payload's
+ * Each scheme has default locations (README "Schemes", Event mapping);
+ * a provider's config.paths overrides any of them.  Nothing here trusts the payload's
  * shape: every step checks the kind of what it finds, and a required
  * field that is missing or of the wrong kind becomes a malformed_body
  * detail, not an error.
@@ -23,77 +23,9 @@
 
 #include "extract.h"
 #include "headers.h"
+#include "jsonget.h"
 #include "state.h"
 #include "webhook.h"
-
-JsonbValue *
-WebhookJsonGet(JsonbContainer *c, const char *key, JsonbValue *buf)
-{
-	if (c == NULL || !JsonContainerIsObject(c))
-		return NULL;
-	return getKeyJsonValueFromContainer(c, key, strlen(key), buf);
-}
-
-JsonbValue *
-WebhookJsonPath(Jsonb *jb, char *const *keys, int nkeys, JsonbValue *buf)
-{
-	JsonbContainer *c = &jb->root;
-	JsonbValue *v = NULL;
-
-	for (int i = 0; i < nkeys; i++)
-	{
-		v = WebhookJsonGet(c, keys[i], buf);
-		if (v == NULL)
-			return NULL;
-		if (i < nkeys - 1)
-		{
-			if (v->type != jbvBinary)
-				return NULL;
-			c = v->val.binary.data;
-		}
-	}
-	return v;
-}
-
-char *
-WebhookJsonText(const JsonbValue *v)
-{
-	if (v == NULL)
-		return NULL;
-	switch (v->type)
-	{
-		case jbvString:
-			return pnstrdup(v->val.string.val, v->val.string.len);
-		case jbvNumeric:
-			return DatumGetCString(DirectFunctionCall1(numeric_out,
-													   NumericGetDatum(v->val.numeric)));
-		case jbvBool:
-			return pstrdup(v->val.boolean ? "true" : "false");
-		default:
-			return NULL;
-	}
-}
-
-/* Text at a key of container c, or NULL. */
-static char *
-get_text(JsonbContainer *c, const char *key)
-{
-	JsonbValue	buf;
-
-	return WebhookJsonText(WebhookJsonGet(c, key, &buf));
-}
-
-/* Object container at a key of c, or NULL. */
-static JsonbContainer *
-get_object(JsonbContainer *c, const char *key)
-{
-	JsonbValue	buf;
-	JsonbValue *v = WebhookJsonGet(c, key, &buf);
-
-	if (v == NULL || v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
-		return NULL;
-	return v->val.binary.data;
-}
 
 char *
 WebhookJoinId(const char *const *parts, int nparts)
@@ -187,64 +119,64 @@ static void
 extract_stripe(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
 {
 	JsonbContainer *root = &payload->root;
-	JsonbContainer *data = get_object(root, "data");
-	JsonbContainer *obj = data ? get_object(data, "object") : NULL;
-	JsonbContainer *meta = obj ? get_object(obj, "metadata") : NULL;
-	char	   *objtype = obj ? get_text(obj, "object") : NULL;
+	JsonbContainer *data = WebhookJsonGetObject(root, "data");
+	JsonbContainer *obj = data ? WebhookJsonGetObject(data, "object") : NULL;
+	JsonbContainer *meta = obj ? WebhookJsonGetObject(obj, "metadata") : NULL;
+	char	   *objtype = obj ? WebhookJsonGetText(obj, "object") : NULL;
 	const char *type;
 	JsonbValue	buf;
 	bool		overridden;
 
-	ev->event_id = get_text(root, "id");
-	ev->event_type = get_text(root, "type");
+	ev->event_id = WebhookJsonGetText(root, "id");
+	ev->event_type = WebhookJsonGetText(root, "type");
 	type = ev->event_type ? ev->event_type : "";
 
 	if (obj != NULL)
 	{
 		if (objtype != NULL && strcmp(objtype, "payment_intent") == 0)
-			ev->object_id = get_text(obj, "id");
+			ev->object_id = WebhookJsonGetText(obj, "id");
 		else
 		{
-			JsonbContainer *pi = get_object(obj, "payment_intent");
+			JsonbContainer *pi = WebhookJsonGetObject(obj, "payment_intent");
 
 			/* an expanded PaymentIntent is an object with its id inside */
-			ev->object_id = pi ? get_text(pi, "id") : get_text(obj, "payment_intent");
+			ev->object_id = pi ? WebhookJsonGetText(pi, "id") : WebhookJsonGetText(obj, "payment_intent");
 		}
-		ev->reference = meta ? get_text(meta, "reference") : NULL;
+		ev->reference = meta ? WebhookJsonGetText(meta, "reference") : NULL;
 		if (ev->reference == NULL)
-			ev->reference = get_text(obj, "client_reference_id");
-		ev->currency = upper_currency(get_text(obj, "currency"));
+			ev->reference = WebhookJsonGetText(obj, "client_reference_id");
+		ev->currency = upper_currency(WebhookJsonGetText(obj, "currency"));
 
 		if (objtype != NULL && strcmp(objtype, "payment_intent") == 0)
 		{
-			ev->amount_minor = get_text(obj, "amount_received");
+			ev->amount_minor = WebhookJsonGetText(obj, "amount_received");
 			if (ev->amount_minor == NULL || strcmp(ev->amount_minor, "0") == 0 ||
 				strcmp(type, "payment_intent.succeeded") != 0)
-				ev->amount_minor = get_text(obj, "amount");
+				ev->amount_minor = WebhookJsonGetText(obj, "amount");
 		}
 		else if (objtype != NULL && strcmp(objtype, "charge") == 0)
 		{
 			if (strcmp(type, "charge.refunded") == 0)
 			{
-				ev->amount_minor = get_text(obj, "amount_refunded");
+				ev->amount_minor = WebhookJsonGetText(obj, "amount_refunded");
 				ev->cumulative = true;
 			}
 			else
 			{
-				ev->amount_minor = get_text(obj, "amount_captured");
+				ev->amount_minor = WebhookJsonGetText(obj, "amount_captured");
 				if (ev->amount_minor == NULL || strcmp(ev->amount_minor, "0") == 0)
-					ev->amount_minor = get_text(obj, "amount");
+					ev->amount_minor = WebhookJsonGetText(obj, "amount");
 			}
 		}
 		else if (objtype != NULL && strcmp(objtype, "refund") == 0)
 		{
-			ev->amount_minor = get_text(obj, "amount");
-			ev->refund_id = get_text(obj, "id");
+			ev->amount_minor = WebhookJsonGetText(obj, "amount");
+			ev->refund_id = WebhookJsonGetText(obj, "id");
 		}
 		else if (objtype != NULL && strcmp(objtype, "checkout.session") == 0)
-			ev->amount_minor = get_text(obj, "amount_total");
+			ev->amount_minor = WebhookJsonGetText(obj, "amount_total");
 		else
-			ev->amount_minor = get_text(obj, "amount");
+			ev->amount_minor = WebhookJsonGetText(obj, "amount");
 	}
 	/* Stripe's created is Unix seconds; anything else there is not a time */
 	{
@@ -262,13 +194,13 @@ extract_stripe(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhoo
 		char	   *s;
 
 		if (strcmp(type, "charge.succeeded") == 0 &&
-			(s = get_text(obj, "captured")) != NULL && strcmp(s, "false") == 0)
+			(s = WebhookJsonGetText(obj, "captured")) != NULL && strcmp(s, "false") == 0)
 			ev->action = "authorize";
 		else if (strncmp(type, "refund.", 7) == 0 &&
-				 ((s = get_text(obj, "status")) == NULL || strcmp(s, "succeeded") != 0))
+				 ((s = WebhookJsonGetText(obj, "status")) == NULL || strcmp(s, "succeeded") != 0))
 			ev->action = "ignore";
 		else if (strcmp(type, "checkout.session.completed") == 0 &&
-				 ((s = get_text(obj, "payment_status")) == NULL || strcmp(s, "paid") != 0))
+				 ((s = WebhookJsonGetText(obj, "payment_status")) == NULL || strcmp(s, "paid") != 0))
 			ev->action = "pending";
 	}
 }
@@ -297,8 +229,8 @@ paypal_up_capture(JsonbContainer *res)
 
 		if (tok != WJB_ELEM || v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
 			continue;
-		rel = get_text(v.val.binary.data, "rel");
-		href = get_text(v.val.binary.data, "href");
+		rel = WebhookJsonGetText(v.val.binary.data, "rel");
+		href = WebhookJsonGetText(v.val.binary.data, "href");
 		if (rel == NULL || href == NULL || strcmp(rel, "up") != 0 ||
 			strstr(href, "/captures/") == NULL)
 			continue;
@@ -314,17 +246,17 @@ static void
 extract_vipps(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
 {
 	JsonbContainer *root = &payload->root;
-	JsonbContainer *amount = get_object(root, "amount");
+	JsonbContainer *amount = WebhookJsonGetObject(root, "amount");
 	JsonbValue	buf;
-	char	   *msn = get_text(root, "msn");
-	char	   *psp = get_text(root, "pspReference");
-	char	   *name = get_text(root, "name");
-	char	   *success = get_text(root, "success");
+	char	   *msn = WebhookJsonGetText(root, "msn");
+	char	   *psp = WebhookJsonGetText(root, "pspReference");
+	char	   *name = WebhookJsonGetText(root, "name");
+	char	   *success = WebhookJsonGetText(root, "success");
 
 	/* Vipps' own plugin notes that some payloads spell the msn out */
 	if (msn == NULL)
-		msn = get_text(root, "merchantSerialNumber");
-	ev->reference = get_text(root, "reference");
+		msn = WebhookJsonGetText(root, "merchantSerialNumber");
+	ev->reference = WebhookJsonGetText(root, "reference");
 	if (msn != NULL && ev->reference != NULL && psp != NULL && name != NULL)
 	{
 		const char *parts[4] = {msn, ev->reference, psp, name};
@@ -336,8 +268,8 @@ extract_vipps(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhook
 								  asc_tolower(name, strlen(name)));
 	if (amount != NULL)
 	{
-		ev->amount_minor = get_text(amount, "value");
-		ev->currency = upper_currency(get_text(amount, "currency"));
+		ev->amount_minor = WebhookJsonGetText(amount, "value");
+		ev->currency = upper_currency(WebhookJsonGetText(amount, "currency"));
 	}
 	ev->has_occurred_at = json_time(WebhookJsonGet(root, "timestamp", &buf), &ev->occurred_at);
 	ev->action = WebhookConfigAction(cfg, prov, ev->event_type);
@@ -354,38 +286,38 @@ static void
 extract_paypal(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
 {
 	JsonbContainer *root = &payload->root;
-	JsonbContainer *res = get_object(root, "resource");
+	JsonbContainer *res = WebhookJsonGetObject(root, "resource");
 	JsonbValue	buf;
 
-	ev->event_id = get_text(root, "id");
-	ev->event_type = get_text(root, "event_type");
+	ev->event_id = WebhookJsonGetText(root, "id");
+	ev->event_type = WebhookJsonGetText(root, "event_type");
 	ev->has_occurred_at = json_time(WebhookJsonGet(root, "create_time", &buf), &ev->occurred_at);
 	if (res != NULL)
 	{
-		JsonbContainer *amount = get_object(res, "amount");
-		JsonbContainer *sup = get_object(res, "supplementary_data");
-		JsonbContainer *rel = sup ? get_object(sup, "related_ids") : NULL;
+		JsonbContainer *amount = WebhookJsonGetObject(res, "amount");
+		JsonbContainer *sup = WebhookJsonGetObject(res, "supplementary_data");
+		JsonbContainer *rel = sup ? WebhookJsonGetObject(sup, "related_ids") : NULL;
 		bool		refund = ev->event_type != NULL &&
 			(strcmp(ev->event_type, "PAYMENT.CAPTURE.REFUNDED") == 0 ||
 			 strcmp(ev->event_type, "PAYMENT.CAPTURE.REVERSED") == 0);
 
-		ev->reference = get_text(res, "custom_id");
+		ev->reference = WebhookJsonGetText(res, "custom_id");
 		if (ev->reference == NULL)
-			ev->reference = get_text(res, "invoice_id");
+			ev->reference = WebhookJsonGetText(res, "invoice_id");
 		if (refund)
 		{
 			/* a refund's own id is the refund; the capture is in the "up" link */
-			ev->refund_id = get_text(res, "id");
+			ev->refund_id = WebhookJsonGetText(res, "id");
 			ev->object_id = paypal_up_capture(res);
 		}
 		if (ev->object_id == NULL && rel != NULL)
-			ev->object_id = get_text(rel, "order_id");
+			ev->object_id = WebhookJsonGetText(rel, "order_id");
 		if (ev->object_id == NULL && !refund)
-			ev->object_id = get_text(res, "id");
+			ev->object_id = WebhookJsonGetText(res, "id");
 		if (amount != NULL)
 		{
-			ev->amount = get_text(amount, "value");
-			ev->currency = upper_currency(get_text(amount, "currency_code"));
+			ev->amount = WebhookJsonGetText(amount, "value");
+			ev->currency = upper_currency(WebhookJsonGetText(amount, "currency_code"));
 		}
 	}
 	ev->action = WebhookConfigAction(cfg, prov, ev->event_type);
@@ -397,15 +329,15 @@ extract_generic(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webho
 {
 	JsonbContainer *root = &payload->root;
 	JsonbValue	buf;
-	char	   *payment_id = get_text(root, "paymentId");
+	char	   *payment_id = WebhookJsonGetText(root, "paymentId");
 
 	if (payment_id != NULL)
 	{
-		char	   *event = get_text(root, "event");
+		char	   *event = WebhookJsonGetText(root, "event");
 
 		ev->object_id = payment_id;
-		ev->reference = get_text(root, "orderId");
-		ev->event_type = get_text(root, "status");
+		ev->reference = WebhookJsonGetText(root, "orderId");
+		ev->event_type = WebhookJsonGetText(root, "status");
 		if (event != NULL)
 		{
 			const char *parts[2] = {payment_id, event};
@@ -417,11 +349,11 @@ extract_generic(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webho
 	}
 	else
 	{
-		ev->object_id = get_text(root, "payment_id");
-		ev->reference = get_text(root, "transaction_id");
-		ev->event_type = get_text(root, "status");
-		ev->amount = get_text(root, "amount");
-		ev->currency = upper_currency(get_text(root, "currency"));
+		ev->object_id = WebhookJsonGetText(root, "payment_id");
+		ev->reference = WebhookJsonGetText(root, "transaction_id");
+		ev->event_type = WebhookJsonGetText(root, "status");
+		ev->amount = WebhookJsonGetText(root, "amount");
+		ev->currency = upper_currency(WebhookJsonGetText(root, "currency"));
 	}
 }
 

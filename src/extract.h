@@ -40,18 +40,6 @@ typedef struct WebhookEvent
 	const char *invalid;
 } WebhookEvent;
 
-/* Look up key in an object container; NULL if absent or not an object. */
-extern JsonbValue *WebhookJsonGet(JsonbContainer *c, const char *key, JsonbValue *buf);
-
-/* Follow a path of keys from the root; NULL if any step is missing. */
-extern JsonbValue *WebhookJsonPath(Jsonb *jb, char *const *keys, int nkeys, JsonbValue *buf);
-
-/*
- * A scalar as text (palloc'd): strings as they are, numbers in their
- * canonical text, booleans as true/false; NULL for null, objects, arrays.
- */
-extern char *WebhookJsonText(const JsonbValue *v);
-
 /*
  * Fill ev from the payload (and the headers, for schemes that carry the
  * event id there; body_sha256 is the fallback event id).  Returns NULL on

@@ -37,6 +37,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "extract.h"
+#include "jsonget.h"
 #include "headers.h"
 #include "insert.h"
 #include "paypal.h"
