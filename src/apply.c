@@ -53,6 +53,7 @@
 #include "utils/typcache.h"
 
 #include "config.h"
+#include "money.h"
 #include "outbox.h"
 #include "spi.h"
 #include "state.h"
@@ -633,38 +634,6 @@ minor_to_major(const char *currency, int64 minor)
 				 errmsg("unknown currency \"%s\"", currency),
 				 errhint("Add it to webhook_currencies, then call webhook_reprocess().")));
 	return WebhookMinorToMajor(minor, exponent);
-}
-
-Datum
-WebhookMinorToMajor(int64 minor, int exponent)
-{
-	char		buf[64];
-	char	   *digits;
-	int			len;
-	bool		neg = minor < 0;
-
-	snprintf(buf, sizeof(buf), "%lld", (long long) (neg ? -minor : minor));
-	len = strlen(buf);
-	if (exponent <= 0)
-		digits = psprintf("%s%s", neg ? "-" : "", buf);
-	else if (len > exponent)
-		digits = psprintf("%s%.*s.%s", neg ? "-" : "", len - exponent, buf, buf + len - exponent);
-	else
-		digits = psprintf("%s0.%0*d%s", neg ? "-" : "", exponent - len, 0, buf);
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(digits),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-}
-
-const char *
-WebhookAmountProblem(Datum amount, int exponent)
-{
-	if (WebhookNumCmp(amount, WebhookNumZero()) < 0)
-		return "invalid_amount: the amount is negative";
-	if (exponent >= 0 &&
-		WebhookNumCmp(DirectFunctionCall2(numeric_round, amount, Int32GetDatum(exponent)),
-					  amount) != 0)
-		return "invalid_amount: the amount has more decimals than its currency allows";
-	return NULL;
 }
 
 /* The state an action moves a payment to ("refund" for a refund), or NULL if unknown. */

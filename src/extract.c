@@ -24,7 +24,7 @@
 #include "extract.h"
 #include "headers.h"
 #include "jsonget.h"
-#include "state.h"
+#include "money.h"
 #include "webhook.h"
 
 char *
@@ -45,32 +45,6 @@ WebhookJoinId(const char *const *parts, int nparts)
 		}
 	}
 	return buf.data;
-}
-
-/* true when s is a plain decimal: -?digits(.digits)? */
-static bool
-is_major_amount(const char *s)
-{
-	const char *p = s;
-	bool		digits = false;
-
-	if (s == NULL || strlen(s) > 40)
-		return false;
-	if (*p == '-')
-		p++;
-	while (*p >= '0' && *p <= '9')
-		p++, digits = true;
-	if (*p == '.')
-	{
-		bool		frac = false;
-
-		p++;
-		while (*p >= '0' && *p <= '9')
-			p++, frac = true;
-		if (!frac)
-			return false;
-	}
-	return digits && *p == '\0';
 }
 
 /*
@@ -357,15 +331,6 @@ extract_generic(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webho
 	}
 }
 
-/* true when s is three ASCII letters */
-static bool
-is_currency_code(const char *s)
-{
-	for (int i = 0; i < 3; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z')))
-			return false;
-	return s[3] == '\0';
-}
 
 /*
  * Judge the event's amount and currency, and put the amount in major
@@ -382,7 +347,7 @@ check_amount(WebhookConfig *cfg, WebhookEvent *ev)
 	Datum		major;
 	int64		minor;
 
-	if (ev->currency != NULL && !is_currency_code(ev->currency))
+	if (ev->currency != NULL && !WebhookIsCurrencyLetters(ev->currency))
 	{
 		ev->invalid = "invalid_currency: the currency is not a three-letter code";
 		ev->currency = NULL;
@@ -394,7 +359,7 @@ check_amount(WebhookConfig *cfg, WebhookEvent *ev)
 	else if (ev->amount_minor != NULL &&
 			 !WebhookParseUnsigned(ev->amount_minor, strlen(ev->amount_minor), &minor))
 		ev->invalid = "invalid_amount: the amount is not a whole number of minor units";
-	else if (ev->amount != NULL && !is_major_amount(ev->amount))
+	else if (ev->amount != NULL && !WebhookIsDecimal(ev->amount))
 		ev->invalid = "invalid_amount: the amount is not a decimal number";
 	if (ev->invalid != NULL)
 	{

@@ -50,6 +50,7 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "money.h"
 #include "outbox.h"
 #include "spi.h"
 #include "state.h"
@@ -191,32 +192,6 @@ webhook_order_state(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(order_state_of(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
 													PG_GETARG_DATUM(2))));
-}
-
-/* ---------- numeric helpers (all values are Numeric datums) ---------- */
-
-int
-WebhookNumCmp(Datum a, Datum b)
-{
-	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a, b));
-}
-
-Datum
-WebhookNumSub(Datum a, Datum b)
-{
-	return DirectFunctionCall2(numeric_sub, a, b);
-}
-
-Datum
-WebhookNumMax(Datum a, Datum b)
-{
-	return WebhookNumCmp(a, b) >= 0 ? a : b;
-}
-
-Datum
-WebhookNumZero(void)
-{
-	return DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
 }
 
 /* ---------- payments ---------- */

@@ -14,6 +14,7 @@
 #include "access/tupdesc.h"
 #include "executor/spi.h"
 
+#include "money.h"
 #include "outbox.h"
 #include "update.h"
 
@@ -114,10 +115,6 @@ extern const char *WebhookWordOf(const char *s, const char *const *words, int n)
 extern void WebhookInvalidColumn(const char *table, const char *column,
 								 const char *value, const char *must) pg_attribute_noreturn();
 extern char *WebhookTupleText(HeapTuple tup, TupleDesc desc, int attno);
-extern int	WebhookNumCmp(Datum a, Datum b);
-extern Datum WebhookNumSub(Datum a, Datum b);
-extern Datum WebhookNumMax(Datum a, Datum b);
-extern Datum WebhookNumZero(void);
 
 /*
  * apply.c: wait until no event that is parking for a payment's keys holds
@@ -152,15 +149,6 @@ extern const char *WebhookSchemaOf(Oid nspoid);
 /* true when a payment may move from one state to the other */
 extern bool WebhookTransitionAllowed(const char *from, const char *to);
 
-/* A Numeric datum of minor / 10^exponent, exactly (palloc'd). */
-extern Datum WebhookMinorToMajor(int64 minor, int exponent);
-
-/*
- * Why a major-unit amount cannot be applied ("invalid_amount: ..."), or
- * NULL: negative, or finer than exponent decimals (exponent -1: unknown,
- * not judged).  Trailing zeros do not count.
- */
-extern const char *WebhookAmountProblem(Datum amount, int exponent);
 
 /*
  * What the last event applied in this backend did, for webhook_ingest's
