@@ -21,6 +21,7 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "clock.h"
 #include "extract.h"
 #include "headers.h"
 #include "jsonget.h"

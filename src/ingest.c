@@ -34,6 +34,7 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "extract.h"

@@ -27,6 +27,7 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "headers.h"

@@ -23,6 +23,7 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 
+#include "clock.h"
 #include "crypto.h"
 #include "headers.h"
 #include "verify.h"

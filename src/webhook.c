@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * webhook.c
- *	  Module entry: PG_MODULE_MAGIC, _PG_init (settings, the cache's
- *	  invalidation callback) and the clock.  No business logic lives here.
+ *	  Module entry: PG_MODULE_MAGIC and _PG_init (settings, the cache's
+ *	  invalidation callback).  No business logic lives here.
  *
  *-------------------------------------------------------------------------
  */
@@ -15,6 +15,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "clock.h"
 #include "webhook.h"
 
 PG_MODULE_MAGIC;
@@ -25,50 +26,6 @@ int			webhook_outbox_max_attempts = 10;
 char	   *webhook_clock_override = NULL;
 
 void		_PG_init(void);
-
-/* webhook.clock_override as a time, parsed once when set; 0 when not set. */
-static bool clock_override_set = false;
-static TimestampTz clock_override_value = 0;
-
-/*
- * check hook for webhook.clock_override: empty, or a timestamptz literal,
- * parsed here (in the session's time zone, once) for the assign hook.
- */
-static bool
-check_clock_override(char **newval, void **extra, GucSource source)
-{
-	volatile TimestampTz t = 0;
-
-	if (*newval == NULL || (*newval)[0] == '\0')
-		return true;
-
-	/* input function raises on garbage; catch it as a GUC check failure */
-	PG_TRY();
-	{
-		t = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(*newval),
-													ObjectIdGetDatum(InvalidOid),
-													Int32GetDatum(-1)));
-	}
-	PG_CATCH();
-	{
-		FlushErrorState();
-		GUC_check_errdetail("The value must be empty or a timestamp with time zone.");
-		return false;
-	}
-	PG_END_TRY();
-	*extra = malloc(sizeof(TimestampTz));
-	if (*extra == NULL)
-		return false;
-	*(TimestampTz *) *extra = t;
-	return true;
-}
-
-static void
-assign_clock_override(const char *newval, void *extra)
-{
-	clock_override_set = (extra != NULL);
-	clock_override_value = extra ? *(TimestampTz *) extra : 0;
-}
 
 /*
  * _PG_init: define the settings and register the config cache callback.
@@ -106,7 +63,7 @@ _PG_init(void)
 							   &webhook_clock_override,
 							   "",
 							   PGC_SUSET, 0,
-							   check_clock_override, assign_clock_override, NULL);
+							   WebhookClockOverrideCheck, WebhookClockOverrideAssign, NULL);
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("webhook");
@@ -115,48 +72,4 @@ _PG_init(void)
 #endif
 
 	WebhookConfigInit();
-}
-
-/*
- * WebhookNow: the override when set, else the wall clock.
- */
-TimestampTz
-WebhookNow(void)
-{
-	return clock_override_set ? clock_override_value : GetCurrentTimestamp();
-}
-
-int64
-WebhookTimestampToUnix(TimestampTz t)
-{
-	/* floor division so that times before 1970 round down */
-	int64		us = t + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-
-	return us >= 0 ? us / USECS_PER_SEC : -((-us + USECS_PER_SEC - 1) / USECS_PER_SEC);
-}
-
-TimestampTz
-WebhookUnixToTimestamp(int64 t)
-{
-	return (TimestampTz) (t * USECS_PER_SEC -
-						  (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
-}
-
-int64
-WebhookNowUnix(void)
-{
-	return WebhookTimestampToUnix(WebhookNow());
-}
-
-PG_FUNCTION_INFO_V1(webhook_now);
-
-/*
- * webhook_now() RETURNS timestamptz
- *	  The time verification treats as now: webhook.clock_override when set,
- *	  else the wall clock.  Secrets start and stop by this clock.
- */
-Datum
-webhook_now(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_TIMESTAMPTZ(WebhookNow());
 }

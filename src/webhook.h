@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * webhook.h
- *	  Declarations shared across the extension: settings, the clock, and
- *	  the extension's own SQLSTATEs.
+ *	  Declarations shared across the extension: settings and the
+ *	  extension's own SQLSTATEs.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,19 +21,6 @@ extern int	webhook_max_body_bytes;
 extern bool webhook_notify;
 extern int	webhook_outbox_max_attempts;
 extern char *webhook_clock_override;
-
-/*
- * The time verification treats as now: webhook.clock_override when set,
- * else the wall clock.  Raises if the override cannot be parsed.
- */
-extern TimestampTz WebhookNow(void);
-
-/* WebhookNow() as Unix seconds. */
-extern int64 WebhookNowUnix(void);
-
-/* Unix seconds <-> TimestampTz */
-extern TimestampTz WebhookUnixToTimestamp(int64 t);
-extern int64 WebhookTimestampToUnix(TimestampTz t);
 
 /* config.c: relcache callback registration, called from _PG_init */
 extern void WebhookConfigInit(void);

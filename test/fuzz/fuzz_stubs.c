@@ -28,6 +28,7 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
+#include "clock.h"
 #include "config.h"
 #include "webhook.h"
 
