@@ -40,6 +40,7 @@
 #include "extract.h"
 #include "jsonget.h"
 #include "headers.h"
+#include "ingest.h"
 #include "insert.h"
 #include "paypal.h"
 #include "outbox.h"
@@ -54,39 +55,6 @@ PG_FUNCTION_INFO_V1(webhook_ingest_text);
 PG_FUNCTION_INFO_V1(webhook_ingest_envelope);
 
 #define MAX_KEYS 64
-
-/* Everything one call learns, for the delivery row and the reply. */
-typedef struct IngestResult
-{
-	const char *outcome;
-	int			http_status;
-	const char *detail;
-	char	   *event_id;
-	int64		event_pk;		/* 0: none */
-	bool		stored_event;	/* this call stored the event (no duplicate, no retry) */
-	int64		secret_id;		/* 0: none */
-	char	   *event_status;
-	char	   *payment_ref;
-	char	   *payment_state;
-	char	   *order_ref;
-	char	   *order_state;
-	int64		delivery_id;
-	char	   *cert_url;		/* unknown_certificate: where to fetch it */
-} IngestResult;
-
-/* One request, as the three SQL forms hand it over. */
-typedef struct IngestRequest
-{
-	char	   *provider;
-	Jsonb	   *headers;
-	const char *body;
-	size_t		body_len;
-	text	   *path;
-	TimestampTz now;			/* signed timestamps are judged against this */
-	TimestampTz keys_now;		/* secrets valid at this time are tried */
-	int64		redelivery_of;	/* webhook_redeliver: the delivery run again */
-	TimestampTz received_at;
-} IngestRequest;
 
 static const struct
 {
@@ -595,10 +563,6 @@ verify_request(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *r
 	return verified;
 }
 
-/* Datum for a nullable C string parameter. */
-#define TEXT_OR_NULL(s, i) \
-	(values[i] = (s) ? CStringGetTextDatum(s) : (Datum) 0, nulls[i] = (s) ? ' ' : 'n')
-
 /* Copy column col of row 0 of the SPI result as a C string in cxt, or NULL. */
 static char *
 spi_string(int col, MemoryContext cxt)
@@ -1021,221 +985,6 @@ store_unmapped(const char *schema, WebhookProvider *prov, const IngestRequest *r
 }
 
 /*
- * The headers to record: as passed, but with the API key's value
- * redacted for apikey providers.
- */
-static Jsonb *
-recorded_headers(WebhookProvider *prov, Jsonb *headers)
-{
-	JsonbParseState *state = NULL;
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbValue *res = NULL;
-	JsonbIteratorToken tok;
-	bool		redact_next = false;
-
-	if (prov == NULL || prov->scheme != WEBHOOK_SCHEME_APIKEY)
-		return headers;
-	it = JsonbIteratorInit(&headers->root);
-	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
-	{
-		if (tok == WJB_KEY)
-			redact_next = ((size_t) v.val.string.len == strlen(prov->config.header) &&
-						   pg_strncasecmp(v.val.string.val, prov->config.header,
-										  v.val.string.len) == 0);
-		else if (tok == WJB_VALUE && redact_next)
-		{
-			v.type = jbvString;
-			v.val.string.val = "[redacted]";
-			v.val.string.len = 10;
-		}
-		res = pushJsonbValue(&state, tok, tok < WJB_BEGIN_ARRAY ? &v : NULL);
-	}
-	return JsonbValueToJsonb(res);
-}
-
-/*
- * The parameters of a webhook_deliveries row (14, in the order of
- * WEBHOOK_PLAN_INSERT_DELIVERY).
- */
-static void
-delivery_params(WebhookProvider *prov, const IngestRequest *req, const unsigned char *sha,
-				const IngestResult *r, Datum *values, char *nulls)
-{
-	bytea	   *hash = palloc(VARHDRSZ + 32);
-	/* rejected bodies are kept to investigate and redeliver (unknown_certificate too) */
-	bool		keep_body = (r->http_status >= 400 && r->http_status < 500 &&
-							 strcmp(r->outcome, "body_too_large") != 0) ||
-		(r->outcome != NULL && strcmp(r->outcome, "unknown_certificate") == 0);
-
-	SET_VARSIZE(hash, VARHDRSZ + 32);
-	memcpy(VARDATA(hash), sha, 32);
-
-	TEXT_OR_NULL(req->provider, 0);
-	values[1] = TimestampTzGetDatum(req->received_at);
-	nulls[1] = ' ';
-	values[2] = Int32GetDatum(r->http_status);
-	nulls[2] = ' ';
-	TEXT_OR_NULL(r->outcome, 3);
-	TEXT_OR_NULL(r->detail, 4);
-	TEXT_OR_NULL(r->event_id, 5);
-	values[6] = Int64GetDatum(r->event_pk);
-	nulls[6] = r->event_pk ? ' ' : 'n';
-	values[7] = Int64GetDatum(r->secret_id);
-	nulls[7] = r->secret_id ? ' ' : 'n';
-	values[8] = req->path ? PointerGetDatum(req->path) : (Datum) 0;
-	nulls[8] = req->path ? ' ' : 'n';
-	values[9] = JsonbPGetDatum(recorded_headers(prov, req->headers));
-	nulls[9] = ' ';
-	values[10] = PointerGetDatum(hash);
-	nulls[10] = ' ';
-	values[11] = Int32GetDatum((int32) Min(req->body_len, (size_t) PG_INT32_MAX));
-	nulls[11] = ' ';
-	if (keep_body)
-	{
-		bytea	   *b = palloc(VARHDRSZ + req->body_len);
-
-		SET_VARSIZE(b, VARHDRSZ + req->body_len);
-		memcpy(VARDATA(b), req->body, req->body_len);
-		values[12] = PointerGetDatum(b);
-		nulls[12] = ' ';
-	}
-	else
-	{
-		values[12] = (Datum) 0;
-		nulls[12] = 'n';
-	}
-	values[13] = Int64GetDatum(req->redelivery_of);
-	nulls[13] = req->redelivery_of ? ' ' : 'n';
-}
-
-/* Insert the webhook_deliveries row; sets r->delivery_id. */
-static void
-record_delivery(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
-				const unsigned char *sha, IngestResult *r)
-{
-	Datum		values[14];
-	char		nulls[14];
-
-	delivery_params(prov, req, sha, r, values, nulls);
-	r->delivery_id = WebhookInsertRow(WEBHOOK_PLAN_INSERT_DELIVERY, cfg->schema, cfg->nspoid,
-									  values, nulls);
-	WebhookStatsCount(cfg->schema, cfg->nspoid, req->provider, r->outcome, r->http_status,
-					  req->received_at, r->stored_event);
-}
-
-/*
- * A jsonb object built in place: its pairs, put in jsonb's key order
- * (shorter keys first, then bytewise) by reply_object before conversion,
- * with no key given twice.  Cheaper than pushJsonbValue's parse state.
- */
-typedef struct ReplyObject
-{
-	int			n;
-	JsonbPair	pairs[10];
-} ReplyObject;
-
-static JsonbPair *
-reply_key(ReplyObject *o, const char *key)
-{
-	JsonbPair  *p = &o->pairs[o->n];
-
-	Assert(o->n < (int) lengthof(o->pairs));
-	p->key.type = jbvString;
-	p->key.val.string.val = unconstify(char *, key);
-	p->key.val.string.len = strlen(key);
-	p->order = o->n++;
-	return p;
-}
-
-/* Add "key": "value" (value may be NULL: then nothing is added). */
-static void
-reply_string(ReplyObject *o, const char *key, const char *value)
-{
-	JsonbPair  *p;
-
-	if (value == NULL)
-		return;
-	p = reply_key(o, key);
-	p->value.type = jbvString;
-	p->value.val.string.val = unconstify(char *, value);
-	p->value.val.string.len = strlen(value);
-}
-
-/* Add "key": number. */
-static void
-reply_int(ReplyObject *o, const char *key, int64 value)
-{
-	JsonbPair  *p = reply_key(o, key);
-
-	p->value.type = jbvNumeric;
-	p->value.val.numeric = int64_to_numeric(value);
-}
-
-/* Whether key a goes before key b in a jsonb object. */
-static bool
-reply_key_before(const JsonbValue *a, const JsonbValue *b)
-{
-	if (a->val.string.len != b->val.string.len)
-		return a->val.string.len < b->val.string.len;
-	return memcmp(a->val.string.val, b->val.string.val, a->val.string.len) < 0;
-}
-
-/* The object as a JsonbValue, its few pairs sorted in place. */
-static void
-reply_object(ReplyObject *o, JsonbValue *v)
-{
-	for (int i = 1; i < o->n; i++)
-	{
-		JsonbPair	p = o->pairs[i];
-		int			j = i;
-
-		for (; j > 0 && reply_key_before(&p.key, &o->pairs[j - 1].key); j--)
-			o->pairs[j] = o->pairs[j - 1];
-		o->pairs[j] = p;
-	}
-	v->type = jbvObject;
-	v->val.object.nPairs = o->n;
-	v->val.object.pairs = o->pairs;
-}
-
-/* Add "key": {"k1": v1, "k2": v2}, with sub for its storage. */
-static void
-reply_pair(ReplyObject *o, ReplyObject *sub, const char *key,
-		   const char *k1, const char *v1, const char *k2, const char *v2)
-{
-	sub->n = 0;
-	reply_string(sub, k1, v1);
-	reply_string(sub, k2, v2);
-	reply_object(sub, &reply_key(o, key)->value);
-}
-
-/* The reply of README "How it works". */
-static Jsonb *
-build_reply(const IngestResult *r)
-{
-	ReplyObject o,
-				payment,
-				order;
-	JsonbValue	v;
-
-	o.n = 0;
-	reply_int(&o, "http_status", r->http_status);
-	reply_string(&o, "outcome", r->outcome);
-	reply_int(&o, "delivery_id", r->delivery_id);
-	reply_string(&o, "event_id", r->event_id);
-	reply_string(&o, "event_status", r->event_status);
-	if (r->payment_state != NULL)
-		reply_pair(&o, &payment, "payment", "reference", r->payment_ref, "state", r->payment_state);
-	if (r->order_state != NULL)
-		reply_pair(&o, &order, "order", "ref", r->order_ref, "state", r->order_state);
-	reply_string(&o, "detail", r->detail);
-	reply_string(&o, "cert_url", r->cert_url);
-	reply_object(&o, &v);
-	return JsonbValueToJsonb(&v);
-}
-
-/*
  * The whole pipeline for one request.  Returns the reply (palloc'd in
  * the caller's context).
  */
@@ -1296,17 +1045,17 @@ ingest(IngestRequest *req)
 			 */
 			if (prov->scheme == WEBHOOK_SCHEME_VIPPS && r.http_status >= 500)
 				r.http_status = 200;
-			record_delivery(cfg, prov, req, sha, &r);
+			WebhookRecordDelivery(cfg, prov, req, sha, &r);
 			SPI_finish();
-			return build_reply(&r);
+			return WebhookBuildReply(&r);
 		}
 	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	record_delivery(cfg, prov, req, sha, &r);
+	WebhookRecordDelivery(cfg, prov, req, sha, &r);
 	SPI_finish();
-	return build_reply(&r);
+	return WebhookBuildReply(&r);
 }
 
 /* Raise the caller error for a NULL required argument. */

@@ -1,0 +1,124 @@
+/*-------------------------------------------------------------------------
+ *
+ * reply.c
+ *	  The jsonb reply of webhook_ingest, built in place from what the call
+ *	  learned (ingest.h's IngestResult).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+
+#include "ingest.h"
+
+/*
+ * A jsonb object built in place: its pairs, put in jsonb's key order
+ * (shorter keys first, then bytewise) by reply_object before conversion,
+ * with no key given twice.  Cheaper than pushJsonbValue's parse state.
+ */
+typedef struct ReplyObject
+{
+	int			n;
+	JsonbPair	pairs[10];
+} ReplyObject;
+
+static JsonbPair *
+reply_key(ReplyObject *o, const char *key)
+{
+	JsonbPair  *p = &o->pairs[o->n];
+
+	Assert(o->n < (int) lengthof(o->pairs));
+	p->key.type = jbvString;
+	p->key.val.string.val = unconstify(char *, key);
+	p->key.val.string.len = strlen(key);
+	p->order = o->n++;
+	return p;
+}
+
+/* Add "key": "value" (value may be NULL: then nothing is added). */
+static void
+reply_string(ReplyObject *o, const char *key, const char *value)
+{
+	JsonbPair  *p;
+
+	if (value == NULL)
+		return;
+	p = reply_key(o, key);
+	p->value.type = jbvString;
+	p->value.val.string.val = unconstify(char *, value);
+	p->value.val.string.len = strlen(value);
+}
+
+/* Add "key": number. */
+static void
+reply_int(ReplyObject *o, const char *key, int64 value)
+{
+	JsonbPair  *p = reply_key(o, key);
+
+	p->value.type = jbvNumeric;
+	p->value.val.numeric = int64_to_numeric(value);
+}
+
+/* Whether key a goes before key b in a jsonb object. */
+static bool
+reply_key_before(const JsonbValue *a, const JsonbValue *b)
+{
+	if (a->val.string.len != b->val.string.len)
+		return a->val.string.len < b->val.string.len;
+	return memcmp(a->val.string.val, b->val.string.val, a->val.string.len) < 0;
+}
+
+/* The object as a JsonbValue, its few pairs sorted in place. */
+static void
+reply_object(ReplyObject *o, JsonbValue *v)
+{
+	for (int i = 1; i < o->n; i++)
+	{
+		JsonbPair	p = o->pairs[i];
+		int			j = i;
+
+		for (; j > 0 && reply_key_before(&p.key, &o->pairs[j - 1].key); j--)
+			o->pairs[j] = o->pairs[j - 1];
+		o->pairs[j] = p;
+	}
+	v->type = jbvObject;
+	v->val.object.nPairs = o->n;
+	v->val.object.pairs = o->pairs;
+}
+
+/* Add "key": {"k1": v1, "k2": v2}, with sub for its storage. */
+static void
+reply_pair(ReplyObject *o, ReplyObject *sub, const char *key,
+		   const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	sub->n = 0;
+	reply_string(sub, k1, v1);
+	reply_string(sub, k2, v2);
+	reply_object(sub, &reply_key(o, key)->value);
+}
+
+/* The reply of README "How it works". */
+Jsonb *
+WebhookBuildReply(const IngestResult *r)
+{
+	ReplyObject o,
+				payment,
+				order;
+	JsonbValue	v;
+
+	o.n = 0;
+	reply_int(&o, "http_status", r->http_status);
+	reply_string(&o, "outcome", r->outcome);
+	reply_int(&o, "delivery_id", r->delivery_id);
+	reply_string(&o, "event_id", r->event_id);
+	reply_string(&o, "event_status", r->event_status);
+	if (r->payment_state != NULL)
+		reply_pair(&o, &payment, "payment", "reference", r->payment_ref, "state", r->payment_state);
+	if (r->order_state != NULL)
+		reply_pair(&o, &order, "order", "ref", r->order_ref, "state", r->order_state);
+	reply_string(&o, "detail", r->detail);
+	reply_string(&o, "cert_url", r->cert_url);
+	reply_object(&o, &v);
+	return JsonbValueToJsonb(&v);
+}
