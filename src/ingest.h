@@ -13,8 +13,10 @@
 
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
+#include "utils/resowner.h"
 
 #include "config.h"
+#include "extract.h"
 
 /* Everything one call learns, for the delivery row and the reply. */
 typedef struct IngestResult
@@ -57,6 +59,29 @@ typedef struct IngestRequest
 extern void WebhookRecordDelivery(WebhookConfig *cfg, WebhookProvider *prov,
 								  const IngestRequest *req, const unsigned char *sha,
 								  IngestResult *r);
+
+/* Set the outcome and its HTTP status (reply.c). */
+extern void WebhookSetOutcome(IngestResult *r, const char *outcome, const char *detail);
+
+/*
+ * Roll back the current subtransaction after an error and return it,
+ * copied into keep, with back as the memory context and owner as the
+ * resource owner again; errors that are not the sender's doing are thrown
+ * again (ingest.c).
+ */
+extern ErrorData *WebhookSubxactAbort(MemoryContext keep, MemoryContext back, ResourceOwner owner);
+
+/*
+ * Store the verified event and set the outcome (store.c): see there.
+ * WebhookStoreUnmapped stores a verified body the scheme cannot map
+ * (why says what is missing) as ignored.
+ */
+extern void WebhookStoreEvent(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
+							  const WebhookEvent *ev, Jsonb *payload, IngestResult *r,
+							  MemoryContext cxt);
+extern void WebhookStoreUnmapped(const char *schema, WebhookProvider *prov, const IngestRequest *req,
+								 const unsigned char *sha, WebhookEvent *ev, Jsonb *payload,
+								 const char *why, IngestResult *r, MemoryContext cxt);
 
 /* The reply of README "How it works", palloc'd (reply.c). */
 extern Jsonb *WebhookBuildReply(const IngestResult *r);

@@ -12,6 +12,30 @@
 
 #include "ingest.h"
 
+static const struct
+{
+	const char *outcome;
+	int			http_status;
+}			outcome_status[] = {
+	{"applied", 200}, {"unchanged", 200}, {"superseded", 200}, {"ignored", 200},
+	{"unmatched", 200}, {"held", 200}, {"duplicate", 200}, {"failed", 500},
+	{"missing_header", 400}, {"malformed_header", 400}, {"malformed_body", 400},
+	{"invalid_signature", 401}, {"stale_timestamp", 401}, {"unknown_provider", 404},
+	{"body_too_large", 413}, {"unknown_certificate", 503}
+};
+
+/* Set the outcome and its HTTP status. */
+void
+WebhookSetOutcome(IngestResult *r, const char *outcome, const char *detail)
+{
+	r->outcome = outcome;
+	r->detail = detail;
+	r->http_status = 500;
+	for (int i = 0; i < (int) lengthof(outcome_status); i++)
+		if (strcmp(outcome_status[i].outcome, outcome) == 0)
+			r->http_status = outcome_status[i].http_status;
+}
+
 /*
  * A jsonb object built in place: its pairs, put in jsonb's key order
  * (shorter keys first, then bytewise) by reply_object before conversion,
