@@ -1308,11 +1308,12 @@ apply_event_named(const char *schema, Oid nspoid, EventRow *ev, bool force)
 
 /*
  * event.failed or event.held for an event row whose status became one of
- * them (from old_status, NULL for a new row).  Connected to SPI.
+ * them (from old_status, NULL for a new row).  Connects to SPI to write
+ * it when connect, else runs connected.
  */
 static void
 event_message(Oid nspoid, TupleDesc desc, const EventAttrs *a, HeapTuple tup,
-			  const char *old_status)
+			  const char *old_status, bool connect)
 {
 	char	   *status = WebhookTupleText(tup, desc, a->status);
 	WebhookOutboxEvent e;
@@ -1331,7 +1332,11 @@ event_message(Oid nspoid, TupleDesc desc, const EventAttrs *a, HeapTuple tup,
 	e.detail = WebhookTupleText(tup, desc, a->detail);
 	payment_id = heap_getattr(tup, a->payment_id, desc, &isnull);
 	e.payment_id = isnull ? 0 : DatumGetInt64(payment_id);
+	if (connect && SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
 	WebhookOutboxEventMessage(nspoid, &e);
+	if (connect)
+		SPI_finish();
 }
 
 /* The extension's schema, quoted, from a relation of it. */
@@ -1392,11 +1397,8 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 		if (status != NULL && !WebhookOneOf(status, WebhookEventStatuses, WEBHOOK_NEVENT_STATUSES))
 			WebhookInvalidColumn("webhook_events", "status", status,
 						   "applied, unchanged, superseded, ignored, unmatched, held or failed");
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
 		event_message(RelationGetNamespace(rel), desc, &a, trigdata->tg_newtuple,
-					  WebhookTupleText(trigdata->tg_trigtuple, desc, a.status));
-		SPI_finish();
+					  WebhookTupleText(trigdata->tg_trigtuple, desc, a.status), true);
 		return PointerGetDatum(trigdata->tg_newtuple);
 	}
 	tup = trigdata->tg_trigtuple;
@@ -1427,7 +1429,7 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 	spicxt = MemoryContextSwitchTo(trigcxt);
 	tup = heap_form_tuple(desc, values, nulls);
 	MemoryContextSwitchTo(spicxt);
-	event_message(RelationGetNamespace(rel), desc, &a, tup, NULL);
+	event_message(RelationGetNamespace(rel), desc, &a, tup, NULL, false);
 	SPI_finish();
 	return PointerGetDatum(tup);
 }

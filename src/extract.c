@@ -348,7 +348,7 @@ check_amount(WebhookConfig *cfg, WebhookEvent *ev)
 	Datum		major;
 	int64		minor;
 
-	if (ev->currency != NULL && !WebhookIsCurrencyLetters(ev->currency))
+	if (ev->currency != NULL && !WebhookIsCurrencyCode(ev->currency, true))
 	{
 		ev->invalid = "invalid_currency: the currency is not a three-letter code";
 		ev->currency = NULL;

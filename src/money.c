@@ -97,12 +97,14 @@ WebhookIsDecimal(const char *s)
 	return digits && *p == '\0';
 }
 
-/* true when s is three ASCII letters */
+/* true when s is three ASCII letters (upper case only, unless any_case) */
 bool
-WebhookIsCurrencyLetters(const char *s)
+WebhookIsCurrencyCode(const char *s, bool any_case)
 {
+	if (s == NULL)
+		return false;
 	for (int i = 0; i < 3; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z')))
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (any_case && s[i] >= 'a' && s[i] <= 'z')))
 			return false;
 	return s[3] == '\0';
 }

@@ -29,7 +29,7 @@ extern const char *WebhookAmountProblem(Datum amount, int exponent);
 /* true when s is a plain decimal: -?digits(.digits)?, at most 40 characters */
 extern bool WebhookIsDecimal(const char *s);
 
-/* true when s is three ASCII letters, of either case */
-extern bool WebhookIsCurrencyLetters(const char *s);
+/* true when s is three ASCII letters: upper case only, unless any_case */
+extern bool WebhookIsCurrencyCode(const char *s, bool any_case);
 
 #endif							/* WEBHOOK_MONEY_H */

@@ -77,8 +77,8 @@ extern void WebhookJsonMember(StringInfo buf, const char *key, const char *value
 
 /*
  * Whether a NOTIFY has anyone to wake: webhook.notify is on and some
- * session of the database called webhook_listen() (asked once per
- * transaction).
+ * session of the database called webhook_listen() (asked at most once
+ * a second).
  */
 extern bool WebhookNotifyWanted(void);
 

@@ -119,13 +119,6 @@ WebhookInvalidColumn(const char *table, const char *column, const char *value, c
 			 errdetail("%s must be %s.", column, must)));
 }
 
-/* An ISO 4217-shaped code: three upper-case letters. */
-static bool
-currency_code(const char *s)
-{
-	return s != NULL && strlen(s) == 3 &&
-		s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] >= 'A' && s[2] <= 'Z';
-}
 
 /* A text column of a tuple, or NULL. */
 char *
@@ -322,7 +315,7 @@ check_new_payment(HeapTuple tup, TupleDesc desc, const PaymentAttrs *a)
 	{
 		char	   *upper = upper_code(pstrdup(currency));
 
-		if (!currency_code(upper))
+		if (!WebhookIsCurrencyCode(upper, false))
 			WebhookInvalidColumn("webhook_payments", "currency", upper, "a three-letter ISO 4217 code");
 		fix |= strcmp(upper, currency) != 0;
 	}
@@ -422,7 +415,7 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 		{
 			char	   *currency = WebhookTupleText(newtup, desc, a.currency);
 
-			if (currency != NULL && !currency_code(currency))
+			if (currency != NULL && !WebhookIsCurrencyCode(currency, false))
 				WebhookInvalidColumn("webhook_payments", "currency", currency, "a three-letter ISO 4217 code");
 		}
 		check_payment_amounts(newtup, desc, &a);
@@ -460,7 +453,7 @@ webhook_orders_guard(PG_FUNCTION_ARGS)
 	if (!WebhookOneOf(state, order_states, lengthof(order_states)))
 		WebhookInvalidColumn("webhook_orders", "state", state,
 					   "open, partially_paid, paid, partially_refunded or refunded");
-	if (currency != NULL && !currency_code(currency))
+	if (currency != NULL && !WebhookIsCurrencyCode(currency, false))
 		WebhookInvalidColumn("webhook_orders", "currency", currency, "a three-letter ISO 4217 code");
 	check_amount(tup, desc, SPI_fnumber(desc, "total"), "webhook_orders", "total");
 	check_amount(tup, desc, SPI_fnumber(desc, "amount_paid"), "webhook_orders", "amount_paid");
