@@ -359,12 +359,12 @@ WebhookOutboxPaymentJson(TupleDesc desc, const Datum *values, const bool *nulls,
 
 	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 	jb_column(&st, desc, values, nulls, "id");
-	for (int i = 0; i < lengthof(text_columns); i++)
+	for (size_t i = 0; i < lengthof(text_columns); i++)
 		jb_text(&st, text_columns[i], column_text(desc, values, nulls, text_columns[i]));
 	jb_text(&st, "old_state", old_state);
 	jb_column(&st, desc, values, nulls, "amount");
 	jb_text(&st, "currency", column_text(desc, values, nulls, "currency"));
-	for (int i = 0; i < lengthof(amount_columns); i++)
+	for (size_t i = 0; i < lengthof(amount_columns); i++)
 		jb_column(&st, desc, values, nulls, amount_columns[i]);
 	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }

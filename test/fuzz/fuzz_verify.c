@@ -818,7 +818,6 @@ ref_hmac_header(const char *value, size_t vlen, const char *prefix,
 	size_t		rlen;
 	unsigned char *sig;
 	size_t		siglen = 0;
-	size_t		i;
 	int			k;
 
 	*which = NO_WHICH;
