@@ -62,10 +62,6 @@ static WebhookConfig *config_cache = NULL;
 static bool config_valid = false;
 static Oid	config_relids[4] = {InvalidOid, InvalidOid, InvalidOid, InvalidOid};
 
-static const char *const scheme_names[] = {
-	"stripe", "standard", "vipps", "paypal", "hmac", "apikey"
-};
-
 static const char *const field_names[WEBHOOK_NFIELDS] = {
 	"event_id", "event_type", "reference", "external_id",
 	"amount", "currency", "occurred_at", "refund_id"
@@ -232,26 +228,6 @@ webhook_secrets_invalidate(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(NULL);
 }
 
-const char *
-WebhookSchemeName(WebhookScheme scheme)
-{
-	return scheme_names[scheme];
-}
-
-/* Scheme by SQL name; raises on an unknown one. */
-static WebhookScheme
-scheme_by_name(const char *name)
-{
-	for (int i = 0; i < (int) lengthof(scheme_names); i++)
-		if (strcmp(name, scheme_names[i]) == 0)
-			return (WebhookScheme) i;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown scheme \"%s\"", name),
-			 errhint("Schemes: stripe, standard, vipps, paypal, hmac, apikey.")));
-	return WEBHOOK_SCHEME_STRIPE;	/* keep compiler quiet */
-}
-
 /* true when a jsonb string equals the C string s */
 static bool
 jstring_is(const JsonbValue *v, const char *s)
@@ -334,7 +310,7 @@ parse_config(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
 		do { if (!(cond)) ereport(ERROR, \
 				(errcode(ERRCODE_WEBHOOK_CONFIG), \
 				 errmsg("provider config key \"%s\" does not apply to scheme %s", \
-						key, scheme_names[scheme]))); } while (0)
+						key, WebhookSchemeName(scheme)))); } while (0)
 
 		if (strcmp(key, "header") == 0)
 		{
@@ -595,7 +571,7 @@ webhook_check_config(PG_FUNCTION_ARGS)
 	Jsonb	   *config = PG_GETARG_JSONB_P(1);
 	WebhookProviderConfig cfg;
 
-	parse_config(scheme_by_name(scheme), config, &cfg);
+	parse_config(WebhookSchemeByName(scheme), config, &cfg);
 	PG_RETURN_VOID();
 }
 
@@ -610,7 +586,7 @@ webhook_check_secret(PG_FUNCTION_ARGS)
 	char	   *scheme_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	Jsonb	   *config = PG_GETARG_JSONB_P(1);
 	text	   *secret = PG_GETARG_TEXT_PP(2);
-	WebhookScheme scheme = scheme_by_name(scheme_name);
+	WebhookScheme scheme = WebhookSchemeByName(scheme_name);
 	WebhookProviderConfig cfg;
 	WebhookKey	key;
 	const char *why;
@@ -640,7 +616,7 @@ Datum
 webhook_check_provider_secrets(PG_FUNCTION_ARGS)
 {
 	text	   *provider = PG_GETARG_TEXT_PP(0);
-	WebhookScheme scheme = scheme_by_name(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	WebhookScheme scheme = WebhookSchemeByName(text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	Jsonb	   *config = PG_GETARG_JSONB_P(2);
 	const char *schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
 	WebhookProviderConfig cfg;
@@ -835,7 +811,7 @@ config_rebuild(void)
 			char	   *scheme = spi_text(tup, desc, 2);
 
 			p->name = spi_text(tup, desc, 1);
-			p->scheme = scheme_by_name(scheme);
+			p->scheme = WebhookSchemeByName(scheme);
 			parse_config(p->scheme,
 						 DatumGetJsonbP(SPI_getbinval(tup, desc, 3, &isnull)),
 						 &p->config);
@@ -1004,7 +980,7 @@ WebhookConfigAction(WebhookConfig *cfg, WebhookProvider *prov, const char *event
 		if (v != NULL && v->type == jbvString)
 			return pnstrdup(v->val.string.val, v->val.string.len);
 	}
-	key.scheme = (char *) scheme_names[prov->scheme];
+	key.scheme = (char *) WebhookSchemeName(prov->scheme);
 	key.event_type = (char *) event_type;
 	hit = bsearch(&key, cfg->actions, cfg->nactions, sizeof(WebhookActionRow), action_cmp);
 	if (hit == NULL && prov->scheme != WEBHOOK_SCHEME_STRIPE &&

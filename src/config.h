@@ -157,5 +157,8 @@ extern int	WebhookConfigPaymentKeys(WebhookConfig *cfg, WebhookProvider *prov,
 
 /* Name of a scheme as SQL spells it. */
 extern const char *WebhookSchemeName(WebhookScheme scheme);
+extern WebhookScheme WebhookSchemeByName(const char *name);
+extern int	WebhookSchemeLookup(const char *name);
+extern char *WebhookSchemeList(void);
 
 #endif							/* WEBHOOK_CONFIG_H */

@@ -1,0 +1,88 @@
+/*-------------------------------------------------------------------------
+ *
+ * schemes.c
+ *	  The scheme registry: every signature scheme the extension knows, by
+ *	  the name SQL spells it.  A new scheme is one file in src/schemes/ and
+ *	  one line in WebhookSchemes[] below.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "config.h"
+
+PG_FUNCTION_INFO_V1(webhook_schemes);
+PG_FUNCTION_INFO_V1(webhook_scheme_known);
+
+static const char *const scheme_names[] = {
+	"stripe", "standard", "vipps", "paypal", "hmac", "apikey"
+};
+
+const char *
+WebhookSchemeName(WebhookScheme scheme)
+{
+	return scheme_names[scheme];
+}
+
+/* Scheme by SQL name: -1 when there is none. */
+int
+WebhookSchemeLookup(const char *name)
+{
+	for (int i = 0; i < (int) lengthof(scheme_names); i++)
+		if (strcmp(name, scheme_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* "stripe, standard, ...": the registry's names, for hints. */
+char *
+WebhookSchemeList(void)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < (int) lengthof(scheme_names); i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", scheme_names[i]);
+	return buf.data;
+}
+
+/* Scheme by SQL name; raises on an unknown one. */
+WebhookScheme
+WebhookSchemeByName(const char *name)
+{
+	int			i = WebhookSchemeLookup(name);
+
+	if (i < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown scheme \"%s\"", name),
+				 errhint("Schemes: %s.", WebhookSchemeList())));
+	return (WebhookScheme) i;
+}
+
+/* webhook_schemes() RETURNS text[]: the registry, in its order. */
+Datum
+webhook_schemes(PG_FUNCTION_ARGS)
+{
+	int			n = (int) lengthof(scheme_names);
+	Datum	   *elems = palloc(n * sizeof(Datum));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = CStringGetTextDatum(scheme_names[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* webhook_scheme_known(scheme text) RETURNS boolean: for the providers' CHECK. */
+Datum
+webhook_scheme_known(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_BOOL(WebhookSchemeLookup(name) >= 0);
+}
