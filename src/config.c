@@ -279,10 +279,10 @@ parse_config(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
-	bool		generic = (scheme == WEBHOOK_SCHEME_HMAC || scheme == WEBHOOK_SCHEME_APIKEY);
+	const WebhookSchemeInfo *info = WebhookSchemeGet(scheme);
 
 	memset(out, 0, sizeof(*out));
-	out->header = pstrdup(scheme == WEBHOOK_SCHEME_APIKEY ? "X-API-Key" : "X-Signature");
+	out->header = pstrdup(info->default_header ? info->default_header : "X-Signature");
 	out->prefix = pstrdup("");
 	out->algorithm = WEBHOOK_SHA256;
 	out->encoding = WEBHOOK_HEX;
@@ -306,29 +306,29 @@ parse_config(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
 		key = pnstrdup(v.val.string.val, v.val.string.len);
 		tok = JsonbIteratorNext(&it, &val, true);
 
-#define APPLIES(cond) \
-		do { if (!(cond)) ereport(ERROR, \
+#define APPLIES() \
+		do { if (!WebhookSchemeTakesKey(scheme, key)) ereport(ERROR, \
 				(errcode(ERRCODE_WEBHOOK_CONFIG), \
 				 errmsg("provider config key \"%s\" does not apply to scheme %s", \
 						key, WebhookSchemeName(scheme)))); } while (0)
 
 		if (strcmp(key, "header") == 0)
 		{
-			APPLIES(generic);
+			APPLIES();
 			out->header = config_string(&val, key);
 			if (out->header[0] == '\0')
 				config_error(key, "a header name");
 		}
 		else if (strcmp(key, "prefix") == 0)
 		{
-			APPLIES(scheme == WEBHOOK_SCHEME_HMAC);
+			APPLIES();
 			out->prefix = config_string(&val, key);
 		}
 		else if (strcmp(key, "algorithm") == 0)
 		{
 			static const char *const algs[] = {"sha1", "sha256", "sha512"};
 
-			APPLIES(scheme == WEBHOOK_SCHEME_HMAC);
+			APPLIES();
 			out->algorithm = (WebhookDigest) config_choice(&val, key, algs, 3,
 														   "sha1, sha256 or sha512");
 		}
@@ -336,40 +336,40 @@ parse_config(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
 		{
 			static const char *const encs[] = {"hex", "base64"};
 
-			APPLIES(scheme == WEBHOOK_SCHEME_HMAC);
+			APPLIES();
 			out->encoding = (WebhookEncoding) config_choice(&val, key, encs, 2, "hex or base64");
 		}
 		else if (strcmp(key, "secret_encoding") == 0)
 		{
 			static const char *const encs[] = {"utf8", "hex", "base64"};
 
-			APPLIES(scheme == WEBHOOK_SCHEME_HMAC);
+			APPLIES();
 			out->secret_encoding = (WebhookSecretEncoding)
 				config_choice(&val, key, encs, 3, "utf8, hex or base64");
 		}
 		else if (strcmp(key, "header_prefix") == 0)
 		{
-			APPLIES(scheme == WEBHOOK_SCHEME_STANDARD);
+			APPLIES();
 			out->header_prefix = config_string(&val, key);
 		}
 		else if (strcmp(key, "event_id_header") == 0)
 		{
-			APPLIES(generic);
+			APPLIES();
 			out->event_id_header = config_string(&val, key);
 		}
 		else if (strcmp(key, "public_url") == 0)
 		{
-			APPLIES(scheme == WEBHOOK_SCHEME_VIPPS);
+			APPLIES();
 			out->public_url = config_string(&val, key);
 		}
 		else if (strcmp(key, "webhook_id") == 0)
 		{
-			APPLIES(scheme == WEBHOOK_SCHEME_PAYPAL);
+			APPLIES();
 			out->webhook_id = config_string(&val, key);
 		}
 		else if (strcmp(key, "ca_pem") == 0)
 		{
-			APPLIES(scheme == WEBHOOK_SCHEME_PAYPAL);
+			APPLIES();
 			out->ca_pem = config_string(&val, key);
 		}
 		else if (strcmp(key, "cert_hosts") == 0)
@@ -378,7 +378,7 @@ parse_config(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
 			JsonbValue	hv;
 			JsonbIteratorToken htok;
 
-			APPLIES(scheme == WEBHOOK_SCHEME_PAYPAL);
+			APPLIES();
 			if (val.type != jbvBinary || !JsonContainerIsArray(val.val.binary.data) ||
 				JsonContainerSize(val.val.binary.data) == 0)
 				config_error(key, "a non-empty array of host names");
@@ -521,7 +521,7 @@ decode_secret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
 	size_t		outlen;
 
 	*why = NULL;
-	if (scheme == WEBHOOK_SCHEME_STANDARD)
+	if (WebhookSchemeGet(scheme)->secret_form == WEBHOOK_SECRET_FORM_WHSEC)
 	{
 		buf = palloc(WEBHOOK_BASE64_DECODED_MAX(len) + 1);
 		if (!WebhookStandardSecretDecode(secret, len, buf, WEBHOOK_BASE64_DECODED_MAX(len) + 1, &outlen))
@@ -530,7 +530,8 @@ decode_secret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
 			return false;
 		}
 	}
-	else if (scheme == WEBHOOK_SCHEME_HMAC && cfg->secret_encoding == WEBHOOK_SECRET_HEX)
+	else if (WebhookSchemeGet(scheme)->secret_form == WEBHOOK_SECRET_FORM_CONFIG &&
+			 cfg->secret_encoding == WEBHOOK_SECRET_HEX)
 	{
 		buf = palloc(len / 2 + 1);
 		if (!WebhookHexDecode(secret, len, buf, len / 2 + 1, &outlen) || outlen == 0)
@@ -539,7 +540,8 @@ decode_secret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
 			return false;
 		}
 	}
-	else if (scheme == WEBHOOK_SCHEME_HMAC && cfg->secret_encoding == WEBHOOK_SECRET_BASE64)
+	else if (WebhookSchemeGet(scheme)->secret_form == WEBHOOK_SECRET_FORM_CONFIG &&
+			 cfg->secret_encoding == WEBHOOK_SECRET_BASE64)
 	{
 		buf = palloc(WEBHOOK_BASE64_DECODED_MAX(len) + 1);
 		if (!WebhookBase64Decode(secret, len, true, buf,
@@ -592,11 +594,11 @@ webhook_check_secret(PG_FUNCTION_ARGS)
 	const char *why;
 
 	parse_config(scheme, config, &cfg);
-	if (scheme == WEBHOOK_SCHEME_PAYPAL)
+	if (WebhookSchemeGet(scheme)->secretless_hint != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_WEBHOOK_CONFIG),
-				 errmsg("paypal providers take no secret"),
-				 errhint("PayPal deliveries are verified with config.webhook_id and the certificates in webhook_certificates.")));
+				 errmsg("%s providers take no secret", scheme_name),
+				 errhint("%s", WebhookSchemeGet(scheme)->secretless_hint)));
 	if (!decode_secret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret), &key, &why))
 		ereport(ERROR,
 				(errcode(ERRCODE_WEBHOOK_CONFIG),
@@ -643,8 +645,8 @@ webhook_check_provider_secrets(PG_FUNCTION_ARGS)
 		WebhookKey	key;
 		const char *why;
 
-		if (scheme == WEBHOOK_SCHEME_PAYPAL)
-			why = "paypal providers take no secret";
+		if (WebhookSchemeGet(scheme)->secretless_hint != NULL)
+			why = psprintf("%s providers take no secret", WebhookSchemeName(scheme));
 		else if (!decode_secret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret),
 								&key, &why))
 			;
@@ -983,8 +985,7 @@ WebhookConfigAction(WebhookConfig *cfg, WebhookProvider *prov, const char *event
 	key.scheme = (char *) WebhookSchemeName(prov->scheme);
 	key.event_type = (char *) event_type;
 	hit = bsearch(&key, cfg->actions, cfg->nactions, sizeof(WebhookActionRow), action_cmp);
-	if (hit == NULL && prov->scheme != WEBHOOK_SCHEME_STRIPE &&
-		prov->scheme != WEBHOOK_SCHEME_PAYPAL && prov->scheme != WEBHOOK_SCHEME_VIPPS)
+	if (hit == NULL && !WebhookSchemeGet(prov->scheme)->own_action)
 	{
 		/* generic gateways: status words in any case */
 		lower = asc_tolower(event_type, strlen(event_type));

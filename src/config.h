@@ -27,8 +27,46 @@ typedef enum WebhookScheme
 	WEBHOOK_SCHEME_VIPPS,
 	WEBHOOK_SCHEME_PAYPAL,
 	WEBHOOK_SCHEME_HMAC,
-	WEBHOOK_SCHEME_APIKEY
+	WEBHOOK_SCHEME_APIKEY,
+	WEBHOOK_NSCHEMES
 } WebhookScheme;
+
+/* How a secret's text becomes key bytes. */
+typedef enum WebhookSecretForm
+{
+	WEBHOOK_SECRET_FORM_AS_GIVEN,	/* its bytes */
+	WEBHOOK_SECRET_FORM_WHSEC,	/* whsec_ and base64 (Standard Webhooks) */
+	WEBHOOK_SECRET_FORM_CONFIG	/* as config.secret_encoding says */
+} WebhookSecretForm;
+
+/* Where an event's id comes from when no body field (nor config.paths) gives one. */
+typedef enum WebhookIdSource
+{
+	WEBHOOK_ID_NONE,			/* nowhere: the event has no id */
+	WEBHOOK_ID_HEADER_OR_HASH,	/* config.event_id_header, else the body's SHA-256 */
+	WEBHOOK_ID_STANDARD_HEADER	/* the webhook-id header */
+} WebhookIdSource;
+
+/*
+ * A scheme as the common steps see it (schemes.c): its name, the config
+ * keys it takes, and what it asks of parsing, extraction, the delivery
+ * row and the reply.
+ */
+typedef struct WebhookSchemeInfo
+{
+	const char *name;			/* as SQL spells it */
+	const char *const *config_keys; /* its own config keys, NULL-terminated */
+	const char *default_header; /* config.header's default, or NULL */
+	WebhookSecretForm secret_form;
+	const char *secretless_hint;	/* set: it takes no secret, and why */
+	bool		minor_units;	/* amounts are in minor units unless config.amount_unit */
+	bool		own_action;		/* its extractor chooses the action (exact event types) */
+	bool		needs_type;		/* an event without a type cannot be mapped */
+	const char *no_id;			/* why an event without an id cannot be mapped, or NULL */
+	WebhookIdSource id_source;
+	bool		never_5xx;		/* a verified, stored event never answers 5xx */
+	bool		redact_header;	/* config.header carries a secret: stored redacted */
+} WebhookSchemeInfo;
 
 /* Fields a provider's config.paths may locate in a body. */
 typedef enum WebhookField
@@ -158,6 +196,9 @@ extern int	WebhookConfigPaymentKeys(WebhookConfig *cfg, WebhookProvider *prov,
 /* Name of a scheme as SQL spells it. */
 extern const char *WebhookSchemeName(WebhookScheme scheme);
 extern WebhookScheme WebhookSchemeByName(const char *name);
+extern const WebhookSchemeInfo *WebhookSchemeGet(WebhookScheme scheme);
+/* Whether key is one of the scheme's own config keys. */
+extern bool WebhookSchemeTakesKey(WebhookScheme scheme, const char *key);
 extern int	WebhookSchemeLookup(const char *name);
 extern char *WebhookSchemeList(void);
 

@@ -394,6 +394,7 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 			   const WebhookHeader *headers, int nheaders, WebhookEvent *ev)
 {
 	const WebhookProviderConfig *c = &prov->config;
+	const WebhookSchemeInfo *info = WebhookSchemeGet(prov->scheme);
 	JsonbValue	buf;
 	bool		minor;
 
@@ -438,20 +439,17 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 		char	   *a = WebhookJsonText(WebhookJsonPath(payload, c->paths[WEBHOOK_F_AMOUNT].keys,
 														c->paths[WEBHOOK_F_AMOUNT].nkeys, &buf));
 
-		ev->amount = ev->amount_minor = NULL;
-		if (prov->scheme == WEBHOOK_SCHEME_STRIPE)
-			ev->amount_minor = a;
-		else
-			ev->amount = a;
+		/* in the unit judged below */
+		ev->amount_minor = NULL;
+		ev->amount = a;
 	}
-	/* Stripe's, Vipps' and PayPal's rules chose their action; the others map the type as found */
-	if ((prov->scheme != WEBHOOK_SCHEME_STRIPE && prov->scheme != WEBHOOK_SCHEME_VIPPS &&
-		 prov->scheme != WEBHOOK_SCHEME_PAYPAL) || c->has_path[WEBHOOK_F_EVENT_TYPE])
+	/* a scheme's own rules chose its action; the others map the type as found */
+	if (!info->own_action || c->has_path[WEBHOOK_F_EVENT_TYPE])
 		ev->action = WebhookConfigAction(cfg, prov, ev->event_type);
 
 	/* where no body field names the event, a header may; else the body's hash */
 	if (ev->event_id == NULL && !c->has_path[WEBHOOK_F_EVENT_ID] &&
-		(prov->scheme == WEBHOOK_SCHEME_HMAC || prov->scheme == WEBHOOK_SCHEME_APIKEY))
+		info->id_source == WEBHOOK_ID_HEADER_OR_HASH)
 	{
 		const WebhookHeader *h;
 
@@ -474,7 +472,7 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 
 	/* Standard Webhooks: the id is the webhook-id header (verification reports its absence) */
 	if (ev->event_id == NULL && !c->has_path[WEBHOOK_F_EVENT_ID] &&
-		prov->scheme == WEBHOOK_SCHEME_STANDARD)
+		info->id_source == WEBHOOK_ID_STANDARD_HEADER)
 	{
 		const WebhookHeader *h;
 		char	   *name = psprintf("%sid", c->header_prefix);
@@ -485,17 +483,15 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 		ev->id_from_header = true;
 	}
 	if (ev->event_id == NULL || ev->event_id[0] == '\0')
-		return prov->scheme == WEBHOOK_SCHEME_VIPPS ?
-			"the event lacks msn, reference, pspReference or name" : "the event has no id";
+		return info->no_id ? info->no_id : "the event has no id";
 	if (strlen(ev->event_id) > 255)
 		return "the event id is longer than 255 characters";
-	if (prov->scheme == WEBHOOK_SCHEME_STRIPE && ev->event_type == NULL)
+	if (info->needs_type && ev->event_type == NULL)
 		return "the event has no type";
 
 	/* amounts: the unit is the scheme's unless config.amount_unit says otherwise */
 	minor = (c->amount_unit == WEBHOOK_UNIT_MINOR) ||
-		(c->amount_unit == WEBHOOK_UNIT_DEFAULT &&
-		 (prov->scheme == WEBHOOK_SCHEME_STRIPE || prov->scheme == WEBHOOK_SCHEME_VIPPS));
+		(c->amount_unit == WEBHOOK_UNIT_DEFAULT && info->minor_units);
 	if (minor && ev->amount != NULL)
 	{
 		ev->amount_minor = ev->amount;

@@ -487,6 +487,8 @@ verify_with_keys(const char *schema, WebhookProvider *prov, const IngestRequest 
 			break;
 		case WEBHOOK_SCHEME_PAYPAL:
 			return verify_paypal(schema, prov, req, hdrs, nhdrs, r);
+		case WEBHOOK_NSCHEMES:
+			elog(ERROR, "no scheme %d", (int) prov->scheme);
 	}
 
 	switch (verdict)
@@ -596,10 +598,11 @@ ingest(IngestRequest *req)
 			else
 				WebhookStoreEvent(cfg, prov, req, &ev, payload, &r, cxt);
 			/*
-			 * Vipps holds back every later event for a payment while one
-			 * fails: a verified, stored Vipps event never answers 5xx.
+			 * A scheme may hold back every later event for a payment
+			 * while one fails (Vipps): then a verified, stored event
+			 * never answers 5xx.
 			 */
-			if (prov->scheme == WEBHOOK_SCHEME_VIPPS && r.http_status >= 500)
+			if (WebhookSchemeGet(prov->scheme)->never_5xx && r.http_status >= 500)
 				r.http_status = 200;
 			WebhookRecordDelivery(cfg, prov, req, sha, &r);
 			SPI_finish();
