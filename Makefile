@@ -7,8 +7,10 @@ $(error webhook.control has no default_version = '...' line)
 endif
 
 MODULE_big = webhook
-OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/schemes/*.c)))
 SHLIB_LINK += -lcrypto
+# src/schemes/*.c include the headers of src/
+PG_CPPFLAGS += -Isrc
 
 # sql/webhook.sql is this version's install script: it is copied to
 # sql/webhook--$(EXTVERSION).sql, which git ignores and make clean deletes.

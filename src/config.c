@@ -279,7 +279,7 @@ parse_config(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
-	const WebhookSchemeInfo *info = WebhookSchemeGet(scheme);
+	const WebhookSchemeInfo *info = scheme;
 
 	memset(out, 0, sizeof(*out));
 	out->header = pstrdup(info->default_header ? info->default_header : "X-Signature");
@@ -521,7 +521,7 @@ decode_secret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
 	size_t		outlen;
 
 	*why = NULL;
-	if (WebhookSchemeGet(scheme)->secret_form == WEBHOOK_SECRET_FORM_WHSEC)
+	if (scheme->secret_form == WEBHOOK_SECRET_FORM_WHSEC)
 	{
 		buf = palloc(WEBHOOK_BASE64_DECODED_MAX(len) + 1);
 		if (!WebhookStandardSecretDecode(secret, len, buf, WEBHOOK_BASE64_DECODED_MAX(len) + 1, &outlen))
@@ -530,7 +530,7 @@ decode_secret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
 			return false;
 		}
 	}
-	else if (WebhookSchemeGet(scheme)->secret_form == WEBHOOK_SECRET_FORM_CONFIG &&
+	else if (scheme->secret_form == WEBHOOK_SECRET_FORM_CONFIG &&
 			 cfg->secret_encoding == WEBHOOK_SECRET_HEX)
 	{
 		buf = palloc(len / 2 + 1);
@@ -540,7 +540,7 @@ decode_secret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
 			return false;
 		}
 	}
-	else if (WebhookSchemeGet(scheme)->secret_form == WEBHOOK_SECRET_FORM_CONFIG &&
+	else if (scheme->secret_form == WEBHOOK_SECRET_FORM_CONFIG &&
 			 cfg->secret_encoding == WEBHOOK_SECRET_BASE64)
 	{
 		buf = palloc(WEBHOOK_BASE64_DECODED_MAX(len) + 1);
@@ -594,11 +594,11 @@ webhook_check_secret(PG_FUNCTION_ARGS)
 	const char *why;
 
 	parse_config(scheme, config, &cfg);
-	if (WebhookSchemeGet(scheme)->secretless_hint != NULL)
+	if (scheme->secretless_hint != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_WEBHOOK_CONFIG),
 				 errmsg("%s providers take no secret", scheme_name),
-				 errhint("%s", WebhookSchemeGet(scheme)->secretless_hint)));
+				 errhint("%s", scheme->secretless_hint)));
 	if (!decode_secret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret), &key, &why))
 		ereport(ERROR,
 				(errcode(ERRCODE_WEBHOOK_CONFIG),
@@ -645,7 +645,7 @@ webhook_check_provider_secrets(PG_FUNCTION_ARGS)
 		WebhookKey	key;
 		const char *why;
 
-		if (WebhookSchemeGet(scheme)->secretless_hint != NULL)
+		if (scheme->secretless_hint != NULL)
 			why = psprintf("%s providers take no secret", WebhookSchemeName(scheme));
 		else if (!decode_secret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret),
 								&key, &why))
@@ -985,7 +985,7 @@ WebhookConfigAction(WebhookConfig *cfg, WebhookProvider *prov, const char *event
 	key.scheme = (char *) WebhookSchemeName(prov->scheme);
 	key.event_type = (char *) event_type;
 	hit = bsearch(&key, cfg->actions, cfg->nactions, sizeof(WebhookActionRow), action_cmp);
-	if (hit == NULL && !WebhookSchemeGet(prov->scheme)->own_action)
+	if (hit == NULL && !prov->scheme->own_action)
 	{
 		/* generic gateways: status words in any case */
 		lower = asc_tolower(event_type, strlen(event_type));

@@ -20,16 +20,8 @@
 #include "crypto.h"
 #include "verify.h"
 
-typedef enum WebhookScheme
-{
-	WEBHOOK_SCHEME_STRIPE,
-	WEBHOOK_SCHEME_STANDARD,
-	WEBHOOK_SCHEME_VIPPS,
-	WEBHOOK_SCHEME_PAYPAL,
-	WEBHOOK_SCHEME_HMAC,
-	WEBHOOK_SCHEME_APIKEY,
-	WEBHOOK_NSCHEMES
-} WebhookScheme;
+/* A scheme: its entry in the registry (schemes.c, schemes/<name>.c). */
+typedef const struct WebhookSchemeInfo *WebhookScheme;
 
 /* How a secret's text becomes key bytes. */
 typedef enum WebhookSecretForm
@@ -46,6 +38,12 @@ typedef enum WebhookIdSource
 	WEBHOOK_ID_HEADER_OR_HASH,	/* config.event_id_header, else the body's SHA-256 */
 	WEBHOOK_ID_STANDARD_HEADER	/* the webhook-id header */
 } WebhookIdSource;
+
+struct WebhookVerifyCall;
+struct IngestResult;
+struct WebhookConfig;
+struct WebhookProvider;
+struct WebhookEvent;
 
 /*
  * A scheme as the common steps see it (schemes.c): its name, the config
@@ -66,6 +64,18 @@ typedef struct WebhookSchemeInfo
 	WebhookIdSource id_source;
 	bool		never_5xx;		/* a verified, stored event never answers 5xx */
 	bool		redact_header;	/* config.header carries a secret: stored redacted */
+
+	/*
+	 * Verify the request with call->keys: false when the callback set the
+	 * outcome on r itself (a header missing, PayPal's own outcomes); else
+	 * *verdict, with *which (the key's index) and *ts (a signed timestamp)
+	 * as verify.h's functions report them, for the common mapping.
+	 */
+	bool		(*verify) (const struct WebhookVerifyCall *call, WebhookVerdict *verdict,
+						   int *which, int64 *ts, struct IngestResult *r);
+	/* The scheme's defaults of README "Schemes", Event mapping: fill ev from the payload. */
+	void		(*extract) (struct WebhookConfig *cfg, struct WebhookProvider *prov,
+							Jsonb *payload, struct WebhookEvent *ev);
 } WebhookSchemeInfo;
 
 /* Fields a provider's config.paths may locate in a body. */
@@ -196,7 +206,6 @@ extern int	WebhookConfigPaymentKeys(WebhookConfig *cfg, WebhookProvider *prov,
 /* Name of a scheme as SQL spells it. */
 extern const char *WebhookSchemeName(WebhookScheme scheme);
 extern WebhookScheme WebhookSchemeByName(const char *name);
-extern const WebhookSchemeInfo *WebhookSchemeGet(WebhookScheme scheme);
 /* Whether key is one of the scheme's own config keys. */
 extern bool WebhookSchemeTakesKey(WebhookScheme scheme, const char *key);
 extern int	WebhookSchemeLookup(const char *name);

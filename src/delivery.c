@@ -34,7 +34,7 @@ recorded_headers(WebhookProvider *prov, Jsonb *headers)
 	JsonbIteratorToken tok;
 	bool		redact_next = false;
 
-	if (prov == NULL || !WebhookSchemeGet(prov->scheme)->redact_header)
+	if (prov == NULL || !prov->scheme->redact_header)
 		return headers;
 	it = JsonbIteratorInit(&headers->root);
 	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)

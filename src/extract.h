@@ -54,11 +54,4 @@ extern const char *WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov,
 								  const WebhookHeader *headers, int nheaders,
 								  WebhookEvent *ev);
 
-/*
- * Parts joined with ':' so that different parts never give the same id:
- * a colon or a backslash inside a part gets a backslash before it.  Parts
- * without either read as before ("a:b").  palloc'd.
- */
-extern char *WebhookJoinId(const char *const *parts, int nparts);
-
 #endif							/* WEBHOOK_EXTRACT_H */

@@ -43,12 +43,10 @@
 #include "headers.h"
 #include "ingest.h"
 #include "insert.h"
-#include "paypal.h"
 #include "outbox.h"
 #include "spi.h"
 #include "state.h"
 #include "stats.h"
-#include "verify.h"
 #include "webhook.h"
 
 PG_FUNCTION_INFO_V1(webhook_ingest_bytea);
@@ -101,27 +99,6 @@ headers_array(Jsonb *headers, int *n)
 	}
 	*n = count;
 	return arr;
-}
-
-/*
- * Look up a header the scheme needs.  Returns NULL when found (*out set),
- * else sets the outcome on r and returns it.
- */
-static const char *
-need_header(const WebhookHeader *hdrs, int n, const char *name,
-			const WebhookHeader **out, IngestResult *r)
-{
-	switch (WebhookFindHeader(hdrs, n, name, out))
-	{
-		case WEBHOOK_HEADER_FOUND:
-			return NULL;
-		case WEBHOOK_HEADER_DUPLICATE:
-			WebhookSetOutcome(r, "malformed_header", psprintf("header %s appears more than once", name));
-			return r->outcome;
-		default:
-			WebhookSetOutcome(r, "missing_header", psprintf("header %s is missing", name));
-			return r->outcome;
-	}
 }
 
 /*
@@ -268,145 +245,6 @@ payment_reference(const char *schema, WebhookProvider *prov, const WebhookEvent 
 }
 
 /*
- * The host and path-and-query Vipps signed: config.public_url's when set
- * (what the provider called, whatever a proxy passed on), else the Host
- * header and the path argument.  Returns false with the outcome set when
- * there is no Host header; a missing path is the caller's error.
- */
-static bool
-signed_target(WebhookProvider *prov, const IngestRequest *req, const WebhookHeader *hdrs,
-			  int nhdrs, const char **host, size_t *host_len, const char **path,
-			  size_t *path_len, IngestResult *r)
-{
-	const char *url = prov->config.public_url;
-	const WebhookHeader *h;
-
-	if (url != NULL)
-	{
-		const char *p = strstr(url, "://");
-		const char *slash;
-
-		p = p ? p + 3 : url;
-		slash = strchr(p, '/');
-		*host = p;
-		*host_len = slash ? (size_t) (slash - p) : strlen(p);
-		*path = slash ? slash : "/";
-		*path_len = strlen(*path);
-		return true;
-	}
-	if (need_header(hdrs, nhdrs, "Host", &h, r))
-		return false;
-	if (req->path == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("path must not be null for a vipps provider without config.public_url"),
-				 errhint("Pass the request's path and query, or set the provider's public_url.")));
-	*host = h->value;
-	*host_len = h->value_len;
-	*path = VARDATA_ANY(req->path);
-	*path_len = VARSIZE_ANY_EXHDR(req->path);
-	return true;
-}
-
-/*
- * PayPal: the certificate URL must be https on an allowed host, the
- * certificate stored for it (else unknown_certificate, 503, with cert_url
- * in the reply so the caller can fetch it), chained to the system store or
- * config.ca_pem, valid now and naming messageverificationcerts; then the
- * SHA256withRSA signature over "id|time|webhook_id|crc32".  No secret row
- * is involved.  Returns true when verified, else sets the outcome.
- */
-static bool
-verify_paypal(const char *schema, WebhookProvider *prov, const IngestRequest *req,
-			  const WebhookHeader *hdrs, int nhdrs, IngestResult *r)
-{
-	const WebhookHeader *id,
-			   *time,
-			   *sig,
-			   *url,
-			   *algo;
-	const WebhookProviderConfig *c = &prov->config;
-	Datum		arg[1];
-	char	   *pem;
-	int64		not_after;
-	const char *why = NULL;
-	WebhookCertResult cert;
-	WebhookVerdict verdict;
-
-	if (need_header(hdrs, nhdrs, "PAYPAL-TRANSMISSION-ID", &id, r) ||
-		need_header(hdrs, nhdrs, "PAYPAL-TRANSMISSION-TIME", &time, r) ||
-		need_header(hdrs, nhdrs, "PAYPAL-TRANSMISSION-SIG", &sig, r) ||
-		need_header(hdrs, nhdrs, "PAYPAL-CERT-URL", &url, r) ||
-		need_header(hdrs, nhdrs, "PAYPAL-AUTH-ALGO", &algo, r))
-		return false;
-	if (algo->value_len != 13 || memcmp(algo->value, "SHA256withRSA", 13) != 0)
-	{
-		WebhookSetOutcome(r, "malformed_header", "PAYPAL-AUTH-ALGO must be SHA256withRSA");
-		return false;
-	}
-	if (!WebhookPaypalCertUrlAllowed(url->value, url->value_len,
-									 c->cert_hosts ? (const char *const *) c->cert_hosts : WebhookPaypalDefaultHosts,
-									 c->cert_hosts ? c->ncert_hosts : WEBHOOK_PAYPAL_NDEFAULT_HOSTS))
-	{
-		WebhookSetOutcome(r, "invalid_signature", "PAYPAL-CERT-URL is not https on an allowed host");
-		return false;
-	}
-	if (c->webhook_id == NULL)
-	{
-		WebhookSetOutcome(r, "invalid_signature", "the provider has no config.webhook_id");
-		return false;
-	}
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	arg[0] = PointerGetDatum(cstring_to_text_with_len(url->value, url->value_len));
-	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_CERTIFICATE, schema), arg, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "certificate lookup failed");
-	pem = SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : NULL;
-	if (pem != NULL)
-	{
-		char	   *copy = SPI_palloc(strlen(pem) + 1);
-
-		strcpy(copy, pem);
-		pem = copy;
-	}
-	SPI_finish();
-	if (pem == NULL)
-	{
-		WebhookSetOutcome(r, "unknown_certificate",
-					"the certificate at PAYPAL-CERT-URL is not stored: fetch it, store it with webhook_add_certificate(), and let PayPal retry");
-		r->cert_url = pnstrdup(url->value, url->value_len);
-		return false;
-	}
-
-	cert = WebhookCertCheck(pem, strlen(pem), c->ca_pem, c->ca_pem ? strlen(c->ca_pem) : 0,
-							WebhookTimestampToUnix(req->now), &not_after, &why);
-	if (cert != WEBHOOK_CERT_OK)
-	{
-		WebhookSetOutcome(r, "invalid_signature",
-					psprintf("the stored certificate cannot be used: %s", why ? why : "rejected"));
-		return false;
-	}
-	verdict = WebhookPaypalVerify(id->value, id->value_len, time->value, time->value_len,
-								  c->webhook_id, sig->value, sig->value_len,
-								  pem, strlen(pem), (const unsigned char *) req->body, req->body_len);
-	switch (verdict)
-	{
-		case WEBHOOK_VERIFIED:
-			return true;
-		case WEBHOOK_MALFORMED_HEADER:
-			WebhookSetOutcome(r, "malformed_header", "PAYPAL-TRANSMISSION-SIG is not base64");
-			return false;
-		case WEBHOOK_CRYPTO_FAILURE:
-			WebhookSetOutcome(r, "invalid_signature", "the stored certificate has no usable RSA key");
-			return false;
-		default:
-			WebhookSetOutcome(r, "invalid_signature", "the signature does not verify with the stored certificate");
-			return false;
-	}
-}
-
-/*
  * Verify the request for its scheme with the candidate keys.  Returns true
  * when verified (and r->secret_id set); otherwise sets the outcome on r.
  */
@@ -417,84 +255,25 @@ verify_with_keys(const char *schema, WebhookProvider *prov, const IngestRequest 
 {
 	int			which = -1;
 	int64		ts = 0;
-	const WebhookHeader *h;
 	WebhookVerdict verdict = WEBHOOK_CRYPTO_FAILURE;
-	const unsigned char *body = (const unsigned char *) req->body;
+	WebhookVerifyCall call;
 
-	switch (prov->scheme)
-	{
-		case WEBHOOK_SCHEME_STRIPE:
-			if (need_header(hdrs, nhdrs, "Stripe-Signature", &h, r))
-				return false;
-			verdict = WebhookVerifyStripe(h->value, h->value_len, body, req->body_len,
-										  keys, nkeys, WebhookTimestampToUnix(req->now),
-										  prov->tolerance, &which, &ts);
-			break;
-		case WEBHOOK_SCHEME_HMAC:
-			if (need_header(hdrs, nhdrs, prov->config.header, &h, r))
-				return false;
-			verdict = WebhookVerifyHmacHeader(h->value, h->value_len, prov->config.prefix,
-											  prov->config.algorithm, prov->config.encoding,
-											  body, req->body_len, keys, nkeys, &which);
-			break;
-		case WEBHOOK_SCHEME_APIKEY:
-			if (need_header(hdrs, nhdrs, prov->config.header, &h, r))
-				return false;
-			verdict = WebhookVerifyApiKey(h->value, h->value_len, keys, nkeys, &which);
-			break;
-		case WEBHOOK_SCHEME_STANDARD:
-			{
-				const WebhookHeader *id;
-				const WebhookHeader *t;
-				const char *pre = prov->config.header_prefix;
-
-				if (need_header(hdrs, nhdrs, psprintf("%sid", pre), &id, r) ||
-					need_header(hdrs, nhdrs, psprintf("%stimestamp", pre), &t, r) ||
-					need_header(hdrs, nhdrs, psprintf("%ssignature", pre), &h, r))
-					return false;
-				verdict = WebhookVerifyStandard(id->value, id->value_len, t->value, t->value_len,
-												h->value, h->value_len, body, req->body_len,
-												keys, nkeys, WebhookTimestampToUnix(req->now),
-												prov->tolerance, &which, &ts);
-			}
-			break;
-		case WEBHOOK_SCHEME_VIPPS:
-			{
-				const WebhookHeader *date;
-				const WebhookHeader *sha;
-				const char *host;
-				size_t		host_len;
-				const char *path;
-				size_t		path_len;
-
-				if (need_header(hdrs, nhdrs, "x-ms-date", &date, r) ||
-					need_header(hdrs, nhdrs, "x-ms-content-sha256", &sha, r))
-					return false;
-				/* Vipps' own plugin: hosts that strip Authorization pass X-Vipps-Authorization */
-				if (WebhookFindHeader(hdrs, nhdrs, "Authorization", &h) == WEBHOOK_HEADER_MISSING &&
-					WebhookFindHeader(hdrs, nhdrs, "X-Vipps-Authorization", &h) == WEBHOOK_HEADER_FOUND)
-					;
-				else if (need_header(hdrs, nhdrs, "Authorization", &h, r))
-					return false;
-				if (!signed_target(prov, req, hdrs, nhdrs, &host, &host_len, &path, &path_len, r))
-					return false;
-				verdict = WebhookVerifyVipps(date->value, date->value_len, sha->value, sha->value_len,
-											 h->value, h->value_len, host, host_len, path, path_len,
-											 body, req->body_len, keys, nkeys,
-											 WebhookTimestampToUnix(req->now), prov->tolerance,
-											 &which, &ts);
-			}
-			break;
-		case WEBHOOK_SCHEME_PAYPAL:
-			return verify_paypal(schema, prov, req, hdrs, nhdrs, r);
-		case WEBHOOK_NSCHEMES:
-			elog(ERROR, "no scheme %d", (int) prov->scheme);
-	}
+	call.schema = schema;
+	call.prov = prov;
+	call.req = req;
+	call.hdrs = hdrs;
+	call.nhdrs = nhdrs;
+	call.keys = keys;
+	call.nkeys = nkeys;
+	if (!prov->scheme->verify(&call, &verdict, &which, &ts, r))
+		return false;
 
 	switch (verdict)
 	{
 		case WEBHOOK_VERIFIED:
-			r->secret_id = ids[which];
+			/* a scheme without secrets (PayPal) matches no key */
+			if (which >= 0)
+				r->secret_id = ids[which];
 			return true;
 		case WEBHOOK_MISSING_HEADER:
 			WebhookSetOutcome(r, "missing_header", "a header the scheme needs is missing");
@@ -602,7 +381,7 @@ ingest(IngestRequest *req)
 			 * while one fails (Vipps): then a verified, stored event
 			 * never answers 5xx.
 			 */
-			if (WebhookSchemeGet(prov->scheme)->never_5xx && r.http_status >= 500)
+			if (prov->scheme->never_5xx && r.http_status >= 500)
 				r.http_status = 200;
 			WebhookRecordDelivery(cfg, prov, req, sha, &r);
 			SPI_finish();

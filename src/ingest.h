@@ -64,6 +64,30 @@ extern void WebhookRecordDelivery(WebhookConfig *cfg, WebhookProvider *prov,
 extern void WebhookSetOutcome(IngestResult *r, const char *outcome, const char *detail);
 
 /*
+ * Look up a header a scheme needs (reply.c).  Returns NULL when found
+ * (*out set), else sets the outcome on r (missing_header, or
+ * malformed_header for one sent twice) and returns it.
+ */
+extern const char *WebhookNeedHeader(const WebhookHeader *hdrs, int n, const char *name,
+									 const WebhookHeader **out, IngestResult *r);
+
+/* What a scheme's verify callback is given: the request and the keys to try. */
+typedef struct WebhookVerifyCall
+{
+	const char *schema;			/* the extension's schema, quoted */
+	WebhookProvider *prov;
+	const IngestRequest *req;
+	const WebhookHeader *hdrs;
+	int			nhdrs;
+	const WebhookKey *keys;		/* in the order to try them */
+	int			nkeys;
+} WebhookVerifyCall;
+
+/* The generic gateway's two body shapes (schemes/generic.c). */
+extern void WebhookExtractGeneric(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
+								  WebhookEvent *ev);
+
+/*
  * Roll back the current subtransaction after an error and return it,
  * copied into keep, with back as the memory context and owner as the
  * resource owner again; errors that are not the sender's doing are thrown

@@ -12,9 +12,17 @@
 
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "lib/stringinfo.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
+#include "clock.h"
+#include "headers.h"
 #include "jsonget.h"
 
 JsonbValue *
@@ -82,4 +90,54 @@ WebhookJsonGetObject(JsonbContainer *c, const char *key)
 	if (v == NULL || v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
 		return NULL;
 	return v->val.binary.data;
+}
+
+char *
+WebhookJoinId(const char *const *parts, int nparts)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < nparts; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&buf, ':');
+		for (const char *p = parts[i]; *p; p++)
+		{
+			if (*p == ':' || *p == '\\')
+				appendStringInfoChar(&buf, '\\');
+			appendStringInfoChar(&buf, *p);
+		}
+	}
+	return buf.data;
+}
+
+/*
+ * A time from a JSON value: a number is Unix seconds, a string goes
+ * through timestamptz_in (which raises on garbage; see the header).
+ */
+bool
+WebhookJsonTime(const JsonbValue *v, TimestampTz *out)
+{
+	char	   *s;
+	int64		secs;
+
+	if (v == NULL)
+		return false;
+	s = WebhookJsonText(v);
+	if (s == NULL)
+		return false;
+	if (v->type == jbvNumeric)
+	{
+		if (!WebhookParseUnsigned(s, strlen(s), &secs) || secs > INT64CONST(253402300799))
+			return false;
+		*out = WebhookUnixToTimestamp(secs);
+		return true;
+	}
+	if (v->type != jbvString || s[0] == '\0')
+		return false;
+	*out = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(s),
+												   ObjectIdGetDatum(InvalidOid),
+												   Int32GetDatum(-1)));
+	return true;
 }

@@ -9,6 +9,7 @@
 #define WEBHOOK_JSONGET_H
 
 #include "postgres.h"
+#include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
 /* Look up key in an object container; NULL if absent or not an object. */
@@ -28,5 +29,19 @@ extern char *WebhookJsonGetText(JsonbContainer *c, const char *key);
 
 /* The object container at a key of c, or NULL. */
 extern JsonbContainer *WebhookJsonGetObject(JsonbContainer *c, const char *key);
+
+/*
+ * Parts joined with ':' so that different parts never give the same id:
+ * a colon or a backslash inside a part gets a backslash before it.  Parts
+ * without either read as before ("a:b").  palloc'd.
+ */
+extern char *WebhookJoinId(const char *const *parts, int nparts);
+
+/*
+ * A time from a JSON value: a number is Unix seconds, a string goes
+ * through timestamptz_in (which raises on garbage: call it inside a
+ * subtransaction).  false when v is absent or no time.
+ */
+extern bool WebhookJsonTime(const JsonbValue *v, TimestampTz *out);
 
 #endif							/* WEBHOOK_JSONGET_H */

@@ -108,3 +108,14 @@ WebhookIsCurrencyCode(const char *s, bool any_case)
 			return false;
 	return s[3] == '\0';
 }
+
+/* Upper-case a currency code in place; NULL stays NULL. */
+char *
+WebhookUpperCurrency(char *s)
+{
+	if (s != NULL)
+		for (char *p = s; *p; p++)
+			if (*p >= 'a' && *p <= 'z')
+				*p -= 'a' - 'A';
+	return s;
+}

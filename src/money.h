@@ -32,4 +32,7 @@ extern bool WebhookIsDecimal(const char *s);
 /* true when s is three ASCII letters: upper case only, unless any_case */
 extern bool WebhookIsCurrencyCode(const char *s, bool any_case);
 
+/* Upper-case a currency code in place; NULL stays NULL. */
+extern char *WebhookUpperCurrency(char *s);
+
 #endif							/* WEBHOOK_MONEY_H */

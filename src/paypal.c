@@ -382,7 +382,8 @@ cert_url_allowed_anywhere(const char *url, size_t url_len)
 	{
 		WebhookProviderConfig *c = &cfg->providers[i].config;
 
-		if (cfg->providers[i].scheme == WEBHOOK_SCHEME_PAYPAL && c->cert_hosts != NULL &&
+		/* only a paypal provider's config can hold cert_hosts */
+		if (c->cert_hosts != NULL &&
 			WebhookPaypalCertUrlAllowed(url, url_len, (const char *const *) c->cert_hosts,
 										c->ncert_hosts))
 			return true;

@@ -10,6 +10,7 @@
 
 #include "utils/jsonb.h"
 
+#include "headers.h"
 #include "ingest.h"
 
 static const struct
@@ -146,3 +147,25 @@ WebhookBuildReply(const IngestResult *r)
 	reply_object(&o, &v);
 	return JsonbValueToJsonb(&v);
 }
+
+/*
+ * Look up a header the scheme needs.  Returns NULL when found (*out set),
+ * else sets the outcome on r and returns it.
+ */
+const char *
+WebhookNeedHeader(const WebhookHeader *hdrs, int n, const char *name,
+			const WebhookHeader **out, IngestResult *r)
+{
+	switch (WebhookFindHeader(hdrs, n, name, out))
+	{
+		case WEBHOOK_HEADER_FOUND:
+			return NULL;
+		case WEBHOOK_HEADER_DUPLICATE:
+			WebhookSetOutcome(r, "malformed_header", psprintf("header %s appears more than once", name));
+			return r->outcome;
+		default:
+			WebhookSetOutcome(r, "missing_header", psprintf("header %s is missing", name));
+			return r->outcome;
+	}
+}
+

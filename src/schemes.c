@@ -20,64 +20,33 @@
 PG_FUNCTION_INFO_V1(webhook_schemes);
 PG_FUNCTION_INFO_V1(webhook_scheme_known);
 
-static const char *const no_keys[] = {NULL};
-static const char *const hmac_keys[] = {"header", "prefix", "algorithm", "encoding",
-"secret_encoding", "event_id_header", NULL};
-static const char *const apikey_keys[] = {"header", "event_id_header", NULL};
-static const char *const standard_keys[] = {"header_prefix", NULL};
-static const char *const vipps_keys[] = {"public_url", NULL};
-static const char *const paypal_keys[] = {"webhook_id", "ca_pem", "cert_hosts", NULL};
-
 /*
- * The registry, in the order of enum WebhookScheme (checked below): what
- * each scheme asks of the common steps.  Its name is how SQL spells it.
+ * The registry: one line per scheme, each defined in schemes/<name>.c.
+ * The order is the one hints and webhook_schemes() list them in.
  */
-static const WebhookSchemeInfo schemes[] = {
-	[WEBHOOK_SCHEME_STRIPE] = {
-		.name = "stripe", .config_keys = no_keys, .minor_units = true,
-		.own_action = true, .needs_type = true,
-	},
-	[WEBHOOK_SCHEME_STANDARD] = {
-		.name = "standard", .config_keys = standard_keys,
-		.secret_form = WEBHOOK_SECRET_FORM_WHSEC, .id_source = WEBHOOK_ID_STANDARD_HEADER,
-	},
-	[WEBHOOK_SCHEME_VIPPS] = {
-		.name = "vipps", .config_keys = vipps_keys, .minor_units = true, .own_action = true,
-		.no_id = "the event lacks msn, reference, pspReference or name", .never_5xx = true,
-	},
-	[WEBHOOK_SCHEME_PAYPAL] = {
-		.name = "paypal", .config_keys = paypal_keys, .own_action = true,
-		.secretless_hint = "PayPal deliveries are verified with config.webhook_id and the certificates in webhook_certificates.",
-	},
-	[WEBHOOK_SCHEME_HMAC] = {
-		.name = "hmac", .config_keys = hmac_keys, .default_header = "X-Signature",
-		.secret_form = WEBHOOK_SECRET_FORM_CONFIG, .id_source = WEBHOOK_ID_HEADER_OR_HASH,
-	},
-	[WEBHOOK_SCHEME_APIKEY] = {
-		.name = "apikey", .config_keys = apikey_keys, .default_header = "X-API-Key",
-		.id_source = WEBHOOK_ID_HEADER_OR_HASH, .redact_header = true,
-	},
-};
+#define WEBHOOK_SCHEMES(X) \
+	X(stripe) \
+	X(standard) \
+	X(vipps) \
+	X(paypal) \
+	X(hmac) \
+	X(apikey)
 
-StaticAssertDecl(lengthof(schemes) == WEBHOOK_NSCHEMES,
-				 "the registry has one entry per enum WebhookScheme");
-
-const WebhookSchemeInfo *
-WebhookSchemeGet(WebhookScheme scheme)
-{
-	return &schemes[scheme];
-}
+#define SCHEME_EXTERN(n) extern const WebhookSchemeInfo webhook_scheme_##n;
+#define SCHEME_ENTRY(n) &webhook_scheme_##n,
+WEBHOOK_SCHEMES(SCHEME_EXTERN)
+static const WebhookSchemeInfo *const schemes[] = {WEBHOOK_SCHEMES(SCHEME_ENTRY)};
 
 const char *
 WebhookSchemeName(WebhookScheme scheme)
 {
-	return schemes[scheme].name;
+	return scheme->name;
 }
 
 bool
 WebhookSchemeTakesKey(WebhookScheme scheme, const char *key)
 {
-	for (const char *const *k = schemes[scheme].config_keys; *k; k++)
+	for (const char *const *k = scheme->config_keys; *k; k++)
 		if (strcmp(*k, key) == 0)
 			return true;
 	return false;
@@ -88,7 +57,7 @@ int
 WebhookSchemeLookup(const char *name)
 {
 	for (int i = 0; i < (int) lengthof(schemes); i++)
-		if (strcmp(name, schemes[i].name) == 0)
+		if (strcmp(name, schemes[i]->name) == 0)
 			return i;
 	return -1;
 }
@@ -101,7 +70,7 @@ WebhookSchemeList(void)
 
 	initStringInfo(&buf);
 	for (int i = 0; i < (int) lengthof(schemes); i++)
-		appendStringInfo(&buf, "%s%s", i ? ", " : "", schemes[i].name);
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", schemes[i]->name);
 	return buf.data;
 }
 
@@ -116,7 +85,7 @@ WebhookSchemeByName(const char *name)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown scheme \"%s\"", name),
 				 errhint("Schemes: %s.", WebhookSchemeList())));
-	return (WebhookScheme) i;
+	return schemes[i];
 }
 
 /* webhook_schemes() RETURNS text[]: the registry, in its order. */
@@ -127,7 +96,7 @@ webhook_schemes(PG_FUNCTION_ARGS)
 	Datum	   *elems = palloc(n * sizeof(Datum));
 
 	for (int i = 0; i < n; i++)
-		elems[i] = CStringGetTextDatum(schemes[i].name);
+		elems[i] = CStringGetTextDatum(schemes[i]->name);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 

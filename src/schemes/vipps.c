@@ -1,0 +1,154 @@
+/*-------------------------------------------------------------------------
+ *
+ * vipps.c
+ *	  Vipps MobilePay: the Webhooks API's HMAC over method, path, date, host and
+ *	  content hash, and the ePayment events.
+ *
+ * The scheme's entry in the registry (src/schemes.c) names what it asks
+ * of the common steps; its callbacks are the scheme's own knowledge.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+#include "utils/formatting.h"
+#include "utils/jsonb.h"
+
+#include "clock.h"
+#include "config.h"
+#include "extract.h"
+#include "headers.h"
+#include "ingest.h"
+#include "jsonget.h"
+#include "money.h"
+#include "verify.h"
+
+/*
+ * The host and path-and-query Vipps signed: config.public_url's when set
+ * (what the provider called, whatever a proxy passed on), else the Host
+ * header and the path argument.  Returns false with the outcome set when
+ * there is no Host header; a missing path is the caller's error.
+ */
+static bool
+signed_target(WebhookProvider *prov, const IngestRequest *req, const WebhookHeader *hdrs,
+			  int nhdrs, const char **host, size_t *host_len, const char **path,
+			  size_t *path_len, IngestResult *r)
+{
+	const char *url = prov->config.public_url;
+	const WebhookHeader *h;
+
+	if (url != NULL)
+	{
+		const char *p = strstr(url, "://");
+		const char *slash;
+
+		p = p ? p + 3 : url;
+		slash = strchr(p, '/');
+		*host = p;
+		*host_len = slash ? (size_t) (slash - p) : strlen(p);
+		*path = slash ? slash : "/";
+		*path_len = strlen(*path);
+		return true;
+	}
+	if (WebhookNeedHeader(hdrs, nhdrs, "Host", &h, r))
+		return false;
+	if (req->path == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("path must not be null for a vipps provider without config.public_url"),
+				 errhint("Pass the request's path and query, or set the provider's public_url.")));
+	*host = h->value;
+	*host_len = h->value_len;
+	*path = VARDATA_ANY(req->path);
+	*path_len = VARSIZE_ANY_EXHDR(req->path);
+	return true;
+}
+
+
+/* The Authorization header (or X-Vipps-Authorization) over the signed target. */
+static bool
+vipps_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *which, int64 *ts,
+			 IngestResult *r)
+{
+	const WebhookHeader *h;
+	const WebhookHeader *date;
+	const WebhookHeader *sha;
+	const char *host;
+	size_t		host_len;
+	const char *path;
+	size_t		path_len;
+
+	if (WebhookNeedHeader(c->hdrs, c->nhdrs, "x-ms-date", &date, r) ||
+		WebhookNeedHeader(c->hdrs, c->nhdrs, "x-ms-content-sha256", &sha, r))
+		return false;
+	/* Vipps' own plugin: hosts that strip Authorization pass X-Vipps-Authorization */
+	if (WebhookFindHeader(c->hdrs, c->nhdrs, "Authorization", &h) == WEBHOOK_HEADER_MISSING &&
+		WebhookFindHeader(c->hdrs, c->nhdrs, "X-Vipps-Authorization", &h) == WEBHOOK_HEADER_FOUND)
+		;
+	else if (WebhookNeedHeader(c->hdrs, c->nhdrs, "Authorization", &h, r))
+		return false;
+	if (!signed_target(c->prov, c->req, c->hdrs, c->nhdrs, &host, &host_len, &path, &path_len, r))
+		return false;
+	*verdict = WebhookVerifyVipps(date->value, date->value_len, sha->value, sha->value_len,
+								  h->value, h->value_len, host, host_len, path, path_len,
+								  (const unsigned char *) c->req->body, c->req->body_len,
+								  c->keys, c->nkeys, WebhookTimestampToUnix(c->req->now),
+								  c->prov->tolerance, which, ts);
+	return true;
+}
+
+/* Vipps MobilePay ePayment events (README "Schemes", Event mapping). */
+static void
+extract_vipps(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
+{
+	JsonbContainer *root = &payload->root;
+	JsonbContainer *amount = WebhookJsonGetObject(root, "amount");
+	JsonbValue	buf;
+	char	   *msn = WebhookJsonGetText(root, "msn");
+	char	   *psp = WebhookJsonGetText(root, "pspReference");
+	char	   *name = WebhookJsonGetText(root, "name");
+	char	   *success = WebhookJsonGetText(root, "success");
+
+	/* Vipps' own plugin notes that some payloads spell the msn out */
+	if (msn == NULL)
+		msn = WebhookJsonGetText(root, "merchantSerialNumber");
+	ev->reference = WebhookJsonGetText(root, "reference");
+	if (msn != NULL && ev->reference != NULL && psp != NULL && name != NULL)
+	{
+		const char *parts[4] = {msn, ev->reference, psp, name};
+
+		ev->event_id = WebhookJoinId(parts, 4);
+	}
+	if (name != NULL)
+		ev->event_type = psprintf("epayments.payment.%s.v1",
+								  asc_tolower(name, strlen(name)));
+	if (amount != NULL)
+	{
+		ev->amount_minor = WebhookJsonGetText(amount, "value");
+		ev->currency = WebhookUpperCurrency(WebhookJsonGetText(amount, "currency"));
+	}
+	ev->has_occurred_at = WebhookJsonTime(WebhookJsonGet(root, "timestamp", &buf), &ev->occurred_at);
+	ev->action = WebhookConfigAction(cfg, prov, ev->event_type);
+	if (success != NULL && strcmp(success, "false") == 0)
+		ev->action = "ignore";
+	if (name != NULL && strcmp(name, "REFUNDED") == 0)
+		ev->refund_id = psp;	/* each refund by its pspReference */
+	if (name != NULL && strcmp(name, "CAPTURED") == 0)
+		ev->partial = true;		/* each capture by its pspReference */
+}
+
+
+static const char *const vipps_keys[] = {"public_url", NULL};
+
+const WebhookSchemeInfo webhook_scheme_vipps = {
+	.name = "vipps",
+	.config_keys = vipps_keys,
+	.minor_units = true,
+	.own_action = true,
+	.no_id = "the event lacks msn, reference, pspReference or name",
+	/* Vipps holds back every later event for a payment while one fails */
+	.never_5xx = true,
+	.verify = vipps_verify,
+	.extract = extract_vipps,
+};
