@@ -273,8 +273,8 @@ config_choice(JsonbValue *v, const char *key, const char *const *choices, int n,
  * filling defaults.  Raises on unknown keys, keys that do not apply to the
  * scheme, and values of the wrong kind.
  */
-static void
-parse_config(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
+void
+WebhookParseConfig(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
@@ -513,8 +513,8 @@ parse_config(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
  * Decode a secret for its provider into key (palloc'd).  Returns false when
  * the secret cannot serve the scheme; *why says why (never the secret).
  */
-static bool
-decode_secret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
+bool
+WebhookDecodeSecret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
 			  const char *secret, size_t len, WebhookKey *key, const char **why)
 {
 	unsigned char *buf;
@@ -573,7 +573,7 @@ webhook_check_config(PG_FUNCTION_ARGS)
 	Jsonb	   *config = PG_GETARG_JSONB_P(1);
 	WebhookProviderConfig cfg;
 
-	parse_config(WebhookSchemeByName(scheme), config, &cfg);
+	WebhookParseConfig(WebhookSchemeByName(scheme), config, &cfg);
 	PG_RETURN_VOID();
 }
 
@@ -593,13 +593,13 @@ webhook_check_secret(PG_FUNCTION_ARGS)
 	WebhookKey	key;
 	const char *why;
 
-	parse_config(scheme, config, &cfg);
+	WebhookParseConfig(scheme, config, &cfg);
 	if (scheme->secretless_hint != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_WEBHOOK_CONFIG),
 				 errmsg("%s providers take no secret", scheme_name),
 				 errhint("%s", scheme->secretless_hint)));
-	if (!decode_secret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret), &key, &why))
+	if (!WebhookDecodeSecret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret), &key, &why))
 		ereport(ERROR,
 				(errcode(ERRCODE_WEBHOOK_CONFIG),
 				 errmsg("secret cannot be used: %s", why)));
@@ -625,7 +625,7 @@ webhook_check_provider_secrets(PG_FUNCTION_ARGS)
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
 
-	parse_config(scheme, config, &cfg);
+	WebhookParseConfig(scheme, config, &cfg);
 	values[0] = PointerGetDatum(provider);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -647,7 +647,7 @@ webhook_check_provider_secrets(PG_FUNCTION_ARGS)
 
 		if (scheme->secretless_hint != NULL)
 			why = psprintf("%s providers take no secret", WebhookSchemeName(scheme));
-		else if (!decode_secret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret),
+		else if (!WebhookDecodeSecret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret),
 								&key, &why))
 			;
 		else
@@ -814,7 +814,7 @@ config_rebuild(void)
 
 			p->name = spi_text(tup, desc, 1);
 			p->scheme = WebhookSchemeByName(scheme);
-			parse_config(p->scheme,
+			WebhookParseConfig(p->scheme,
 						 DatumGetJsonbP(SPI_getbinval(tup, desc, 3, &isnull)),
 						 &p->config);
 			p->tolerance = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
@@ -854,7 +854,7 @@ config_rebuild(void)
 			if (isnull)
 				s->valid_until = DT_NOEND;
 			/* a secret that cannot serve its scheme verifies nothing */
-			if (decode_secret(p->scheme, &p->config, VARDATA_ANY(secret),
+			if (WebhookDecodeSecret(p->scheme, &p->config, VARDATA_ANY(secret),
 							  VARSIZE_ANY_EXHDR(secret), &s->key, &why))
 				p->nsecrets++;
 		}
@@ -1045,7 +1045,7 @@ payment_keys_by_statement(WebhookConfig *cfg, WebhookProvider *prov, const char 
 		const char *why;
 		MemoryContext spicxt = MemoryContextSwitchTo(caller);
 
-		if (decode_secret(prov->scheme, &prov->config, VARDATA_ANY(secret),
+		if (WebhookDecodeSecret(prov->scheme, &prov->config, VARDATA_ANY(secret),
 						  VARSIZE_ANY_EXHDR(secret), &keys[n], &why))
 			ids[n++] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
 												   1, &isnull));
@@ -1105,7 +1105,7 @@ WebhookConfigPaymentKeys(WebhookConfig *cfg, WebhookProvider *prov, const char *
 			continue;			/* not valid now: never decoded */
 		secret = DatumGetTextPP(slot_getattr(slot, att_secret, &isnull));
 		/* a secret that cannot serve its scheme verifies nothing */
-		if (!decode_secret(prov->scheme, &prov->config, VARDATA_ANY(secret),
+		if (!WebhookDecodeSecret(prov->scheme, &prov->config, VARDATA_ANY(secret),
 						   VARSIZE_ANY_EXHDR(secret), &keys[n], &why))
 			continue;
 		ids[n] = DatumGetInt64(slot_getattr(slot, att_id, &isnull));

@@ -203,6 +203,21 @@ extern int	WebhookConfigPaymentKeys(WebhookConfig *cfg, WebhookProvider *prov,
 									 const char *reference, TimestampTz now,
 									 WebhookKey *keys, int64 *ids, int max);
 
+/*
+ * Parse config for scheme into out (palloc'd in the current context),
+ * filling defaults; raises on unknown keys, keys that do not apply to the
+ * scheme, and values of the wrong kind.
+ */
+extern void WebhookParseConfig(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out);
+
+/*
+ * Decode a secret for a provider of scheme and cfg into key (palloc'd).
+ * false when the secret cannot serve it; *why says why (never the secret).
+ */
+extern bool WebhookDecodeSecret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
+								const char *secret, size_t len, WebhookKey *key,
+								const char **why);
+
 /* Name of a scheme as SQL spells it. */
 extern const char *WebhookSchemeName(WebhookScheme scheme);
 extern WebhookScheme WebhookSchemeByName(const char *name);

@@ -601,3 +601,76 @@ webhook_redeliver(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_JSONB_P(ingest(&req));
 }
+
+PG_FUNCTION_INFO_V1(webhook_verify);
+
+/*
+ * webhook_verify(scheme text, headers jsonb, body bytea, secret text,
+ *				  config jsonb DEFAULT '{}') RETURNS boolean
+ *	  Whether a request verifies for the scheme with the one secret (NULL
+ *	  for a scheme that takes none), judged by the scheme's own verify as
+ *	  webhook_ingest judges it: signed timestamps against the verifier's
+ *	  clock, with the default tolerance of 300 seconds.  A secret that
+ *	  cannot serve the scheme, a missing or malformed header, or a
+ *	  signature that does not verify gives false; a config that does not
+ *	  parse for the scheme raises, as webhook_add_provider does.
+ */
+Datum
+webhook_verify(PG_FUNCTION_ARGS)
+{
+	WebhookProvider prov;
+	IngestRequest req;
+	IngestResult r;
+	WebhookVerifyCall call;
+	WebhookKey	key;
+	WebhookHeader *hdrs;
+	int			nhdrs;
+	int			which = -1;
+	int64		ts = 0;
+	WebhookVerdict verdict = WEBHOOK_CRYPTO_FAILURE;
+	struct varlena *body;
+	bool		verified;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	memset(&prov, 0, sizeof(prov));
+	prov.name = "webhook_verify";
+	prov.scheme = WebhookSchemeByName(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	prov.tolerance = 300;
+	prov.enabled = true;
+	WebhookParseConfig(prov.scheme,
+					   PG_ARGISNULL(4) ? DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))) :
+					   PG_GETARG_JSONB_P(4), &prov.config);
+	memset(&call, 0, sizeof(call));
+	if (!PG_ARGISNULL(3) && prov.scheme->secretless_hint == NULL)
+	{
+		text	   *secret = PG_GETARG_TEXT_PP(3);
+		const char *why;
+
+		if (!WebhookDecodeSecret(prov.scheme, &prov.config, VARDATA_ANY(secret),
+								 VARSIZE_ANY_EXHDR(secret), &key, &why))
+			PG_RETURN_BOOL(false);
+		call.keys = &key;
+		call.nkeys = 1;
+	}
+	body = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(2));
+	memset(&req, 0, sizeof(req));
+	req.provider = prov.name;
+	req.headers = PG_GETARG_JSONB_P(1);
+	req.body = VARDATA_ANY(body);
+	req.body_len = VARSIZE_ANY_EXHDR(body);
+	req.now = req.keys_now = WebhookNow();
+	hdrs = headers_array(req.headers, &nhdrs);
+	memset(&r, 0, sizeof(r));
+	call.schema = WebhookConfigGet()->schema;
+	call.prov = &prov;
+	call.req = &req;
+	call.hdrs = hdrs;
+	call.nhdrs = nhdrs;
+	verified = prov.scheme->verify(&call, &verdict, &which, &ts, &r) && verdict == WEBHOOK_VERIFIED;
+	if (call.nkeys > 0)
+		WebhookCleanse((void *) key.data, key.len);
+	if (verdict == WEBHOOK_CRYPTO_FAILURE && r.outcome == NULL)
+		elog(ERROR, "OpenSSL failed while verifying a signature");
+	PG_RETURN_BOOL(verified);
+}
