@@ -529,3 +529,14 @@ SELECT e.provider, e.status, pg_catalog.count(*) AS events,
 COMMENT ON VIEW @extschema@.webhook_parked_counts IS
     'Per provider and status: how many events are unmatched, held or failed, and how long the oldest has waited (what a monitor scrapes; webhook_parked_events lists them).';
 REVOKE ALL ON @extschema@.webhook_parked_counts FROM PUBLIC;
+
+-- Any scheme of the registry, as webhook_ingest's verification judges it
+-- (src/ingest.c): the scheme's own verify with one secret.
+CREATE FUNCTION @extschema@.webhook_verify(scheme pg_catalog.text, headers pg_catalog.jsonb,
+                                           body pg_catalog.bytea, secret pg_catalog.text,
+                                           config pg_catalog.jsonb DEFAULT '{}')
+RETURNS pg_catalog.bool LANGUAGE C VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'webhook_verify';
+REVOKE ALL ON FUNCTION @extschema@.webhook_verify(pg_catalog.text, pg_catalog.jsonb, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.webhook_verify(pg_catalog.text, pg_catalog.jsonb, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) IS
+    'Whether headers and body verify for scheme with secret (NULL for paypal) and config, as webhook_ingest would judge them (tolerance 300 seconds, webhook.clock_override honoured).  False for a missing or malformed header, a secret that cannot serve the scheme, or a signature that does not verify.';

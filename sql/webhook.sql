@@ -774,6 +774,17 @@ COMMENT ON FUNCTION @extschema@.webhook_verify_stripe(pg_catalog.bytea, pg_catal
 COMMENT ON FUNCTION @extschema@.webhook_verify_stripe(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.int4) IS
     'As webhook_verify_stripe(bytea, ...), over the UTF-8 bytes of body.';
 
+-- Any scheme of the registry, as webhook_ingest's verification judges it
+-- (src/ingest.c): the scheme's own verify with one secret.
+CREATE FUNCTION @extschema@.webhook_verify(scheme pg_catalog.text, headers pg_catalog.jsonb,
+                                           body pg_catalog.bytea, secret pg_catalog.text,
+                                           config pg_catalog.jsonb DEFAULT '{}')
+RETURNS pg_catalog.bool LANGUAGE C VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'webhook_verify';
+REVOKE ALL ON FUNCTION @extschema@.webhook_verify(pg_catalog.text, pg_catalog.jsonb, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.webhook_verify(pg_catalog.text, pg_catalog.jsonb, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) IS
+    'Whether headers and body verify for scheme with secret (NULL for paypal) and config, as webhook_ingest would judge them (tolerance 300 seconds, webhook.clock_override honoured).  False for a missing or malformed header, a secret that cannot serve the scheme, or a signature that does not verify.';
+
 CREATE FUNCTION @extschema@.webhook_sign_standard(body bytea, secret text, msg_id text, ts bigint DEFAULT NULL)
 RETURNS text LANGUAGE C VOLATILE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'webhook_sign_standard';

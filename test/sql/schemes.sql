@@ -161,5 +161,23 @@ SELECT show(std('{"test": 1}', id => 'msg_9', prefix => 'svix-', provider => 'sv
 SELECT show(std('{"test": 1}', id => 'msg_10', prefix => 'webhook-', provider => 'svix'));
 SELECT webhook_add_secret('std', 'not base64!');
 
+-- webhook_verify: any scheme of the registry, through its own verify
+SELECT webhook_verify('stripe',
+       jsonb_build_object('Stripe-Signature', webhook_sign_stripe('{"id":"evt_v"}'::bytea, 'whsec_v', NULL)),
+       '{"id":"evt_v"}'::bytea, 'whsec_v') AS stripe_ok,
+       webhook_verify('stripe',
+       jsonb_build_object('Stripe-Signature', webhook_sign_stripe('{"id":"evt_v"}'::bytea, 'whsec_v', NULL)),
+       '{"id":"evt_w"}'::bytea, 'whsec_v') AS stripe_tampered,
+       webhook_verify('stripe', '{}', '{}'::bytea, 'whsec_v') AS stripe_no_header;
+SELECT webhook_verify('hmac', jsonb_build_object('X-Hub-Signature-256', 'sha256=' || webhook_sign_hmac('{"a":1}'::bytea, 'k'::bytea)),
+       '{"a":1}'::bytea, 'k', '{"header": "X-Hub-Signature-256", "prefix": "sha256="}') AS hmac_ok,
+       webhook_verify('hmac', jsonb_build_object('X-Hub-Signature-256', 'sha256=' || webhook_sign_hmac('{"a":1}'::bytea, 'k'::bytea)),
+       '{"a":1}'::bytea, 'other', '{"header": "X-Hub-Signature-256", "prefix": "sha256="}') AS hmac_wrong_key,
+       webhook_verify('apikey', '{"X-API-Key": "sk_1"}', '{}'::bytea, 'sk_1') AS apikey_ok,
+       webhook_verify('standard', '{}', '{}'::bytea, 'not-whsec') AS standard_bad_secret;
+SELECT webhook_verify('soap', '{}', ''::bytea, 'x');
+SELECT webhook_verify('stripe', '{}', ''::bytea, 'x', '{"prefix": "x"}');
+
 RESET search_path;
 DROP SCHEMA schemes_test CASCADE;
+
