@@ -16,22 +16,12 @@
 #include "utils/builtins.h"
 
 #include "config.h"
+#include "schemes/registry.h"
 
 PG_FUNCTION_INFO_V1(webhook_schemes);
 PG_FUNCTION_INFO_V1(webhook_scheme_known);
 
-/*
- * The registry: one line per scheme, each defined in schemes/<name>.c.
- * The order is the one hints and webhook_schemes() list them in.
- */
-#define WEBHOOK_SCHEMES(X) \
-	X(stripe) \
-	X(standard) \
-	X(vipps) \
-	X(paypal) \
-	X(hmac) \
-	X(apikey)
-
+/* The registry (schemes/registry.h), as a table. */
 #define SCHEME_EXTERN(n) extern const WebhookSchemeInfo webhook_scheme_##n;
 #define SCHEME_ENTRY(n) &webhook_scheme_##n,
 WEBHOOK_SCHEMES(SCHEME_EXTERN)

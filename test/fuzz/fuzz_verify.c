@@ -5,7 +5,7 @@
  *	  Stripe-Signature, Standard Webhooks, Vipps MobilePay, the generic
  *	  HMAC header (GitHub, Shopify and the like) and the API key.
  *
- * Input: the first line names the scheme (see scheme_tags; any other
+ * Input: the first line names the case (see cases[]; any other
  * first line picks one from its bytes), the following lines are that
  * scheme's header values, one a line, and the rest is the body:
  *
@@ -37,6 +37,8 @@
 #include "crypto.h"
 #include "headers.h"
 #include "verify.h"
+
+#include "schemes/registry.h"
 
 #include "fuzz_common.h"
 
@@ -96,24 +98,6 @@ static const WebhookKey hmac_keys[NKEYS] = {
 static const WebhookKey api_keys[NKEYS] = {
 	{(const unsigned char *) "sk_test_previous_0001", 21},
 	{(const unsigned char *) "sk_test_4eC39HqLyjWDarjtT1zdp7dc", 32},
-};
-
-typedef enum FuzzScheme
-{
-	SCHEME_STRIPE,
-	SCHEME_STANDARD,
-	SCHEME_VIPPS,
-	SCHEME_GITHUB,
-	SCHEME_GITHUB_SHA1,
-	SCHEME_SHOPIFY,
-	SCHEME_SHA512,
-	SCHEME_APIKEY,
-	NSCHEMES
-} FuzzScheme;
-
-static const char *const scheme_tags[NSCHEMES] = {
-	"stripe", "standard", "vipps", "github", "github-sha1", "shopify",
-	"sha512-base64", "apikey"
 };
 
 /* ------------------------------------------------------------------------
@@ -1034,60 +1018,88 @@ fuzz_api_key(FuzzCursor *c)
 
 /* ------------------------------------------------------------------------ */
 
+/*
+ * The cases: a tag, the registry's scheme it fuzzes, and how.  Every
+ * scheme of src/schemes/registry.h needs a tag here, or a place in
+ * fuzzed_elsewhere; LLVMFuzzerInitialize refuses to start otherwise.
+ */
+typedef struct FuzzCase
+{
+	const char *tag;
+	const char *scheme;
+	void		(*run) (FuzzCursor *c, const struct FuzzCase *fc);
+	const char *prefix;			/* hmac: the header's prefix */
+	WebhookDigest alg;
+	WebhookEncoding enc;
+} FuzzCase;
+
+static void run_stripe(FuzzCursor *c, const FuzzCase *fc) { fuzz_stripe(c); }
+static void run_standard(FuzzCursor *c, const FuzzCase *fc) { fuzz_standard(c); }
+static void run_vipps(FuzzCursor *c, const FuzzCase *fc) { fuzz_vipps(c); }
+static void run_hmac(FuzzCursor *c, const FuzzCase *fc) { fuzz_hmac_header(c, fc->prefix, fc->alg, fc->enc); }
+static void run_apikey(FuzzCursor *c, const FuzzCase *fc) { fuzz_api_key(c); }
+
+static const FuzzCase cases[] = {
+	{"stripe", "stripe", run_stripe},
+	{"standard", "standard", run_standard},
+	{"vipps", "vipps", run_vipps},
+	{"github", "hmac", run_hmac, "sha256=", WEBHOOK_SHA256, WEBHOOK_HEX},
+	{"github-sha1", "hmac", run_hmac, "sha1=", WEBHOOK_SHA1, WEBHOOK_HEX},
+	{"shopify", "hmac", run_hmac, NULL, WEBHOOK_SHA256, WEBHOOK_BASE64},
+	/* an upper-case prefix: case folding on both sides */
+	{"sha512-base64", "hmac", run_hmac, "SHA512=", WEBHOOK_SHA512, WEBHOOK_BASE64},
+	{"apikey", "apikey", run_apikey},
+};
+
+/* schemes another harness fuzzes: fuzz_paypal.c */
+static const char *const fuzzed_elsewhere[] = {"paypal"};
+
+static void
+require_case(const char *scheme)
+{
+	for (size_t i = 0; i < lengthof(cases); i++)
+		if (strcmp(cases[i].scheme, scheme) == 0)
+			return;
+	for (size_t i = 0; i < lengthof(fuzzed_elsewhere); i++)
+		if (strcmp(fuzzed_elsewhere[i], scheme) == 0)
+			return;
+	fprintf(stderr, "fuzz_verify: scheme %s of the registry has no fuzz tag\n", scheme);
+	abort();
+}
+
+int			LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+#define REQUIRE_CASE(n) require_case(#n);
+	WEBHOOK_SCHEMES(REQUIRE_CASE)
+#undef REQUIRE_CASE
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	FuzzCursor	c = {(const char *) data, size};
 	const char *tag;
 	size_t		tag_len;
-	int			scheme = -1;
-	int			i;
+	int			k = -1;
 
 	fuzz_line(&c, &tag, &tag_len);
-	for (i = 0; i < NSCHEMES; i++)
+	for (size_t i = 0; i < lengthof(cases); i++)
 	{
-		if (tag_len == strlen(scheme_tags[i]) && memcmp(tag, scheme_tags[i], tag_len) == 0)
-			scheme = i;
+		if (tag_len == strlen(cases[i].tag) && memcmp(tag, cases[i].tag, tag_len) == 0)
+			k = (int) i;
 	}
-	if (scheme < 0)
+	if (k < 0)
 	{
 		unsigned int sum = 0;
-		size_t		j;
 
-		for (j = 0; j < tag_len; j++)
+		for (size_t j = 0; j < tag_len; j++)
 			sum += (unsigned char) tag[j];
-		scheme = (int) (sum % NSCHEMES);
+		k = (int) (sum % lengthof(cases));
 	}
-
-	switch ((FuzzScheme) scheme)
-	{
-		case SCHEME_STRIPE:
-			fuzz_stripe(&c);
-			break;
-		case SCHEME_STANDARD:
-			fuzz_standard(&c);
-			break;
-		case SCHEME_VIPPS:
-			fuzz_vipps(&c);
-			break;
-		case SCHEME_GITHUB:
-			fuzz_hmac_header(&c, "sha256=", WEBHOOK_SHA256, WEBHOOK_HEX);
-			break;
-		case SCHEME_GITHUB_SHA1:
-			fuzz_hmac_header(&c, "sha1=", WEBHOOK_SHA1, WEBHOOK_HEX);
-			break;
-		case SCHEME_SHOPIFY:
-			fuzz_hmac_header(&c, NULL, WEBHOOK_SHA256, WEBHOOK_BASE64);
-			break;
-		case SCHEME_SHA512:
-			/* an upper-case prefix: case folding on both sides */
-			fuzz_hmac_header(&c, "SHA512=", WEBHOOK_SHA512, WEBHOOK_BASE64);
-			break;
-		case SCHEME_APIKEY:
-			fuzz_api_key(&c);
-			break;
-		case NSCHEMES:
-			abort();
-	}
+	cases[k].run(&c, &cases[k]);
 	return 0;
 }
