@@ -785,6 +785,17 @@ REVOKE ALL ON FUNCTION @extschema@.webhook_verify(pg_catalog.text, pg_catalog.js
 COMMENT ON FUNCTION @extschema@.webhook_verify(pg_catalog.text, pg_catalog.jsonb, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) IS
     'Whether headers and body verify for scheme with secret (NULL for paypal) and config, as webhook_ingest would judge them (tolerance 300 seconds, webhook.clock_override honoured).  False for a missing or malformed header, a secret that cannot serve the scheme, or a signature that does not verify.';
 
+-- The headers a sender of any scheme sends (src/ingest.c, through the
+-- registry): what webhook_ingest and webhook_verify then accept.
+CREATE FUNCTION @extschema@.webhook_sign(scheme pg_catalog.text, body pg_catalog.bytea,
+                                         secret pg_catalog.text,
+                                         options pg_catalog.jsonb DEFAULT '{}')
+RETURNS pg_catalog.jsonb LANGUAGE C VOLATILE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_sign';
+REVOKE ALL ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) IS
+    'The headers a sender of scheme sends for body signed with secret.  options: ts (stripe, standard; NULL: now), msg_id (standard), path, host and date (vipps), and the scheme''s config keys (hmac: header, prefix, algorithm, encoding, secret_encoding; standard: header_prefix).  paypal cannot sign here.';
+
 CREATE FUNCTION @extschema@.webhook_sign_standard(body bytea, secret text, msg_id text, ts bigint DEFAULT NULL)
 RETURNS text LANGUAGE C VOLATILE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'webhook_sign_standard';

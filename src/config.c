@@ -1128,3 +1128,33 @@ WebhookConfigPaymentKeys(WebhookConfig *cfg, WebhookProvider *prov, const char *
 	table_close(rel, AccessShareLock);
 	return n;
 }
+
+Jsonb *
+WebhookSignConfig(WebhookScheme scheme, Jsonb *options)
+{
+	JsonbParseState *st = NULL;
+	JsonbIterator *it;
+	JsonbValue	k;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	if (options != NULL && JB_ROOT_IS_OBJECT(options) && !JB_ROOT_IS_SCALAR(options))
+	{
+		it = JsonbIteratorInit(&options->root);
+		while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+		{
+			char	   *key;
+
+			if (tok != WJB_KEY)
+				continue;
+			(void) JsonbIteratorNext(&it, &v, true);
+			key = pnstrdup(k.val.string.val, k.val.string.len);
+			if (!WebhookSchemeTakesKey(scheme, key))
+				continue;
+			(void) pushJsonbValue(&st, WJB_KEY, &k);
+			(void) pushJsonbValue(&st, WJB_VALUE, &v);
+		}
+	}
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+}

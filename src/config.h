@@ -44,6 +44,7 @@ struct IngestResult;
 struct WebhookConfig;
 struct WebhookProvider;
 struct WebhookEvent;
+struct WebhookProviderConfig;
 
 /*
  * A scheme as the common steps see it (schemes.c): its name, the config
@@ -76,6 +77,13 @@ typedef struct WebhookSchemeInfo
 	/* The scheme's defaults of README "Schemes", Event mapping: fill ev from the payload. */
 	void		(*extract) (struct WebhookConfig *cfg, struct WebhookProvider *prov,
 							Jsonb *payload, struct WebhookEvent *ev);
+	/*
+	 * The headers a sender sends for body signed with key (the secret as
+	 * decoded for a provider of config cfg), by the scheme's options; NULL
+	 * when the scheme cannot sign (PayPal signs with its own private key).
+	 */
+	Jsonb	   *(*sign) (const struct WebhookProviderConfig *cfg, const WebhookKey *key,
+						 const unsigned char *body, size_t len, Jsonb *options);
 } WebhookSchemeInfo;
 
 /* Fields a provider's config.paths may locate in a body. */
@@ -217,6 +225,12 @@ extern void WebhookParseConfig(WebhookScheme scheme, Jsonb *config, WebhookProvi
 extern bool WebhookDecodeSecret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
 								const char *secret, size_t len, WebhookKey *key,
 								const char **why);
+
+/*
+ * The provider config that webhook_sign's options hold: their members that
+ * are config keys of the scheme (the others are signing inputs).
+ */
+extern Jsonb *WebhookSignConfig(WebhookScheme scheme, Jsonb *options);
 
 /* Name of a scheme as SQL spells it. */
 extern const char *WebhookSchemeName(WebhookScheme scheme);

@@ -674,3 +674,51 @@ webhook_verify(PG_FUNCTION_ARGS)
 		elog(ERROR, "OpenSSL failed while verifying a signature");
 	PG_RETURN_BOOL(verified);
 }
+
+PG_FUNCTION_INFO_V1(webhook_sign);
+
+/*
+ * webhook_sign(scheme text, body bytea, secret text, options jsonb
+ *				DEFAULT '{}') RETURNS jsonb
+ *	  The headers a sender of the scheme sends for body, signed with
+ *	  secret: what webhook_ingest and webhook_verify then accept.  options
+ *	  holds the scheme's signing inputs (ts, msg_id, path, host, date) and,
+ *	  for the schemes that have them, its provider config keys (header,
+ *	  prefix, algorithm, encoding, secret_encoding, header_prefix).
+ */
+Datum
+webhook_sign(PG_FUNCTION_ARGS)
+{
+	WebhookScheme scheme;
+	WebhookProviderConfig cfg;
+	Jsonb	   *options;
+	Jsonb	   *config;
+	text	   *secret;
+	struct varlena *body;
+	WebhookKey	key;
+	const char *why;
+	Jsonb	   *headers;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	scheme = WebhookSchemeByName(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	if (scheme->sign == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("scheme %s cannot sign here", scheme->name),
+				 errhint("%s", scheme->secretless_hint ? scheme->secretless_hint :
+						 "The provider signs with a key the shop does not hold.")));
+	options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+	config = WebhookSignConfig(scheme, options);
+	WebhookParseConfig(scheme, config, &cfg);
+	secret = PG_GETARG_TEXT_PP(2);
+	if (!WebhookDecodeSecret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret), &key, &why))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("secret cannot be used: %s", why)));
+	body = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(1));
+	headers = scheme->sign(&cfg, &key, (const unsigned char *) VARDATA_ANY(body),
+						   VARSIZE_ANY_EXHDR(body), options);
+	WebhookCleanse((void *) key.data, key.len);
+	PG_RETURN_JSONB_P(headers);
+}

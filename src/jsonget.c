@@ -141,3 +141,50 @@ WebhookJsonTime(const JsonbValue *v, TimestampTz *out)
 												   Int32GetDatum(-1)));
 	return true;
 }
+
+Jsonb *
+WebhookJsonObject(const char *const *keys, const char *const *values, int n)
+{
+	JsonbParseState *st = NULL;
+	JsonbValue	v;
+
+	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	for (int i = 0; i < n; i++)
+	{
+		v.type = jbvString;
+		v.val.string.val = (char *) keys[i];
+		v.val.string.len = strlen(keys[i]);
+		(void) pushJsonbValue(&st, WJB_KEY, &v);
+		v.val.string.val = (char *) values[i];
+		v.val.string.len = strlen(values[i]);
+		(void) pushJsonbValue(&st, WJB_VALUE, &v);
+	}
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+}
+
+char *
+WebhookOptionText(Jsonb *options, const char *key, bool required)
+{
+	char	   *s = options ? WebhookJsonGetText(&options->root, key) : NULL;
+
+	if (s == NULL && required)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options.%s is required for this scheme", key)));
+	return s;
+}
+
+int64
+WebhookOptionTs(Jsonb *options)
+{
+	char	   *s = WebhookOptionText(options, "ts", false);
+	int64		ts;
+
+	if (s == NULL)
+		return WebhookNowUnix();
+	if (!WebhookParseUnsigned(s, strlen(s), &ts) || ts > INT64CONST(999999999999999999))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options.ts must be Unix seconds: at least 0 and at most 18 digits")));
+	return ts;
+}

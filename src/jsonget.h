@@ -44,4 +44,14 @@ extern char *WebhookJoinId(const char *const *parts, int nparts);
  */
 extern bool WebhookJsonTime(const JsonbValue *v, TimestampTz *out);
 
+/* An object of n string members, keys[i]: values[i] (palloc'd): headers, say. */
+extern Jsonb *WebhookJsonObject(const char *const *keys, const char *const *values, int n);
+
+/*
+ * A signing option: the text at key of options (NULL: none given), which
+ * raises when required and absent; and options.ts, Unix seconds, or now.
+ */
+extern char *WebhookOptionText(Jsonb *options, const char *key, bool required);
+extern int64 WebhookOptionTs(Jsonb *options);
+
 #endif							/* WEBHOOK_JSONGET_H */

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "crypto.h"
 #include "extract.h"
 #include "headers.h"
 #include "ingest.h"
@@ -37,6 +38,16 @@ apikey_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *which, i
 	return true;
 }
 
+/* {config.header: the key}. */
+static Jsonb *
+apikey_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsigned char *body,
+			size_t len, Jsonb *options)
+{
+	const char *value = pnstrdup((const char *) key->data, key->len);
+
+	return WebhookJsonObject((const char *const *) &cfg->header, &value, 1);
+}
+
 static const char *const apikey_keys[] = {"header", "event_id_header", NULL};
 
 const WebhookSchemeInfo webhook_scheme_apikey = {
@@ -47,4 +58,5 @@ const WebhookSchemeInfo webhook_scheme_apikey = {
 	.redact_header = true,
 	.verify = apikey_verify,
 	.extract = WebhookExtractGeneric,
+	.sign = apikey_sign,
 };

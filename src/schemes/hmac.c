@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "crypto.h"
 #include "extract.h"
 #include "headers.h"
 #include "ingest.h"
@@ -40,6 +41,33 @@ hmac_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *which, int
 	return true;
 }
 
+/* {config.header: config.prefix + the MAC in config.encoding}, as the provider's config says. */
+static Jsonb *
+hmac_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsigned char *body,
+		  size_t len, Jsonb *options)
+{
+	unsigned char mac[WEBHOOK_MAX_DIGEST];
+	char		enc[WEBHOOK_BASE64_ENCODED_LEN(WEBHOOK_MAX_DIGEST) + 2 * WEBHOOK_MAX_DIGEST + 1];
+	int			maclen = WebhookHmac(cfg->algorithm, key->data, key->len, body, len, mac);
+	size_t		n;
+	const char *value;
+
+	if (maclen <= 0)
+		elog(ERROR, "could not compute an hmac");
+	if (cfg->encoding == WEBHOOK_HEX)
+	{
+		WebhookHexEncode(mac, maclen, enc);
+		n = 2 * (size_t) maclen;
+	}
+	else
+		n = WebhookBase64Encode(mac, maclen, enc);
+	enc[n] = '\0';
+	value = psprintf("%s%s", cfg->prefix, enc);
+	WebhookCleanse(mac, sizeof(mac));
+	WebhookCleanse(enc, sizeof(enc));
+	return WebhookJsonObject((const char *const *) &cfg->header, &value, 1);
+}
+
 static const char *const hmac_keys[] = {"header", "prefix", "algorithm", "encoding",
 "secret_encoding", "event_id_header", NULL};
 
@@ -51,4 +79,5 @@ const WebhookSchemeInfo webhook_scheme_hmac = {
 	.id_source = WEBHOOK_ID_HEADER_OR_HASH,
 	.verify = hmac_verify,
 	.extract = WebhookExtractGeneric,
+	.sign = hmac_sign,
 };

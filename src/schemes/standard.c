@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "crypto.h"
 #include "extract.h"
 #include "headers.h"
 #include "ingest.h"
@@ -46,6 +47,32 @@ standard_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *which,
 	return true;
 }
 
+/* The three webhook-* headers; options.msg_id (required) and options.ts or now. */
+static Jsonb *
+standard_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsigned char *body,
+			  size_t len, Jsonb *options)
+{
+	const char *pre = cfg->header_prefix;
+	char	   *id = WebhookOptionText(options, "msg_id", true);
+	int64		ts = WebhookOptionTs(options);
+	const char *names[3];
+	const char *values[3];
+
+	if (id[0] == '\0' || strchr(id, '.') != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options.msg_id must be non-empty and hold no \".\"")));
+	names[0] = psprintf("%sid", pre);
+	names[1] = psprintf("%stimestamp", pre);
+	names[2] = psprintf("%ssignature", pre);
+	values[0] = id;
+	values[1] = psprintf(INT64_FORMAT, ts);
+	values[2] = WebhookSignStandard(body, len, key, id, ts);
+	if (values[2] == NULL)
+		elog(ERROR, "could not compute an hmac");
+	return WebhookJsonObject(names, values, 3);
+}
+
 static const char *const standard_keys[] = {"header_prefix", NULL};
 
 const WebhookSchemeInfo webhook_scheme_standard = {
@@ -55,4 +82,5 @@ const WebhookSchemeInfo webhook_scheme_standard = {
 	.id_source = WEBHOOK_ID_STANDARD_HEADER,
 	.verify = standard_verify,
 	.extract = WebhookExtractGeneric,
+	.sign = standard_sign,
 };

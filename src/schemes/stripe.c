@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "crypto.h"
 #include "extract.h"
 #include "headers.h"
 #include "ingest.h"
@@ -132,6 +133,19 @@ extract_stripe(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhoo
 }
 
 
+/* {"Stripe-Signature": "t=<ts>,v1=<hex>"}; options.ts (Unix seconds) or now. */
+static Jsonb *
+stripe_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsigned char *body,
+			size_t len, Jsonb *options)
+{
+	const char *name = "Stripe-Signature";
+	const char *value = WebhookSignStripe(body, len, key, WebhookOptionTs(options));
+
+	if (value == NULL)
+		elog(ERROR, "could not compute an hmac");
+	return WebhookJsonObject(&name, &value, 1);
+}
+
 static const char *const stripe_keys[] = {NULL};
 
 const WebhookSchemeInfo webhook_scheme_stripe = {
@@ -142,4 +156,5 @@ const WebhookSchemeInfo webhook_scheme_stripe = {
 	.needs_type = true,
 	.verify = stripe_verify,
 	.extract = extract_stripe,
+	.sign = stripe_sign,
 };

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "crypto.h"
 #include "extract.h"
 #include "headers.h"
 #include "ingest.h"
@@ -139,6 +140,32 @@ extract_vipps(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhook
 }
 
 
+/* The four headers Vipps sends; options.path and options.host required, options.date or now. */
+static Jsonb *
+vipps_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsigned char *body,
+		   size_t len, Jsonb *options)
+{
+	static const char *const names[4] = {"x-ms-date", "x-ms-content-sha256", "host", "Authorization"};
+	char	   *path = WebhookOptionText(options, "path", true);
+	char	   *host = WebhookOptionText(options, "host", true);
+	char	   *date = WebhookOptionText(options, "date", false);
+	char		hash[64];
+	const char *values[4];
+
+	if (date == NULL)
+	{
+		date = palloc(40);
+		WebhookFormatHttpDate(WebhookNowUnix(), date);
+	}
+	values[3] = WebhookSignVipps(body, len, key, path, host, date, hash);
+	if (values[3] == NULL)
+		elog(ERROR, "could not compute an hmac");
+	values[0] = date;
+	values[1] = hash;
+	values[2] = host;
+	return WebhookJsonObject(names, values, 4);
+}
+
 static const char *const vipps_keys[] = {"public_url", NULL};
 
 const WebhookSchemeInfo webhook_scheme_vipps = {
@@ -151,4 +178,5 @@ const WebhookSchemeInfo webhook_scheme_vipps = {
 	.never_5xx = true,
 	.verify = vipps_verify,
 	.extract = extract_vipps,
+	.sign = vipps_sign,
 };

@@ -178,6 +178,25 @@ SELECT webhook_verify('hmac', jsonb_build_object('X-Hub-Signature-256', 'sha256=
 SELECT webhook_verify('soap', '{}', ''::bytea, 'x');
 SELECT webhook_verify('stripe', '{}', ''::bytea, 'x', '{"prefix": "x"}');
 
+-- webhook_sign: the headers each scheme's sender sends, accepted by webhook_verify
+SELECT webhook_sign('stripe', '{"id":"evt_s"}'::bytea, 'whsec_s', '{"ts": 1614265330}')
+       = jsonb_build_object('Stripe-Signature', webhook_sign_stripe('{"id":"evt_s"}'::bytea, 'whsec_s', 1614265330)) AS stripe_same;
+SELECT webhook_sign('standard', '{"a":1}'::bytea, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '{"msg_id": "msg_s", "ts": 1614265330}');
+SELECT webhook_sign('hmac', 'x'::bytea, 'It''s a Secret to Everybody', '{"header": "X-Hub-Signature-256", "prefix": "sha256="}');
+SELECT webhook_sign('apikey', 'x'::bytea, 'sk_1');
+SELECT s.scheme,
+       webhook_verify(s.scheme, webhook_sign(s.scheme, 'body'::bytea, s.secret, s.options), 'body'::bytea, s.secret, s.config) AS verifies,
+       webhook_verify(s.scheme, webhook_sign(s.scheme, 'body'::bytea, s.secret, s.options), 'bodY'::bytea, s.secret, s.config) AS tampered
+  FROM (VALUES ('stripe', 'whsec_s', '{}'::jsonb, '{}'::jsonb),
+               ('standard', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '{"msg_id": "m1"}', '{}'),
+               ('vipps', 'vipps-secret', '{"path": "/hook?x=1", "host": "shop.example"}', '{"public_url": "https://shop.example/hook?x=1"}'),
+               ('hmac', 'k', '{"algorithm": "sha512", "encoding": "base64"}', '{"algorithm": "sha512", "encoding": "base64"}'),
+               ('apikey', 'sk_2', '{}', '{}')) AS s(scheme, secret, options, config)
+ ORDER BY 1;
+SELECT webhook_sign('paypal', 'x'::bytea, 'k');
+SELECT webhook_sign('standard', 'x'::bytea, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+SELECT webhook_sign('stripe', 'x'::bytea, 'whsec_s', '{"ts": -1}');
+
 RESET search_path;
 DROP SCHEMA schemes_test CASCADE;
 
