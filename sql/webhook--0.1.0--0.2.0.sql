@@ -551,3 +551,40 @@ AS 'MODULE_PATHNAME', 'webhook_sign';
 REVOKE ALL ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) IS
     'The headers a sender of scheme sends for body signed with secret.  options: ts (stripe, standard; NULL: now), msg_id (standard), path, host and date (vipps), and the scheme''s config keys (hmac: header, prefix, algorithm, encoding, secret_encoding; standard: header_prefix).  paypal cannot sign here.';
+
+-- The scheme registry of the library (src/schemes/registry.h): the
+-- providers' CHECK asks it, so no script lists the schemes.  IMMUTABLE:
+-- the registry changes only with the library.
+CREATE FUNCTION @extschema@.webhook_scheme_known(scheme pg_catalog.text) RETURNS pg_catalog.bool
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'webhook_scheme_known';
+REVOKE ALL ON FUNCTION @extschema@.webhook_scheme_known(pg_catalog.text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.webhook_scheme_known(pg_catalog.text) IS
+    'Whether the library knows the scheme (webhook_providers'' CHECK).';
+CREATE FUNCTION @extschema@.webhook_schemes() RETURNS pg_catalog.text[]
+    LANGUAGE C IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'webhook_schemes';
+REVOKE ALL ON FUNCTION @extschema@.webhook_schemes() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.webhook_schemes() IS
+    'The schemes the library knows, in the order its hints list them.';
+ALTER TABLE @extschema@.webhook_providers
+    DROP CONSTRAINT webhook_providers_scheme_check,
+    ADD CONSTRAINT webhook_providers_scheme_known CHECK (@extschema@.webhook_scheme_known(scheme));
+
+-- unknown schemes are refused by the providers trigger, with the registry's hint
+CREATE OR REPLACE FUNCTION @extschema@.webhook_add_provider(name text, scheme text, secret text DEFAULT NULL,
+                                                 config jsonb DEFAULT '{}')
+RETURNS void LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF name IS NULL OR scheme IS NULL THEN
+        RAISE EXCEPTION 'name and scheme must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    INSERT INTO @extschema@.webhook_providers (name, scheme, config)
+    VALUES (webhook_add_provider.name, webhook_add_provider.scheme, coalesce(webhook_add_provider.config, '{}'));
+    IF secret IS NOT NULL THEN
+        PERFORM @extschema@.webhook_add_secret(webhook_add_provider.name, webhook_add_provider.secret);
+    END IF;
+END
+$$;
+-- CREATE OR REPLACE resets the function's settings: its secret argument stays out of the log
+ALTER FUNCTION @extschema@.webhook_add_provider(text, text, text, jsonb) SET log_min_error_statement = panic;

@@ -18,6 +18,11 @@ SELECT webhook_add_provider('stripe', 'stripe', 'whsec_old');
 SELECT name, scheme, config, tolerance_seconds, enabled FROM webhook_providers;
 SELECT webhook_add_provider('stripe', 'stripe');
 SELECT webhook_add_provider('x', 'soap');
+-- the registry's CHECK refuses an unknown scheme even with triggers off
+SET session_replication_role = replica;
+INSERT INTO webhook_providers (name, scheme) VALUES ('x', 'soap');
+RESET session_replication_role;
+SELECT webhook_schemes();
 SELECT webhook_add_provider(NULL, 'stripe');
 SELECT webhook_add_provider('x', 'hmac', NULL, '{"colour": "red"}');
 SELECT webhook_add_provider('x', 'hmac', NULL, '{"algorithm": "md5"}');
