@@ -20,7 +20,7 @@ SELECT webhook_add_provider('stripe', 'stripe');
 SELECT webhook_add_provider('x', 'soap');
 -- the registry's CHECK refuses an unknown scheme even with triggers off
 SET session_replication_role = replica;
-INSERT INTO webhook_providers (name, scheme) VALUES ('x', 'soap');
+INSERT INTO webhook_providers (name, scheme, created_at) VALUES ('x', 'soap', '2026-01-01 00:00+00');
 RESET session_replication_role;
 SELECT webhook_schemes();
 SELECT webhook_add_provider(NULL, 'stripe');
