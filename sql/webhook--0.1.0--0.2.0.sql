@@ -529,3 +529,38 @@ SELECT e.provider, e.status, pg_catalog.count(*) AS events,
 COMMENT ON VIEW @extschema@.webhook_parked_counts IS
     'Per provider and status: how many events are unmatched, held or failed, and how long the oldest has waited (what a monitor scrapes; webhook_parked_events lists them).';
 REVOKE ALL ON @extschema@.webhook_parked_counts FROM PUBLIC;
+
+-- The scheme registry (src/schemes.c): the providers' CHECK asks it instead
+-- of listing the schemes, and webhook_add_provider leaves an unknown scheme
+-- to the providers' trigger (webhook_check_config, whose hint lists the
+-- registry's schemes).
+CREATE FUNCTION @extschema@.webhook_schemes() RETURNS text[]
+    LANGUAGE C STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'webhook_schemes';
+COMMENT ON FUNCTION @extschema@.webhook_schemes() IS
+    'The signature schemes the library knows, in the registry''s order: what webhook_providers.scheme may be.';
+REVOKE ALL ON FUNCTION @extschema@.webhook_schemes() FROM PUBLIC;
+CREATE FUNCTION @extschema@.webhook_scheme_known(scheme text) RETURNS boolean
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'webhook_scheme_known';
+COMMENT ON FUNCTION @extschema@.webhook_scheme_known(text) IS
+    'Whether scheme is one of webhook_schemes(): the CHECK of webhook_providers.scheme.';
+REVOKE ALL ON FUNCTION @extschema@.webhook_scheme_known(text) FROM PUBLIC;
+ALTER TABLE @extschema@.webhook_providers
+    DROP CONSTRAINT webhook_providers_scheme_check,
+    ADD CONSTRAINT webhook_providers_scheme_known CHECK (@extschema@.webhook_scheme_known(scheme));
+CREATE OR REPLACE FUNCTION @extschema@.webhook_add_provider(name text, scheme text, secret text DEFAULT NULL,
+                                                            config jsonb DEFAULT '{}')
+RETURNS void LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF name IS NULL OR scheme IS NULL THEN
+        RAISE EXCEPTION 'name and scheme must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    INSERT INTO @extschema@.webhook_providers (name, scheme, config)
+    VALUES (webhook_add_provider.name, webhook_add_provider.scheme, coalesce(webhook_add_provider.config, '{}'));
+    IF secret IS NOT NULL THEN
+        PERFORM @extschema@.webhook_add_secret(webhook_add_provider.name, webhook_add_provider.secret);
+    END IF;
+END
+$$;
+ALTER FUNCTION @extschema@.webhook_add_provider(text, text, text, jsonb) SET log_min_error_statement = panic;

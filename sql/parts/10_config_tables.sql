@@ -5,7 +5,8 @@
 CREATE TABLE @extschema@.webhook_providers (
     name              text PRIMARY KEY,
     scheme            text NOT NULL
-                      CHECK (scheme IN ('stripe', 'standard', 'vipps', 'paypal', 'hmac', 'apikey')),
+                      CONSTRAINT webhook_providers_scheme_known
+                      CHECK (@extschema@.webhook_scheme_known(scheme)),
     config            jsonb NOT NULL DEFAULT '{}'
                       CHECK (pg_catalog.jsonb_typeof(config) OPERATOR(pg_catalog.=) 'object'),
     tolerance_seconds int NOT NULL DEFAULT 300 CHECK (tolerance_seconds >= 0),
