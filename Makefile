@@ -12,14 +12,24 @@ SHLIB_LINK += -lcrypto
 # src/schemes/*.c include the headers of src/
 PG_CPPFLAGS += -Isrc
 
-# sql/webhook.sql is this version's install script: it is copied to
-# sql/webhook--$(EXTVERSION).sql, which git ignores and make clean deletes.
+# This version's install script, sql/webhook--$(EXTVERSION).sql, is built
+# from sql/parts/: the parts numbered below 30 (the header, the tables, the
+# currencies), then the seeds of each scheme (sql/parts/schemes/*.sql, in
+# the order of their names), then the other parts, a blank line between
+# two parts.  Git ignores the built script and make clean deletes it.
 # Every other sql/webhook--*.sql is kept in git and installed as it is: the
 # frozen install scripts of released versions (webhook--A.sql) and the
 # upgrade scripts between versions (webhook--A--B.sql).
 CURRENT_SCRIPT = sql/$(EXTENSION)--$(EXTVERSION).sql
+PARTS := $(sort $(wildcard sql/parts/*.sql))
+PARTS_BEFORE_SCHEMES := $(filter sql/parts/0% sql/parts/1% sql/parts/2%,$(PARTS))
+SCHEME_PARTS := $(sort $(wildcard sql/parts/schemes/*.sql))
+SCRIPT_PARTS = $(PARTS_BEFORE_SCHEMES) $(SCHEME_PARTS) $(filter-out $(PARTS_BEFORE_SCHEMES),$(PARTS))
+ifeq ($(PARTS_BEFORE_SCHEMES),)
+$(error sql/parts/ holds no part numbered below 30: the install script cannot be built)
+endif
 DATA = $(sort $(CURRENT_SCRIPT) $(wildcard sql/$(EXTENSION)--*.sql))
-EXTRA_CLEAN = $(CURRENT_SCRIPT)
+EXTRA_CLEAN = $(CURRENT_SCRIPT) $(CURRENT_SCRIPT).tmp
 
 # A released version's frozen script is never overwritten nor cleaned: with
 # default_version still naming one that git keeps, stop.
@@ -39,8 +49,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(CURRENT_SCRIPT): sql/$(EXTENSION).sql
-	cp $< $@
+# The directories too: a part added, removed or renamed rebuilds the script.
+$(CURRENT_SCRIPT): $(SCRIPT_PARTS) sql/parts sql/parts/schemes
+	awk 'FNR == 1 && NR > 1 { print "" } { print }' $(SCRIPT_PARTS) >$@.tmp
+	mv $@.tmp $@
 
 all: $(CURRENT_SCRIPT)
 

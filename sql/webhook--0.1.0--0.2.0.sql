@@ -552,26 +552,25 @@ REVOKE ALL ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.byte
 COMMENT ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) IS
     'The headers a sender of scheme sends for body signed with secret.  options: ts (stripe, standard; NULL: now), msg_id (standard), path, host and date (vipps), and the scheme''s config keys (hmac: header, prefix, algorithm, encoding, secret_encoding; standard: header_prefix).  paypal cannot sign here.';
 
--- The scheme registry of the library (src/schemes/registry.h): the
--- providers' CHECK asks it, so no script lists the schemes.  IMMUTABLE:
--- the registry changes only with the library.
-CREATE FUNCTION @extschema@.webhook_scheme_known(scheme pg_catalog.text) RETURNS pg_catalog.bool
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'webhook_scheme_known';
-REVOKE ALL ON FUNCTION @extschema@.webhook_scheme_known(pg_catalog.text) FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.webhook_scheme_known(pg_catalog.text) IS
-    'Whether the library knows the scheme (webhook_providers'' CHECK).';
-CREATE FUNCTION @extschema@.webhook_schemes() RETURNS pg_catalog.text[]
-    LANGUAGE C IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'webhook_schemes';
-REVOKE ALL ON FUNCTION @extschema@.webhook_schemes() FROM PUBLIC;
+-- The scheme registry (src/schemes.c): the providers' CHECK asks it instead
+-- of listing the schemes, and webhook_add_provider leaves an unknown scheme
+-- to the providers' trigger (webhook_check_config, whose hint lists the
+-- registry's schemes).
+CREATE FUNCTION @extschema@.webhook_schemes() RETURNS text[]
+    LANGUAGE C STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'webhook_schemes';
 COMMENT ON FUNCTION @extschema@.webhook_schemes() IS
-    'The schemes the library knows, in the order its hints list them.';
+    'The signature schemes the library knows, in the registry''s order: what webhook_providers.scheme may be.';
+REVOKE ALL ON FUNCTION @extschema@.webhook_schemes() FROM PUBLIC;
+CREATE FUNCTION @extschema@.webhook_scheme_known(scheme text) RETURNS boolean
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'webhook_scheme_known';
+COMMENT ON FUNCTION @extschema@.webhook_scheme_known(text) IS
+    'Whether scheme is one of webhook_schemes(): the CHECK of webhook_providers.scheme.';
+REVOKE ALL ON FUNCTION @extschema@.webhook_scheme_known(text) FROM PUBLIC;
 ALTER TABLE @extschema@.webhook_providers
     DROP CONSTRAINT webhook_providers_scheme_check,
     ADD CONSTRAINT webhook_providers_scheme_known CHECK (@extschema@.webhook_scheme_known(scheme));
-
--- unknown schemes are refused by the providers trigger, with the registry's hint
 CREATE OR REPLACE FUNCTION @extschema@.webhook_add_provider(name text, scheme text, secret text DEFAULT NULL,
-                                                 config jsonb DEFAULT '{}')
+                                                            config jsonb DEFAULT '{}')
 RETURNS void LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
