@@ -52,6 +52,7 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "apply.h"
 #include "config.h"
 #include "money.h"
 #include "outbox.h"
@@ -59,7 +60,8 @@
 #include "state.h"
 #include "webhook.h"
 
-WebhookApplied WebhookLastApplied;
+/* What the last event applied in this backend did (apply.h). */
+static WebhookApplied last_applied;
 
 /* Advisory lock class for payment keys ("WH"). */
 #define WEBHOOK_LOCK_CLASS 22344
@@ -676,30 +678,58 @@ update_payment(const char *schema, const PaymentRow *p, const char *state,
 	values[2] = captured;
 	values[3] = refunded;
 	values[4] = reported;
-	WebhookMovedPaymentId = 0;
+	WebhookMoveBegin();
 	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_UPDATE, schema), values, NULL,
 						 false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "payment update failed");
 }
 
-/* Remember what an applied event did, for the reply (see state.h). */
+/*
+ * The state update_payment's statement moved p's order to, as the payments
+ * trigger recorded it (the move context, state.h), or NULL.
+ */
+static const char *
+order_moved_to(const PaymentRow *p)
+{
+	const WebhookMoveContext *mc = WebhookMoveResult();
+
+	return mc->moved_payment_id == p->id ? mc->moved_order_state : NULL;
+}
+
+/*
+ * Remember what an applied event did, for the reply (apply.h): the payment
+ * p moved to state, its order (if any) to order_state (NULL: not known).
+ */
 static void
-remember_applied(const EventRow *ev, const PaymentRow *p, const char *state)
+remember_applied(const EventRow *ev, const PaymentRow *p, const char *state,
+				 const char *order_state)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 
-	WebhookLastApplied.event_pk = ev->id;
-	WebhookLastApplied.payment_ref = p->reference ? pstrdup(p->reference) : NULL;
-	WebhookLastApplied.payment_state = pstrdup(state);
-	WebhookLastApplied.order_ref = p->order_ref ? pstrdup(p->order_ref) : NULL;
-	WebhookLastApplied.order_state = NULL;
-	WebhookLastApplied.complete = p->order_ref == NULL;
-	if (p->order_ref != NULL && WebhookMovedPaymentId == p->id && WebhookMovedOrderState != NULL)
+	last_applied.event_pk = ev->id;
+	last_applied.payment_ref = p->reference ? pstrdup(p->reference) : NULL;
+	last_applied.payment_state = pstrdup(state);
+	last_applied.order_ref = p->order_ref ? pstrdup(p->order_ref) : NULL;
+	last_applied.order_state = NULL;
+	last_applied.complete = p->order_ref == NULL;
+	if (p->order_ref != NULL && order_state != NULL)
 	{
-		WebhookLastApplied.order_state = pstrdup(WebhookMovedOrderState);
-		WebhookLastApplied.complete = true;
+		last_applied.order_state = pstrdup(order_state);
+		last_applied.complete = true;
 	}
 	MemoryContextSwitchTo(old);
+}
+
+void
+WebhookLastAppliedForget(void)
+{
+	last_applied.event_pk = 0;
+}
+
+const WebhookApplied *
+WebhookLastAppliedGet(void)
+{
+	return &last_applied;
 }
 
 /*
@@ -820,7 +850,7 @@ apply_refund(const char *schema, Oid nspoid, EventRow *ev, PaymentRow *p)
 
 		ev->status = "applied";
 		update_payment(schema, p, state, p->captured, refunded, reported);
-		remember_applied(ev, p, state);
+		remember_applied(ev, p, state, order_moved_to(p));
 	}
 }
 
@@ -861,7 +891,7 @@ apply_partial_capture(const char *schema, EventRow *ev, PaymentRow *p)
 	}
 	ev->status = "applied";
 	update_payment(schema, p, state, captured, p->refunded, p->reported);
-	remember_applied(ev, p, state);
+	remember_applied(ev, p, state, order_moved_to(p));
 }
 
 /*
@@ -1042,6 +1072,19 @@ move_payment_direct(WebhookUpdate *u, const char *provider, const char *external
 	return true;
 }
 
+/*
+ * The state the payment of payment_id was in before the move, as the guard
+ * (or change_payment, doing its work) recorded it in the move context
+ * (state.h), or NULL.
+ */
+static const char *
+guarded_old_state(int64 payment_id)
+{
+	const WebhookMoveContext *mc = WebhookMoveResult();
+
+	return mc->guarded_payment_id == payment_id ? mc->guarded_old_state : NULL;
+}
+
 /* The payment's move as a statement (WEBHOOK_PLAN_PAYMENT_FAST); the same results. */
 static bool
 move_payment_by_statement(const char *schema, const char *provider, const char *external_id,
@@ -1079,8 +1122,7 @@ move_payment_by_statement(const char *schema, const char *provider, const char *
 
 		heap_deform_tuple(tup, desc, rvalues, rnulls);
 		m->payment_json = WebhookOutboxPaymentJson(desc, rvalues, rnulls,
-												   WebhookGuardedPaymentId == m->payment_id ?
-												   WebhookGuardedOldState : NULL);
+												   guarded_old_state(m->payment_id));
 	}
 	MemoryContextSwitchTo(old);
 	*dpaid = datumCopy(SPI_getbinval(tup, desc, 4, &isnull), false, -1);
@@ -1096,14 +1138,14 @@ WebhookMovePayment(const char *schema, Oid nspoid, const char *provider,
 	PaymentChange c = {target, amount, amount_null, currency};
 	WebhookUpdate *u = WebhookUpdateBegin(nspoid, WEBHOOK_UPDATE_TABLE(WEBHOOK_UPDATE_PAYMENTS) |
 										  WEBHOOK_UPDATE_TABLE(WEBHOOK_UPDATE_ORDERS));
-	bool		moved;
+	volatile bool moved;		/* set in PG_TRY, read after it */
 	Datum		dpaid;
 
 	memset(m, 0, sizeof(*m));
 	c.outbox = WebhookOutboxWanted(nspoid);
-	WebhookGuardedPaymentId = 0;
+	WebhookMoveBegin();
 	/* the payments trigger leaves the order to the move, which moves it with the payment */
-	WebhookOrderMovedByStatement = true;
+	WebhookMoveByStatement(true);
 	PG_TRY();
 	{
 		moved = u != NULL ?
@@ -1128,15 +1170,15 @@ WebhookMovePayment(const char *schema, Oid nspoid, const char *provider,
 	}
 	PG_FINALLY();
 	{
-		WebhookOrderMovedByStatement = false;
+		WebhookMoveByStatement(false);
 	}
 	PG_END_TRY();
 	if (!moved)
 		return false;
 	m->payment_state = MemoryContextStrdup(cxt, target);
 	WebhookNotifyPayment(provider, m->reference, external_id,
-						 WebhookGuardedPaymentId == m->payment_id ? WebhookGuardedOldState : NULL,
-						 target, m->order_ref, m->order_state);
+						 guarded_old_state(m->payment_id), target, m->order_ref,
+						 m->order_state);
 	return true;
 }
 
@@ -1151,7 +1193,6 @@ apply_fast(const char *schema, Oid nspoid, EventRow *ev, const char *target)
 	PaymentRow	p;
 	WebhookMove m;
 
-	WebhookMovedPaymentId = 0;
 	if (!WebhookMovePayment(schema, nspoid, ev->provider, ev->object_id,
 							target, ev->amount, !ev->has_amount, ev->currency,
 							CurrentMemoryContext, &m))
@@ -1165,13 +1206,8 @@ apply_fast(const char *schema, Oid nspoid, EventRow *ev, const char *target)
 	ev->payment_id = p.id;
 	if (m.payment_json != NULL)
 		WebhookOutboxChange(nspoid, m.payment_id, target, m.payment_json,
-							m.order.changed ? &m.order : NULL, WebhookOutboxCurrentEvent);
-	if (p.order_ref != NULL && m.order_state != NULL)
-	{
-		WebhookMovedPaymentId = p.id;
-		WebhookMovedOrderState = MemoryContextStrdup(TopTransactionContext, m.order_state);
-	}
-	remember_applied(ev, &p, target);
+							m.order.changed ? &m.order : NULL, WebhookOutboxEventCurrent());
+	remember_applied(ev, &p, target, m.order_state);
 	return true;
 }
 
@@ -1277,31 +1313,30 @@ apply_event(const char *schema, Oid nspoid, EventRow *ev, bool force)
 		}
 		captured = ev->has_amount ? ev->amount : (p.has_amount ? p.amount : WebhookNumZero());
 		update_payment(schema, &p, target, captured, p.refunded, p.reported);
-		remember_applied(ev, &p, target);
+		remember_applied(ev, &p, target, order_moved_to(&p));
 		return;
 	}
 	update_payment(schema, &p, target, p.captured, p.refunded, p.reported);
-	remember_applied(ev, &p, target);
+	remember_applied(ev, &p, target, order_moved_to(&p));
 }
 
 /*
  * apply_event with the event named for the outbox's messages of the
- * payment's move (WebhookOutboxCurrentEvent, restored however it ends).
+ * payment's move (WebhookOutboxEventBegin, ended however it ends).
  */
 static void
 apply_event_named(const char *schema, Oid nspoid, EventRow *ev, bool force)
 {
-	const WebhookOutboxEvent *outer = WebhookOutboxCurrentEvent;
 	WebhookOutboxEvent named = {ev->id, ev->provider, ev->event_id, ev->event_type};
+	const WebhookOutboxEvent *outer = WebhookOutboxEventBegin(&named);
 
-	WebhookOutboxCurrentEvent = &named;
 	PG_TRY();
 	{
 		apply_event(schema, nspoid, ev, force);
 	}
 	PG_FINALLY();
 	{
-		WebhookOutboxCurrentEvent = outer;
+		WebhookOutboxEventEnd(outer);
 	}
 	PG_END_TRY();
 }

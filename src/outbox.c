@@ -51,7 +51,7 @@
 #include "insert.h"
 #include "outbox.h"
 #include "spi.h"
-#include "state.h"
+#include "apply.h"
 #include "webhook.h"
 
 /* The advisory lock a listening session holds (class "WH", key "LIST", kind 3). */
@@ -65,8 +65,6 @@ typedef struct Subscription
 	char	  **topics;
 } Subscription;
 
-const WebhookOutboxEvent *WebhookOutboxCurrentEvent = NULL;
-
 static MemoryContext subs_context = NULL;
 static bool subs_valid = false;
 static bool callback_registered = false;
@@ -77,6 +75,30 @@ static Oid	outbox_owner = InvalidOid;
 static int	nsubs = 0;
 static Subscription *subs = NULL;
 static bool listening_here = false;
+
+/* The event being applied (outbox.h), NULL when none is. */
+static const WebhookOutboxEvent *current_event = NULL;
+
+const WebhookOutboxEvent *
+WebhookOutboxEventBegin(const WebhookOutboxEvent *event)
+{
+	const WebhookOutboxEvent *outer = current_event;
+
+	current_event = event;
+	return outer;
+}
+
+void
+WebhookOutboxEventEnd(const WebhookOutboxEvent *outer)
+{
+	current_event = outer;
+}
+
+const WebhookOutboxEvent *
+WebhookOutboxEventCurrent(void)
+{
+	return current_event;
+}
 
 PG_FUNCTION_INFO_V1(webhook_listen);
 

@@ -51,6 +51,7 @@
 #include "utils/typcache.h"
 
 #include "money.h"
+#include "apply.h"
 #include "outbox.h"
 #include "spi.h"
 #include "state.h"
@@ -76,12 +77,8 @@ static const char *const payment_states[] = {
 	"partially_refunded", "refunded"
 };
 
-/* The order the last payment change moved (payments_after -> apply_event). */
-int64		WebhookMovedPaymentId = 0;
-bool		WebhookOrderMovedByStatement = false;
-int64		WebhookGuardedPaymentId = 0;
-const char *WebhookGuardedOldState = NULL;
-char	   *WebhookMovedOrderState = NULL;
+/* The move context (state.h): one per backend, its protocol there. */
+static WebhookMoveContext move_context;
 
 const char *const WebhookEventStatuses[WEBHOOK_NEVENT_STATUSES] = {
 	"applied", "unchanged", "superseded", "ignored", "unmatched", "held", "failed"
@@ -329,10 +326,30 @@ check_new_payment(HeapTuple tup, TupleDesc desc, const PaymentAttrs *a)
 }
 
 void
+WebhookMoveBegin(void)
+{
+	move_context.guarded_payment_id = 0;
+	move_context.moved_payment_id = 0;
+}
+
+void
+WebhookMoveByStatement(bool on)
+{
+	move_context.by_statement = on;
+}
+
+void
 WebhookGuardRecord(int64 payment_id, const char *old_state)
 {
-	WebhookGuardedPaymentId = payment_id;
-	WebhookGuardedOldState = WebhookWordOf(old_state, payment_states, lengthof(payment_states));
+	move_context.guarded_payment_id = payment_id;
+	move_context.guarded_old_state = WebhookWordOf(old_state, payment_states,
+												   lengthof(payment_states));
+}
+
+const WebhookMoveContext *
+WebhookMoveResult(void)
+{
+	return &move_context;
 }
 
 /*
@@ -821,7 +838,7 @@ webhook_payments_inserted(PG_FUNCTION_ARGS)
 
 /*
  * The outbox's messages of a payment's change by a statement (by hand, or
- * an event's general path: WebhookOutboxCurrentEvent): payment.<state>
+ * an event's general path: WebhookOutboxEventCurrent): payment.<state>
  * when an update changed its state or amounts, order.<state> when its
  * order moved (order, else NULL).
  */
@@ -859,7 +876,7 @@ payment_messages(Oid nspoid, TupleDesc desc, const PaymentAttrs *a, HeapTuple ol
 	WebhookOutboxChange(nspoid, DatumGetInt64(heap_getattr(newtup, a->id, desc, &isnull)),
 						changed ? WebhookTupleText(newtup, desc, a->state) : NULL,
 						WebhookOutboxPaymentJson(desc, values, nulls, old_state), order,
-						WebhookOutboxCurrentEvent);
+						WebhookOutboxEventCurrent());
 }
 
 /*
@@ -900,7 +917,7 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("webhook_payments_after() must be an AFTER row trigger")));
-	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && WebhookOrderMovedByStatement)
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && move_context.by_statement)
 	{
 		/* the statement that moved the payment moves its order and notifies */
 		return PointerGetDatum(NULL);
@@ -996,8 +1013,9 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 			{
 				bool		isnull2;
 
-				WebhookMovedPaymentId = DatumGetInt64(heap_getattr(newtup, a.id, desc, &isnull2));
-				WebhookMovedOrderState = MemoryContextStrdup(TopTransactionContext, order_state);
+				move_context.moved_payment_id = DatumGetInt64(heap_getattr(newtup, a.id, desc, &isnull2));
+				move_context.moved_order_state = MemoryContextStrdup(TopTransactionContext,
+																	 order_state);
 			}
 		}
 	}

@@ -21,13 +21,13 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
+#include "apply.h"
 #include "extract.h"
 #include "headers.h"
 #include "ingest.h"
 #include "insert.h"
 #include "outbox.h"
 #include "spi.h"
-#include "state.h"
 #include "webhook.h"
 
 /* Copy column col of row 0 of the SPI result as a C string in cxt, or NULL. */
@@ -296,7 +296,7 @@ WebhookStoreEvent(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 		store_settled(schema, cfg->nspoid, "held", ev->invalid, values, nulls, r, cxt);
 		return;
 	}
-	WebhookLastApplied.event_pk = 0;
+	WebhookLastAppliedForget();
 	/* a retry of a stored event: no insert, so no wait on another retry's count */
 	if (WebhookEventStored(cfg->nspoid, prov->name, ev->event_id))
 	{
@@ -392,12 +392,14 @@ WebhookStoreEvent(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 	/* ingest's judgment, or else the trigger, says what it did: no need to read it back */
 	if (!judged && r->payment_state == NULL)
 	{
-		if (WebhookLastApplied.event_pk == r->event_pk && WebhookLastApplied.complete)
+		const WebhookApplied *applied = WebhookLastAppliedGet();
+
+		if (applied->event_pk == r->event_pk && applied->complete)
 		{
-			r->payment_ref = WebhookLastApplied.payment_ref;
-			r->payment_state = WebhookLastApplied.payment_state;
-			r->order_ref = WebhookLastApplied.order_ref;
-			r->order_state = WebhookLastApplied.order_state;
+			r->payment_ref = applied->payment_ref;
+			r->payment_state = applied->payment_state;
+			r->order_ref = applied->order_ref;
+			r->order_state = applied->order_state;
 		}
 		else
 			read_event(schema, r->event_pk, r, cxt);
