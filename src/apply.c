@@ -8,10 +8,9 @@
  * SELECT ... FOR UPDATE on the slow path) before its state is judged, so
  * two events for one payment apply in some serial order.  An event that
  * finds no payment parks only once no insert of that payment is in
- * progress, holding the payment's keys until it commits; a payment insert
- * passes the same keys (waits for them, holds them not at all) before it
- * looks for parked events (state.c), so neither can miss the other, and
- * no insert holds a lock per row (park_or_wait).  Nothing
+ * progress, holding the payment's keys until it commits (park_or_wait,
+ * and lock.c for why neither it nor a payment insert misses the other).
+ * Nothing
  * here writes the event row: the trigger returns it, the caller of
  * webhook_event_apply() stores it.  All SQL runs through spi.c's plans.
  *
@@ -53,7 +52,9 @@
 #include "utils/typcache.h"
 
 #include "apply.h"
+#include "column.h"
 #include "config.h"
+#include "lock.h"
 #include "money.h"
 #include "outbox.h"
 #include "spi.h"
@@ -62,9 +63,6 @@
 
 /* What the last event applied in this backend did (apply.h). */
 static WebhookApplied last_applied;
-
-/* Advisory lock class for payment keys ("WH"). */
-#define WEBHOOK_LOCK_CLASS 22344
 
 PG_FUNCTION_INFO_V1(webhook_events_apply);
 PG_FUNCTION_INFO_V1(webhook_event_apply);
@@ -277,116 +275,6 @@ find_payment(const char *schema, const EventRow *ev, PaymentRow *p)
 		payment_by(schema, WEBHOOK_PLAN_PAYMENT_BY_REFERENCE, ev->provider, ev->reference, p);
 }
 
-/* 32-bit hash of a lock key */
-static int32
-key_hash(const char *key)
-{
-	return (int32) hash_bytes((const unsigned char *) key, strlen(key));
-}
-
-/*
- * The advisory lock tags of a payment's keys, in a fixed order (so that
- * two takers never deadlock on them); returns how many (0 to 2).
- */
-static int
-payment_key_tags(const char *provider, const char *reference, const char *external_id,
-				 LOCKTAG *tags)
-{
-	int32		keys[2];
-	int			n = 0;
-
-	if (reference != NULL)
-		keys[n++] = key_hash(psprintf("r:%s:%s", provider, reference));
-	if (external_id != NULL)
-		keys[n++] = key_hash(psprintf("x:%s:%s", provider, external_id));
-	if (n == 2 && keys[1] < keys[0])
-	{
-		int32		t = keys[0];
-
-		keys[0] = keys[1];
-		keys[1] = t;
-	}
-	for (int i = 0; i < n; i++)
-		SET_LOCKTAG_ADVISORY(tags[i], MyDatabaseId, WEBHOOK_LOCK_CLASS, (uint32) keys[i], 2);
-	return n;
-}
-
-/*
- * The keys this backend's parked events hold until their transaction
- * ends: session locks, so that one can be given back before waiting (see
- * park_or_wait), released by held_keys_release at commit, after the commit
- * is visible to all, or at abort.
- */
-static LOCKTAG *held_keys = NULL;
-static int	nheld_keys = 0;
-static int	maxheld_keys = 0;
-
-static void
-held_keys_release(XactEvent event, void *arg)
-{
-	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
-		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
-		return;
-	for (int i = 0; i < nheld_keys; i++)
-		LockRelease(&held_keys[i], ExclusiveLock, true);
-	nheld_keys = 0;
-}
-
-/* Take a payment's keys as session locks, remembered for held_keys_release. */
-static void
-take_payment_keys(const char *provider, const char *reference, const char *external_id)
-{
-	static bool registered = false;
-	LOCKTAG		tags[2];
-	int			n = payment_key_tags(provider, reference, external_id, tags);
-
-	if (!registered)
-	{
-		RegisterXactCallback(held_keys_release, NULL);
-		registered = true;
-	}
-	if (nheld_keys + n > maxheld_keys)
-	{
-		int			want = Max(16, 2 * (nheld_keys + n));
-
-		held_keys = held_keys == NULL ?
-			MemoryContextAlloc(TopMemoryContext, sizeof(LOCKTAG) * want) :
-			repalloc(held_keys, sizeof(LOCKTAG) * want);
-		maxheld_keys = want;
-	}
-	for (int i = 0; i < n; i++)
-	{
-		(void) LockAcquire(&tags[i], ExclusiveLock, true, false);
-		held_keys[nheld_keys++] = tags[i];
-	}
-}
-
-/* Give back the keys take_payment_keys took last (the same arguments). */
-static void
-give_back_payment_keys(const char *provider, const char *reference, const char *external_id)
-{
-	LOCKTAG		tags[2];
-	int			n = payment_key_tags(provider, reference, external_id, tags);
-
-	for (int i = n - 1; i >= 0; i--)
-	{
-		LockRelease(&tags[i], ExclusiveLock, true);
-		nheld_keys--;
-	}
-}
-
-void
-WebhookPassPaymentKeys(const char *provider, const char *reference, const char *external_id)
-{
-	LOCKTAG		tags[2];
-	int			n = payment_key_tags(provider, reference, external_id, tags);
-
-	for (int i = 0; i < n; i++)
-		(void) LockAcquire(&tags[i], ExclusiveLock, true, false);
-	for (int i = n - 1; i >= 0; i--)
-		LockRelease(&tags[i], ExclusiveLock, true);
-}
-
 /* An index scan on (provider, <key>) of one of the extension's indexes, kept open for many keys. */
 typedef struct KeyProbe
 {
@@ -560,7 +448,7 @@ park_or_wait(const char *schema, Oid nspoid, const EventRow *ev, PaymentRow *p)
 	{
 		TransactionId xid;
 
-		take_payment_keys(ev->provider, ev->reference, ev->object_id);
+		WebhookTakePaymentKeys(ev->provider, ev->reference, ev->object_id);
 		xid = payment_inserter(nspoid, "webhook_payments_provider_external_id_key",
 							   ev->provider, ev->object_id);
 		if (!TransactionIdIsValid(xid))
@@ -568,7 +456,7 @@ park_or_wait(const char *schema, Oid nspoid, const EventRow *ev, PaymentRow *p)
 								   ev->provider, ev->reference);
 		if (!TransactionIdIsValid(xid))
 			return find_payment(schema, ev, p);
-		give_back_payment_keys(ev->provider, ev->reference, ev->object_id);
+		WebhookGiveBackPaymentKeys(ev->provider, ev->reference, ev->object_id);
 		XactLockTableWait(xid, NULL, NULL, XLTW_None);
 		if (find_payment(schema, ev, p))
 			return true;
@@ -1372,26 +1260,6 @@ event_message(Oid nspoid, TupleDesc desc, const EventAttrs *a, HeapTuple tup,
 	WebhookOutboxEventMessage(nspoid, &e);
 	if (connect)
 		SPI_finish();
-}
-
-/* The extension's schema, quoted, from a relation of it. */
-const char *
-WebhookSchemaOf(Oid nspoid)
-{
-	/* the schema of the last call, kept: triggers ask for it on every row */
-	static Oid	cached_oid = InvalidOid;
-	static char cached_name[2 * NAMEDATALEN + 3];
-
-	if (nspoid != cached_oid)
-	{
-		char	   *name = get_namespace_name(nspoid);
-
-		if (name == NULL)
-			elog(ERROR, "schema %u of the webhook extension does not exist", nspoid);
-		strlcpy(cached_name, quote_identifier(name), sizeof(cached_name));
-		cached_oid = nspoid;
-	}
-	return cached_name;
 }
 
 /*

@@ -55,14 +55,6 @@ extern bool WebhookMovePayment(const char *schema, Oid nspoid, const char *provi
 							   WebhookMove *m);
 
 /*
- * Wait until no event that is parking for a payment's keys holds them,
- * holding them not at all (a payment insert, before it looks for parked
- * events).
- */
-extern void WebhookPassPaymentKeys(const char *provider, const char *reference,
-								   const char *external_id);
-
-/*
  * Whether the statement's snapshot sees the event stored (by UNIQUE
  * (provider, event_id)): a retry of it is a duplicate without trying the
  * insert, whose unique check would wait for any transaction that is
@@ -83,9 +75,6 @@ extern WebhookParkedProbe *WebhookParkedProbeBegin(Oid nspoid);
 extern void WebhookParkedProbeEnd(WebhookParkedProbe *pp);
 extern bool WebhookMaybeParked(WebhookParkedProbe *pp, const char *provider,
 							   const char *reference, const char *external_id);
-
-/* The extension's schema, quoted, from a relation of it. */
-extern const char *WebhookSchemaOf(Oid nspoid);
 
 /*
  * What the last event applied in this backend did, for webhook_ingest's

@@ -51,7 +51,6 @@
 #include "insert.h"
 #include "outbox.h"
 #include "spi.h"
-#include "apply.h"
 #include "webhook.h"
 
 /* The advisory lock a listening session holds (class "WH", key "LIST", kind 3). */

@@ -14,6 +14,8 @@
 
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "spi.h"
@@ -386,4 +388,23 @@ WebhookPlan(WebhookPlanId id, const char *schema)
 		pfree(sql);
 	}
 	return plans[id];
+}
+
+const char *
+WebhookSchemaOf(Oid nspoid)
+{
+	/* the schema of the last call, kept: triggers ask for it on every row */
+	static Oid	cached_oid = InvalidOid;
+	static char cached_name[2 * NAMEDATALEN + 3];
+
+	if (nspoid != cached_oid)
+	{
+		char	   *name = get_namespace_name(nspoid);
+
+		if (name == NULL)
+			elog(ERROR, "schema %u of the webhook extension does not exist", nspoid);
+		strlcpy(cached_name, quote_identifier(name), sizeof(cached_name));
+		cached_oid = nspoid;
+	}
+	return cached_name;
 }

@@ -52,6 +52,8 @@
 
 #include "money.h"
 #include "apply.h"
+#include "column.h"
+#include "lock.h"
 #include "outbox.h"
 #include "spi.h"
 #include "state.h"
@@ -87,45 +89,6 @@ const char *const WebhookEventStatuses[WEBHOOK_NEVENT_STATUSES] = {
 static const char *const order_states[] = {
 	"open", "partially_paid", "paid", "partially_refunded", "refunded"
 };
-
-/* true when s is one of the n words */
-bool
-WebhookOneOf(const char *s, const char *const *words, int n)
-{
-	return WebhookWordOf(s, words, n) != NULL;
-}
-
-const char *
-WebhookWordOf(const char *s, const char *const *words, int n)
-{
-	if (s == NULL)
-		return NULL;
-	for (int i = 0; i < n; i++)
-		if (strcmp(words[i], s) == 0)
-			return words[i];
-	return NULL;
-}
-
-/* Raise a check violation naming the column and what it must be. */
-void
-WebhookInvalidColumn(const char *table, const char *column, const char *value, const char *must)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_CHECK_VIOLATION),
-			 errmsg("invalid %s.%s \"%s\"", table, column, value ? value : "null"),
-			 errdetail("%s must be %s.", column, must)));
-}
-
-
-/* A text column of a tuple, or NULL. */
-char *
-WebhookTupleText(HeapTuple tup, TupleDesc desc, int attno)
-{
-	bool		isnull;
-	Datum		d = heap_getattr(tup, attno, desc, &isnull);
-
-	return isnull ? NULL : TextDatumGetCString(d);
-}
 
 PG_FUNCTION_INFO_V1(webhook_transition_allowed);
 PG_FUNCTION_INFO_V1(webhook_order_state);
@@ -246,26 +209,14 @@ payment_attrs_lookup(TupleDesc desc, PaymentAttrs *a)
 #undef ATT
 }
 
-/* Raise unless the numeric column is NULL or not negative. */
-static void
-check_amount(HeapTuple tup, TupleDesc desc, int attno, const char *table, const char *column)
-{
-	bool		isnull;
-	Datum		d = heap_getattr(tup, attno, desc, &isnull);
-
-	if (!isnull && WebhookNumCmp(d, WebhookNumZero()) < 0)
-		WebhookInvalidColumn(table, column,
-					   DatumGetCString(DirectFunctionCall1(numeric_out, d)), "zero or more");
-}
-
 /* Raise unless every amount of a payment row is NULL or not negative (23514). */
 static void
 check_payment_amounts(HeapTuple tup, TupleDesc desc, const PaymentAttrs *a)
 {
-	check_amount(tup, desc, a->amount, "webhook_payments", "amount");
-	check_amount(tup, desc, a->amount_captured, "webhook_payments", "amount_captured");
-	check_amount(tup, desc, a->amount_refunded, "webhook_payments", "amount_refunded");
-	check_amount(tup, desc, a->refunded_reported, "webhook_payments", "refunded_reported");
+	WebhookCheckAmount(tup, desc, a->amount, "webhook_payments", "amount");
+	WebhookCheckAmount(tup, desc, a->amount_captured, "webhook_payments", "amount_captured");
+	WebhookCheckAmount(tup, desc, a->amount_refunded, "webhook_payments", "amount_refunded");
+	WebhookCheckAmount(tup, desc, a->refunded_reported, "webhook_payments", "refunded_reported");
 }
 
 /* The text column is the same in both tuples. */
@@ -472,9 +423,9 @@ webhook_orders_guard(PG_FUNCTION_ARGS)
 					   "open, partially_paid, paid, partially_refunded or refunded");
 	if (currency != NULL && !WebhookIsCurrencyCode(currency, false))
 		WebhookInvalidColumn("webhook_orders", "currency", currency, "a three-letter ISO 4217 code");
-	check_amount(tup, desc, SPI_fnumber(desc, "total"), "webhook_orders", "total");
-	check_amount(tup, desc, SPI_fnumber(desc, "amount_paid"), "webhook_orders", "amount_paid");
-	check_amount(tup, desc, SPI_fnumber(desc, "amount_refunded"), "webhook_orders", "amount_refunded");
+	WebhookCheckAmount(tup, desc, SPI_fnumber(desc, "total"), "webhook_orders", "total");
+	WebhookCheckAmount(tup, desc, SPI_fnumber(desc, "amount_paid"), "webhook_orders", "amount_paid");
+	WebhookCheckAmount(tup, desc, SPI_fnumber(desc, "amount_refunded"), "webhook_orders", "amount_refunded");
 	return PointerGetDatum(tup);
 }
 

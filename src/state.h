@@ -95,14 +95,6 @@ extern void WebhookNotifyPayment(const char *provider, const char *reference,
 								 const char *new_state, const char *order_ref,
 								 const char *order_state);
 
-/* Helpers shared by state.c and apply.c (state.c). */
-extern bool WebhookOneOf(const char *s, const char *const *words, int n);
-/* The element of words equal to s (a constant), or NULL. */
-extern const char *WebhookWordOf(const char *s, const char *const *words, int n);
-extern void WebhookInvalidColumn(const char *table, const char *column,
-								 const char *value, const char *must) pg_attribute_noreturn();
-extern char *WebhookTupleText(HeapTuple tup, TupleDesc desc, int attno);
-
 /* true when a payment may move from one state to the other */
 extern bool WebhookTransitionAllowed(const char *from, const char *to);
 
