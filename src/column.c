@@ -3,7 +3,7 @@
  * column.c
  *	  Reading and checking a row's columns, for the C triggers: the
  *	  payments guard (state.c), the orders guard (order.c) and the events
- *	  trigger (apply.c).
+ *	  trigger (events.c).
  *
  * A file of its own so that none of those depends on another for them
  * (the events trigger and the order guards have no business with the

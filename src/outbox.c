@@ -4,7 +4,7 @@
  *	  The messages of webhook_outbox, and the wake-ups that go with them.
  *
  * The code that changes a payment or an order (state.c's payments
- * trigger, apply.c's one-row move, the events trigger) calls here in the
+ * trigger, move.c's one-row move, the events trigger) calls here in the
  * change's transaction: a change that rolls back takes its messages with
  * it, and a committed one has one per subscribed consumer.  Which
  * consumers subscribe to what is cached per backend and invalidated by a

@@ -1,23 +1,25 @@
 /*-------------------------------------------------------------------------
  *
  * state.c
- *	  The payment state machine and the C triggers that guard payments and
- *	  orders and move orders (applying an event to a payment is apply.c).
+ *	  The payment state machine and the C triggers on webhook_payments
+ *	  (applying an event to a payment is apply.c, moving orders order.c).
  *
- *	  - webhook_payments BEFORE INSERT OR UPDATE: the transition rules, for
- *	    events and hand updates alike, and the time stamps.
- *	  - webhook_payments AFTER INSERT OR UPDATE OR DELETE: the order's
- *	    amounts and state, NOTIFY webhook_payment, and on insert the events
- *	    parked waiting for this payment.
+ *	  - BEFORE INSERT OR UPDATE: the transition rules, for events and hand
+ *	    updates alike, and the time stamps.
+ *	  - AFTER INSERT FOR EACH STATEMENT: the inserted rows checked, and the
+ *	    events parked waiting for them applied (park.c).
+ *	  - AFTER INSERT OR UPDATE OR DELETE: the order's amounts and state,
+ *	    the outbox's messages and NOTIFY webhook_payment.
+ *
+ * The triggers and the code that moves a payment talk through the move
+ * context (state.h), which lives here.
  *
  * Invariants: a payment row is locked (FOR UPDATE) before an event reads
  * its state, so two events for one payment apply in some serial order; an
  * event that finds no payment takes the payment's advisory keys and looks
- * again before it parks, and a payment insert takes the same keys before
- * it looks for parked events, so neither can miss the other.  Orders move
- * by relative updates (amount_paid + delta), which stay right when
- * payments of one order change concurrently.  All SQL runs through the
- * cached plans of spi.c.
+ * again before it parks, and a payment insert passes the same keys before
+ * it looks for parked events, so neither can miss the other (lock.c).
+ * All SQL runs through the cached plans of spi.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -50,11 +52,12 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
-#include "money.h"
-#include "apply.h"
 #include "column.h"
 #include "lock.h"
+#include "money.h"
+#include "order.h"
 #include "outbox.h"
+#include "park.h"
 #include "spi.h"
 #include "state.h"
 #include "webhook.h"
@@ -86,12 +89,7 @@ const char *const WebhookEventStatuses[WEBHOOK_NEVENT_STATUSES] = {
 	"applied", "unchanged", "superseded", "ignored", "unmatched", "held", "failed"
 };
 
-static const char *const order_states[] = {
-	"open", "partially_paid", "paid", "partially_refunded", "refunded"
-};
-
 PG_FUNCTION_INFO_V1(webhook_transition_allowed);
-PG_FUNCTION_INFO_V1(webhook_order_state);
 PG_FUNCTION_INFO_V1(webhook_payments_guard);
 PG_FUNCTION_INFO_V1(webhook_payments_after);
 PG_FUNCTION_INFO_V1(webhook_payments_inserted);
@@ -122,31 +120,6 @@ webhook_transition_allowed(PG_FUNCTION_ARGS)
 											text_to_cstring(PG_GETARG_TEXT_PP(1))));
 }
 
-/*
- * webhook_order_state(total numeric, paid numeric, refunded numeric) RETURNS text
- *	  The one rule for an order's state from its amounts: refunded once
- *	  refunds reach what was paid, partially_refunded before that, paid once
- *	  payments reach the total, partially_paid before that, else open.
- */
-static const char *
-order_state_of(Datum total, Datum paid, Datum refunded)
-{
-	Datum		zero = WebhookNumZero();
-
-	if (WebhookNumCmp(refunded, zero) > 0)
-		return WebhookNumCmp(refunded, paid) >= 0 ? "refunded" : "partially_refunded";
-	if (WebhookNumCmp(paid, zero) > 0)
-		return WebhookNumCmp(paid, total) >= 0 ? "paid" : "partially_paid";
-	return "open";
-}
-
-Datum
-webhook_order_state(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_TEXT_P(cstring_to_text(order_state_of(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
-													PG_GETARG_DATUM(2))));
-}
-
 /* ---------- payments ---------- */
 
 /* Attribute numbers of webhook_payments. */
@@ -169,7 +142,7 @@ typedef struct PaymentAttrs
 
 static void payment_attrs_lookup(TupleDesc desc, PaymentAttrs *a);
 
-/* As event_attrs (apply.c): looked up once per descriptor shape. */
+/* As event_attrs (events.c): looked up once per descriptor shape. */
 static void
 payment_attrs(TupleDesc desc, PaymentAttrs *a)
 {
@@ -393,170 +366,6 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 	return PointerGetDatum(heap_modify_tuple_by_cols(newtup, desc, n, cols, vals, nulls));
 }
 
-PG_FUNCTION_INFO_V1(webhook_orders_guard);
-
-/*
- * webhook_orders_guard() RETURNS trigger: BEFORE INSERT OR UPDATE OF
- *	  total, currency, state on webhook_orders.  What CHECK constraints would
- *	  say, without their per-statement cost.
- */
-Datum
-webhook_orders_guard(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	TupleDesc	desc;
-	HeapTuple	tup;
-	char	   *state;
-	char	   *currency;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("webhook_orders_guard() must be a BEFORE row trigger")));
-	desc = RelationGetDescr(trigdata->tg_relation);
-	tup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
-	state = WebhookTupleText(tup, desc, SPI_fnumber(desc, "state"));
-	currency = WebhookTupleText(tup, desc, SPI_fnumber(desc, "currency"));
-	if (!WebhookOneOf(state, order_states, lengthof(order_states)))
-		WebhookInvalidColumn("webhook_orders", "state", state,
-					   "open, partially_paid, paid, partially_refunded or refunded");
-	if (currency != NULL && !WebhookIsCurrencyCode(currency, false))
-		WebhookInvalidColumn("webhook_orders", "currency", currency, "a three-letter ISO 4217 code");
-	WebhookCheckAmount(tup, desc, SPI_fnumber(desc, "total"), "webhook_orders", "total");
-	WebhookCheckAmount(tup, desc, SPI_fnumber(desc, "amount_paid"), "webhook_orders", "amount_paid");
-	WebhookCheckAmount(tup, desc, SPI_fnumber(desc, "amount_refunded"), "webhook_orders", "amount_refunded");
-	return PointerGetDatum(tup);
-}
-
-typedef struct OrderChange
-{
-	Datum		dpaid;
-	Datum		drefunded;
-} OrderChange;
-
-/*
- * An order moved by what its payments captured and refunded
- * (WEBHOOK_PLAN_ORDER_MOVE of spi.c, the same move as a statement): the
- * amounts, the state they
- * give, paid_at once paid in full, updated_at.  A NULL amount gives NULL
- * (the NOT NULL constraint then says so), as the statement's arithmetic.
- */
-static bool
-change_order(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
-{
-	OrderChange *c = arg;
-	int			total = col[WEBHOOK_ORDER_TOTAL] - 1;
-	int			paid = col[WEBHOOK_ORDER_AMOUNT_PAID] - 1;
-	int			refunded = col[WEBHOOK_ORDER_AMOUNT_REFUNDED] - 1;
-	int			state = col[WEBHOOK_ORDER_STATE] - 1;
-	int			paid_at = col[WEBHOOK_ORDER_PAID_AT] - 1;
-	int			updated_at = col[WEBHOOK_ORDER_UPDATED_AT] - 1;
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
-
-	if (!nulls[paid])
-		values[paid] = DirectFunctionCall2(numeric_add, values[paid], c->dpaid);
-	if (!nulls[refunded])
-		values[refunded] = DirectFunctionCall2(numeric_add, values[refunded], c->drefunded);
-	nulls[state] = nulls[total] || nulls[paid] || nulls[refunded];
-	if (!nulls[state])
-		values[state] = CStringGetTextDatum(order_state_of(values[total], values[paid], values[refunded]));
-	if (nulls[paid_at] && !nulls[paid] && !nulls[total] &&
-		WebhookNumCmp(values[paid], WebhookNumZero()) > 0 &&
-		WebhookNumCmp(values[paid], values[total]) >= 0)
-	{
-		values[paid_at] = TimestampTzGetDatum(now);
-		nulls[paid_at] = false;
-	}
-	values[updated_at] = TimestampTzGetDatum(now);
-	nulls[updated_at] = false;
-	return true;
-}
-
-/*
- * What the outbox says of an order a move left with state and amounts
- * (numeric datums), moved by dpaid and drefunded: its state before is the
- * one its amounts gave then.
- */
-static void
-order_moved(WebhookOutboxOrder *out, const char *order_ref, const char *state, Datum total,
-			Datum paid, Datum refunded, Datum dpaid, Datum drefunded)
-{
-	Datum		zero = WebhookNumZero();
-
-	out->ref = pstrdup(order_ref);
-	out->state = state ? pstrdup(state) : NULL;
-	out->total = DatumGetCString(DirectFunctionCall1(numeric_out, total));
-	out->amount_paid = DatumGetCString(DirectFunctionCall1(numeric_out, paid));
-	out->amount_refunded = DatumGetCString(DirectFunctionCall1(numeric_out, refunded));
-	out->old_state = pstrdup(order_state_of(total, WebhookNumSub(paid, dpaid),
-											WebhookNumSub(refunded, drefunded)));
-	out->changed = state != NULL && (strcmp(out->old_state, state) != 0 ||
-									 WebhookNumCmp(dpaid, zero) != 0 ||
-									 WebhookNumCmp(drefunded, zero) != 0);
-}
-
-char *
-WebhookUpdateOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid, Datum drefunded,
-				   WebhookOutboxOrder *out)
-{
-	OrderChange c = {dpaid, drefunded};
-	Datum		key = CStringGetTextDatum(order_ref);
-	TupleTableSlot *slot = WebhookUpdateRow(u, WEBHOOK_UPDATE_ORDERS, &key, change_order, &c);
-	AttrNumber	state = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS, WEBHOOK_ORDER_STATE);
-	char	   *result;
-
-	if (slot == NULL || slot->tts_isnull[state - 1])
-		return NULL;
-	result = TextDatumGetCString(slot->tts_values[state - 1]);
-	if (out != NULL)
-	{
-		AttrNumber	total = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS, WEBHOOK_ORDER_TOTAL);
-		AttrNumber	paid = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS, WEBHOOK_ORDER_AMOUNT_PAID);
-		AttrNumber	refunded = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS,
-												   WEBHOOK_ORDER_AMOUNT_REFUNDED);
-
-		order_moved(out, order_ref, result, slot->tts_values[total - 1], slot->tts_values[paid - 1],
-					slot->tts_values[refunded - 1], dpaid, drefunded);
-	}
-	return result;
-}
-
-char *
-WebhookMoveOrder(const char *schema, Oid nspoid, const char *order_ref, Datum dpaid,
-				 Datum drefunded, WebhookOutboxOrder *out)
-{
-	WebhookUpdate *u = WebhookUpdateBegin(nspoid, WEBHOOK_UPDATE_TABLE(WEBHOOK_UPDATE_ORDERS));
-	Datum		values[3];
-	HeapTuple	tup;
-	TupleDesc	desc;
-	bool		isnull;
-	char	   *state;
-
-	if (u != NULL)
-	{
-		state = WebhookUpdateOrder(u, order_ref, dpaid, drefunded, out);
-		WebhookUpdateEnd(u);
-		return state;
-	}
-	values[0] = CStringGetTextDatum(order_ref);
-	values[1] = dpaid;
-	values[2] = drefunded;
-	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_ORDER_MOVE, schema), values, NULL,
-						 false, 0) != SPI_OK_UPDATE_RETURNING)
-		elog(ERROR, "order update failed");
-	if (SPI_processed != 1)
-		return NULL;
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	state = SPI_getvalue(tup, desc, 1);
-	if (out != NULL && state != NULL)
-		order_moved(out, order_ref, state, SPI_getbinval(tup, desc, 2, &isnull),
-					SPI_getbinval(tup, desc, 3, &isnull), SPI_getbinval(tup, desc, 4, &isnull),
-					dpaid, drefunded);
-	return state;
-}
-
 void
 WebhookNotifyPayment(const char *provider, const char *reference, const char *external_id,
 					 const char *old_state, const char *new_state, const char *order_ref,
@@ -577,67 +386,6 @@ WebhookNotifyPayment(const char *provider, const char *reference, const char *ex
 	WebhookJsonMember(&buf, "order_state", order_state);
 	appendStringInfoChar(&buf, '}');
 	Async_Notify("webhook_payment", buf.data);
-}
-
-/*
- * Apply the events parked for a payment just inserted, in provider order.
- * The caller passed the payment's keys first (WebhookPassPaymentKeys).
- */
-static void
-apply_parked(const char *schema, const char *provider, const char *reference,
-			 const char *external_id)
-{
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	uint64		n;
-	int64	   *ids;
-
-	values[0] = CStringGetTextDatum(provider);
-	values[1] = reference ? CStringGetTextDatum(reference) : (Datum) 0;
-	nulls[1] = reference ? ' ' : 'n';
-	values[2] = external_id ? CStringGetTextDatum(external_id) : (Datum) 0;
-	nulls[2] = external_id ? ' ' : 'n';
-	if (IsolationUsesXactSnapshot())
-	{
-		/*
-		 * The keys make an event that parked meanwhile committed, but this
-		 * transaction's snapshot cannot see it: do not leave it behind.
-		 */
-		if (SPI_execute_snapshot(WebhookPlan(WEBHOOK_PLAN_PARKED_EVENTS, schema), values, nulls,
-								 GetLatestSnapshot(), InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "parked event lookup failed");
-		n = SPI_processed;
-	}
-	else
-		n = 0;
-	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PARKED_EVENTS, schema), values, nulls,
-						 false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "parked event lookup failed");
-	if (n > SPI_processed)
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("could not serialize access: an event for payment %s was parked after this transaction began",
-						reference ? reference : external_id),
-				 errhint("Retry the transaction.")));
-	n = SPI_processed;
-	if (n == 0)
-		return;
-	ids = palloc(sizeof(int64) * n);
-	for (uint64 i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	for (uint64 i = 0; i < n; i++)
-	{
-		Datum		arg[1];
-
-		arg[0] = Int64GetDatum(ids[i]);
-		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_REAPPLY_EVENT, schema), arg, NULL,
-							 false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "parked event could not be applied");
-	}
 }
 
 /*
@@ -767,7 +515,7 @@ webhook_payments_inserted(PG_FUNCTION_ARGS)
 										   SECURITY_NOFORCE_RLS);
 					connected = true;
 				}
-				apply_parked(schema, provider, reference, external_id);
+				WebhookApplyParked(schema, provider, reference, external_id);
 			}
 			MemoryContextSwitchTo(oldcxt);
 			MemoryContextReset(rowcxt);
@@ -937,7 +685,7 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 		WebhookPassPaymentKeys(provider, reference, external_id);
 		probe = WebhookParkedProbeBegin(RelationGetNamespace(rel));
 		if (WebhookMaybeParked(probe, provider, reference, external_id))
-			apply_parked(schema, provider, reference, external_id);
+			WebhookApplyParked(schema, provider, reference, external_id);
 		WebhookParkedProbeEnd(probe);
 	}
 

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * state.h
- *	  The payment state machine (state.c).
+ *	  The payment state machine, and the move context through which the
+ *	  payments triggers and the code that moves a payment talk (state.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -9,14 +10,6 @@
 #define WEBHOOK_STATE_H
 
 #include "postgres.h"
-
-#include "access/htup.h"
-#include "access/tupdesc.h"
-#include "executor/spi.h"
-
-#include "money.h"
-#include "outbox.h"
-#include "update.h"
 
 #define WEBHOOK_NEVENT_STATUSES 7
 
@@ -30,8 +23,9 @@ extern const char *const WebhookEventStatuses[WEBHOOK_NEVENT_STATUSES];
  * update.c's single-row update) sits between them, so state.c keeps one
  * per backend and the protocol is:
  *
- * 1. The mover calls WebhookMoveBegin() just before its UPDATE: it forgets
- *	  what an earlier move recorded.
+ * 1. The mover (WebhookMovePayment, or apply.c's general path before its
+ *	  WEBHOOK_PLAN_PAYMENT_UPDATE) calls WebhookMoveBegin() just before its
+ *	  UPDATE: it forgets what an earlier move recorded.
  * 2. WebhookMovePayment (one statement moves the payment, its order and
  *	  sends the NOTIFY) brackets its move with WebhookMoveByStatement(true)
  *	  and (false), the latter in PG_FINALLY: meanwhile the AFTER trigger
@@ -49,14 +43,14 @@ extern const char *const WebhookEventStatuses[WEBHOOK_NEVENT_STATUSES];
  */
 typedef struct WebhookMoveContext
 {
-	bool		by_statement;	/* step 2: the mover moves the order itself */
-	int64		guarded_payment_id; /* the last payment the guard let update, 0: none */
-	const char *guarded_old_state;	/* its state before (a constant), NULL if not
-									 * a known state */
-	int64		moved_payment_id;	/* the payment whose order the AFTER trigger
-									 * moved, 0: none */
-	char	   *moved_order_state;	/* that order's new state, in
-									 * TopTransactionContext */
+	/* step 2: the mover moves the order and notifies itself */
+	bool		by_statement;
+	/* the last payment the guard let update (0: none), its state before */
+	int64		guarded_payment_id;
+	const char *guarded_old_state;	/* a constant; NULL: not a known state */
+	/* the payment whose order the AFTER trigger moved (0: none), the state */
+	int64		moved_payment_id;
+	char	   *moved_order_state;	/* in TopTransactionContext */
 } WebhookMoveContext;
 
 /* Forget what the last move recorded (step 1). */
@@ -74,22 +68,7 @@ extern void WebhookGuardRecord(int64 payment_id, const char *old_state);
 /* What the payments triggers recorded since WebhookMoveBegin (step 4). */
 extern const WebhookMoveContext *WebhookMoveResult(void);
 
-/*
- * Move an order by what its payments' captured and refunded amounts
- * changed, within u; returns its new state, or NULL when there is no such
- * order (state.c).  When out is not NULL, fills it in for the outbox.
- */
-extern char *WebhookUpdateOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid,
-								Datum drefunded, WebhookOutboxOrder *out);
-
-/*
- * The same as a statement of its own: through update.c when the tables
- * allow it, else WEBHOOK_PLAN_ORDER_MOVE.  Must run connected to SPI.
- */
-extern char *WebhookMoveOrder(const char *schema, Oid nspoid, const char *order_ref,
-							  Datum dpaid, Datum drefunded, WebhookOutboxOrder *out);
-
-/* NOTIFY webhook_payment with the payload README "How it works" gives (state.c). */
+/* NOTIFY webhook_payment with the payload README "How it works" gives. */
 extern void WebhookNotifyPayment(const char *provider, const char *reference,
 								 const char *external_id, const char *old_state,
 								 const char *new_state, const char *order_ref,
@@ -97,6 +76,5 @@ extern void WebhookNotifyPayment(const char *provider, const char *reference,
 
 /* true when a payment may move from one state to the other */
 extern bool WebhookTransitionAllowed(const char *from, const char *to);
-
 
 #endif							/* WEBHOOK_STATE_H */

@@ -22,6 +22,8 @@
 #include "utils/timestamp.h"
 
 #include "apply.h"
+#include "move.h"
+#include "park.h"
 #include "extract.h"
 #include "headers.h"
 #include "ingest.h"
