@@ -510,17 +510,18 @@ apply_fast(const char *schema, Oid nspoid, WebhookEventRow *ev, const char *targ
 	return true;
 }
 
-/* WebhookApplyEvent, the event named for the outbox already. */
-static void
-apply_event(const char *schema, Oid nspoid, WebhookEventRow *ev, bool force)
+/*
+ * Whether the event's amount holds it: one held as invalid stays so,
+ * webhook_reprocess or not; else an amount in minor units is converted to
+ * major units, and one that is invalid for its currency holds the event
+ * (ev->detail says why).
+ */
+static bool
+amount_holds(WebhookEventRow *ev)
 {
-	PaymentRow	p;
-	const char *target;
-
-	/* an amount that cannot be applied stays held, webhook_reprocess or not */
 	if (ev->status != NULL && strcmp(ev->status, "held") == 0 &&
 		ev->detail != NULL && strncmp(ev->detail, "invalid_", 8) == 0)
-		return;
+		return true;
 	ev->detail = NULL;
 	if (ev->has_minor && ev->amount_minor < 0)
 		ev->detail = "invalid_amount: the amount is negative";
@@ -536,8 +537,67 @@ apply_event(const char *schema, Oid nspoid, WebhookEventRow *ev, bool force)
 	{
 		ev->status = "held";
 		ev->has_amount = false;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A found payment moved to target, neither a refund nor a partial
+ * capture: as the state machine allows, a capture's amount and currency
+ * checked against the payment's (a mismatch holds the event when the
+ * provider's policy says so, unless force).  Sets ev->status.
+ */
+static void
+apply_move(const char *schema, WebhookEventRow *ev, PaymentRow *p, const char *target,
+		   bool force)
+{
+	if (strcmp(target, p->state) == 0)
+	{
+		ev->status = "unchanged";
 		return;
 	}
+	if (!WebhookTransitionAllowed(p->state, target))
+	{
+		ev->status = "superseded";
+		return;
+	}
+	ev->status = "applied";
+	if (strcmp(target, "captured") == 0)
+	{
+		Datum		captured;
+		bool		mismatch;
+
+		mismatch = (ev->currency != NULL && p->currency != NULL &&
+					pg_strcasecmp(ev->currency, p->currency) != 0) ||
+			(ev->has_amount && p->has_amount && WebhookNumCmp(ev->amount, p->amount) != 0);
+		if (mismatch)
+		{
+			ev->detail = "amount_mismatch";
+			if (!force && provider_holds(schema, ev->provider))
+			{
+				ev->status = "held";
+				return;
+			}
+		}
+		captured = ev->has_amount ? ev->amount : (p->has_amount ? p->amount : WebhookNumZero());
+		update_payment(schema, p, target, captured, p->refunded, p->reported);
+		remember_applied(ev, p, target, order_moved_to(p));
+		return;
+	}
+	update_payment(schema, p, target, p->captured, p->refunded, p->reported);
+	remember_applied(ev, p, target, order_moved_to(p));
+}
+
+/* WebhookApplyEvent, the event named for the outbox already. */
+static void
+apply_event(const char *schema, Oid nspoid, WebhookEventRow *ev, bool force)
+{
+	PaymentRow	p;
+	const char *target;
+
+	if (amount_holds(ev))
+		return;
 	if (ev->action == NULL || strcmp(ev->action, "ignore") == 0)
 	{
 		ev->status = "ignored";
@@ -568,50 +628,11 @@ apply_event(const char *schema, Oid nspoid, WebhookEventRow *ev, bool force)
 	ev->payment_id = p.id;
 
 	if (strcmp(target, "refund") == 0)
-	{
 		apply_refund(schema, nspoid, ev, &p);
-		return;
-	}
-	if (ev->partial && strcmp(target, "captured") == 0)
-	{
+	else if (ev->partial && strcmp(target, "captured") == 0)
 		apply_partial_capture(schema, ev, &p);
-		return;
-	}
-	if (strcmp(target, p.state) == 0)
-	{
-		ev->status = "unchanged";
-		return;
-	}
-	if (!WebhookTransitionAllowed(p.state, target))
-	{
-		ev->status = "superseded";
-		return;
-	}
-	ev->status = "applied";
-	if (strcmp(target, "captured") == 0)
-	{
-		Datum		captured;
-		bool		mismatch;
-
-		mismatch = (ev->currency != NULL && p.currency != NULL &&
-					pg_strcasecmp(ev->currency, p.currency) != 0) ||
-			(ev->has_amount && p.has_amount && WebhookNumCmp(ev->amount, p.amount) != 0);
-		if (mismatch)
-		{
-			ev->detail = "amount_mismatch";
-			if (!force && provider_holds(schema, ev->provider))
-			{
-				ev->status = "held";
-				return;
-			}
-		}
-		captured = ev->has_amount ? ev->amount : (p.has_amount ? p.amount : WebhookNumZero());
-		update_payment(schema, &p, target, captured, p.refunded, p.reported);
-		remember_applied(ev, &p, target, order_moved_to(&p));
-		return;
-	}
-	update_payment(schema, &p, target, p.captured, p.refunded, p.reported);
-	remember_applied(ev, &p, target, order_moved_to(&p));
+	else
+		apply_move(schema, ev, &p, target, force);
 }
 
 /*

@@ -417,12 +417,93 @@ fix_new_payments(const char *schema, List *ids)
 	SPI_finish();
 }
 
+/* What webhook_payments_inserted keeps across its passes over the rows. */
+typedef struct InsertedRows
+{
+	Relation	rel;
+	TupleDesc	desc;
+	PaymentAttrs a;
+	const char *schema;
+	MemoryContext cxt;			/* the trigger's */
+	MemoryContext rowcxt;		/* reset after each row */
+	List	   *fix;			/* ids (int64 pointers) of rows to complete */
+	bool		connected;		/* to SPI, as the table's owner */
+	Oid			save_userid;
+	int			save_sec_context;
+} InsertedRows;
+
+/*
+ * One pass over the inserted rows, each in ir->rowcxt.  The first (probe
+ * NULL) checks each row as the guard checks an update, remembers those to
+ * complete, and passes each payment's keys; the second applies the events
+ * parked for each payment the probe may see them for, connected to SPI as
+ * the table's owner from the first such payment on.
+ */
+static void
+inserted_pass(InsertedRows *ir, Tuplestorestate *rows, TupleTableSlot *slot,
+			  WebhookParkedProbe *probe)
+{
+	const PaymentAttrs *a = &ir->a;
+
+	tuplestore_rescan(rows);
+	while (tuplestore_gettupleslot(rows, true, false, slot))
+	{
+		char	   *provider;
+		char	   *reference;
+		char	   *external_id;
+
+		MemoryContextSwitchTo(ir->rowcxt);
+		slot_getallattrs(slot);
+		provider = TextDatumGetCString(slot->tts_values[a->provider - 1]);
+		reference = slot->tts_isnull[a->reference - 1] ? NULL :
+			TextDatumGetCString(slot->tts_values[a->reference - 1]);
+		external_id = slot->tts_isnull[a->external_id - 1] ? NULL :
+			TextDatumGetCString(slot->tts_values[a->external_id - 1]);
+		if (probe == NULL)
+		{
+			bool		free_tuple;
+			HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, &free_tuple);
+
+			/* what the guard checks on update, for every inserted row */
+			if (check_new_payment(tup, ir->desc, a))
+			{
+				int64	   *id = MemoryContextAlloc(ir->cxt, sizeof(int64));
+
+				*id = DatumGetInt64(slot->tts_values[a->id - 1]);
+				MemoryContextSwitchTo(ir->cxt);
+				ir->fix = lappend(ir->fix, id);
+				MemoryContextSwitchTo(ir->rowcxt);
+			}
+			WebhookPassPaymentKeys(provider, reference, external_id);
+		}
+		else if (WebhookMaybeParked(probe, provider, reference, external_id))
+		{
+			if (!ir->connected)
+			{
+				/* connected from the trigger's context, which SPI_finish returns to */
+				MemoryContextSwitchTo(ir->cxt);
+				if (SPI_connect() != SPI_OK_CONNECT)
+					elog(ERROR, "SPI_connect failed");
+				MemoryContextSwitchTo(ir->rowcxt);
+				GetUserIdAndSecContext(&ir->save_userid, &ir->save_sec_context);
+				SetUserIdAndSecContext(ir->rel->rd_rel->relowner,
+									   ir->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+									   SECURITY_NOFORCE_RLS);
+				ir->connected = true;
+			}
+			WebhookApplyParked(ir->schema, provider, reference, external_id);
+		}
+		MemoryContextSwitchTo(ir->cxt);
+		MemoryContextReset(ir->rowcxt);
+	}
+}
+
 /*
  * webhook_payments_inserted() RETURNS trigger: AFTER INSERT FOR EACH
  *	  STATEMENT on webhook_payments, with the inserted rows as its transition
  *	  table.  It checks each row as the guard checks an update (23514) and
  *	  puts its currency in upper case; it passes each payment's keys, so that an
- *	  event parking for it has committed (apply.c), and applies the events
+ *	  event parking for it has committed (lock.c), and applies the events
  *	  parked for it, in provider order, with the rights of the table's owner
  *	  (see webhook_payments_after).  Where no event may be parked it runs no
  *	  statement: a bulk load costs a few index probes per row.
@@ -431,19 +512,10 @@ Datum
 webhook_payments_inserted(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Relation	rel;
-	TupleDesc	desc;
-	PaymentAttrs a;
+	InsertedRows ir;
 	Tuplestorestate *rows;
 	TupleTableSlot *slot;
-	MemoryContext rowcxt;
-	MemoryContext oldcxt;
-	WebhookParkedProbe *probe = NULL;
-	List	   *fix = NIL;
-	bool		connected = false;
-	Oid			save_userid = InvalidOid;
-	int			save_sec_context = 0;
-	const char *schema;
+	WebhookParkedProbe *probe;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
@@ -451,87 +523,36 @@ webhook_payments_inserted(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("webhook_payments_inserted() must be an AFTER INSERT statement trigger with a NEW TABLE")));
-	rel = trigdata->tg_relation;
-	desc = RelationGetDescr(rel);
-	payment_attrs(desc, &a);
-	schema = WebhookSchemaOf(RelationGetNamespace(rel));
+	memset(&ir, 0, sizeof(ir));
+	ir.rel = trigdata->tg_relation;
+	ir.desc = RelationGetDescr(ir.rel);
+	payment_attrs(ir.desc, &ir.a);
+	ir.schema = WebhookSchemaOf(RelationGetNamespace(ir.rel));
+	ir.cxt = CurrentMemoryContext;
+	ir.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "webhook inserted payment",
+									  ALLOCSET_SMALL_SIZES);
 	rows = trigdata->tg_newtable;
-	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "webhook inserted payment",
-								   ALLOCSET_SMALL_SIZES);
+	slot = MakeSingleTupleTableSlot(ir.desc, &TTSOpsMinimalTuple);
 	tuplestore_select_read_pointer(rows, tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND));
 
 	/*
 	 * Two passes: every payment's keys first, then one snapshot, which sees
 	 * every event that was parking for any of them, for all the probes.
 	 */
-	for (int pass = 0; pass < 2; pass++)
-	{
-		if (pass == 1)
-			probe = WebhookParkedProbeBegin(RelationGetNamespace(rel));
-		tuplestore_rescan(rows);
-		while (tuplestore_gettupleslot(rows, true, false, slot))
-		{
-			char	   *provider;
-			char	   *reference;
-			char	   *external_id;
-
-			oldcxt = MemoryContextSwitchTo(rowcxt);
-			slot_getallattrs(slot);
-			provider = TextDatumGetCString(slot->tts_values[a.provider - 1]);
-			reference = slot->tts_isnull[a.reference - 1] ? NULL :
-				TextDatumGetCString(slot->tts_values[a.reference - 1]);
-			external_id = slot->tts_isnull[a.external_id - 1] ? NULL :
-				TextDatumGetCString(slot->tts_values[a.external_id - 1]);
-			if (pass == 0)
-			{
-				bool		free_tuple;
-				HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, &free_tuple);
-
-				/* what the guard checks on update, for every inserted row */
-				if (check_new_payment(tup, desc, &a))
-				{
-					int64	   *id = MemoryContextAlloc(oldcxt, sizeof(int64));
-
-					*id = DatumGetInt64(slot->tts_values[a.id - 1]);
-					MemoryContextSwitchTo(oldcxt);
-					fix = lappend(fix, id);
-					MemoryContextSwitchTo(rowcxt);
-				}
-				WebhookPassPaymentKeys(provider, reference, external_id);
-			}
-			else if (WebhookMaybeParked(probe, provider, reference, external_id))
-			{
-				if (!connected)
-				{
-					/* connected from the trigger's context, which SPI_finish returns to */
-					MemoryContextSwitchTo(oldcxt);
-					if (SPI_connect() != SPI_OK_CONNECT)
-						elog(ERROR, "SPI_connect failed");
-					MemoryContextSwitchTo(rowcxt);
-					GetUserIdAndSecContext(&save_userid, &save_sec_context);
-					SetUserIdAndSecContext(rel->rd_rel->relowner,
-										   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-										   SECURITY_NOFORCE_RLS);
-					connected = true;
-				}
-				WebhookApplyParked(schema, provider, reference, external_id);
-			}
-			MemoryContextSwitchTo(oldcxt);
-			MemoryContextReset(rowcxt);
-		}
-	}
+	inserted_pass(&ir, rows, slot, NULL);
+	probe = WebhookParkedProbeBegin(RelationGetNamespace(ir.rel));
+	inserted_pass(&ir, rows, slot, probe);
 	WebhookParkedProbeEnd(probe);
 	tuplestore_select_read_pointer(rows, 0);
 	ExecDropSingleTupleTableSlot(slot);
-	MemoryContextDelete(rowcxt);
-	if (connected)
+	MemoryContextDelete(ir.rowcxt);
+	if (ir.connected)
 	{
-		SetUserIdAndSecContext(save_userid, save_sec_context);
+		SetUserIdAndSecContext(ir.save_userid, ir.save_sec_context);
 		SPI_finish();
 	}
-	if (fix != NIL)
-		fix_new_payments(schema, fix);
+	if (ir.fix != NIL)
+		fix_new_payments(ir.schema, ir.fix);
 	return PointerGetDatum(NULL);
 }
 
@@ -579,11 +600,107 @@ payment_messages(Oid nspoid, TupleDesc desc, const PaymentAttrs *a, HeapTuple ol
 }
 
 /*
+ * A payment inserted in a database not yet updated from 0.1.0, which has
+ * no webhook_payments_inserted (no AFTER INSERT trigger with a transition
+ * table) and fires webhook_payments_after for every inserted row: its
+ * parked events applied here, as 0.1.0 did.
+ */
+static void
+apply_parked_of_row(Relation rel, TupleDesc desc, const PaymentAttrs *a, HeapTuple newtup,
+					const char *schema)
+{
+	char	   *provider = WebhookTupleText(newtup, desc, a->provider);
+	char	   *reference = WebhookTupleText(newtup, desc, a->reference);
+	char	   *external_id = WebhookTupleText(newtup, desc, a->external_id);
+	WebhookParkedProbe *probe;
+
+	WebhookPassPaymentKeys(provider, reference, external_id);
+	probe = WebhookParkedProbeBegin(RelationGetNamespace(rel));
+	if (WebhookMaybeParked(probe, provider, reference, external_id))
+		WebhookApplyParked(schema, provider, reference, external_id);
+	WebhookParkedProbeEnd(probe);
+}
+
+/*
+ * What a payment's change means for orders: its state, order and amounts
+ * before and after (NULL and zero where there is no old or new row).
+ */
+typedef struct OrderSide
+{
+	char	   *old_state;
+	char	   *new_state;
+	char	   *old_order;
+	char	   *new_order;
+	Datum		old_paid;
+	Datum		old_refunded;
+	Datum		new_paid;
+	Datum		new_refunded;
+} OrderSide;
+
+static void
+order_side_read(TupleDesc desc, const PaymentAttrs *a, HeapTuple oldtup, HeapTuple newtup,
+				OrderSide *o)
+{
+	bool		isnull;
+
+	memset(o, 0, sizeof(*o));
+	o->old_paid = o->old_refunded = o->new_paid = o->new_refunded = WebhookNumZero();
+	if (oldtup)
+	{
+		o->old_state = WebhookTupleText(oldtup, desc, a->state);
+		o->old_order = WebhookTupleText(oldtup, desc, a->order_ref);
+		o->old_paid = heap_getattr(oldtup, a->amount_captured, desc, &isnull);
+		o->old_refunded = heap_getattr(oldtup, a->amount_refunded, desc, &isnull);
+	}
+	if (newtup)
+	{
+		o->new_state = WebhookTupleText(newtup, desc, a->state);
+		o->new_order = WebhookTupleText(newtup, desc, a->order_ref);
+		o->new_paid = heap_getattr(newtup, a->amount_captured, desc, &isnull);
+		o->new_refunded = heap_getattr(newtup, a->amount_refunded, desc, &isnull);
+	}
+}
+
+/*
+ * Move the orders a payment's change touches: the order it left (or was
+ * deleted from) loses its amounts; its order moves by what its captured
+ * and refunded amounts changed, or when its state changed.  Returns that
+ * order's new state, NULL when it did not move; fills out (when not NULL)
+ * for the outbox.
+ */
+static char *
+move_orders(const char *schema, Oid nspoid, OrderSide *o, WebhookOutboxOrder *out)
+{
+	Datum		zero = WebhookNumZero();
+
+	if (o->old_order != NULL && (o->new_order == NULL || strcmp(o->old_order, o->new_order) != 0))
+	{
+		/* the payment left this order (or was deleted): take its amounts out */
+		if (WebhookNumCmp(o->old_paid, zero) != 0 || WebhookNumCmp(o->old_refunded, zero) != 0)
+			(void) WebhookMoveOrder(schema, nspoid, o->old_order,
+									WebhookNumSub(zero, o->old_paid),
+									WebhookNumSub(zero, o->old_refunded), NULL);
+		o->old_paid = o->old_refunded = zero;
+	}
+	if (o->new_order != NULL)
+	{
+		Datum		dpaid = WebhookNumSub(o->new_paid, o->old_paid);
+		Datum		drefunded = WebhookNumSub(o->new_refunded, o->old_refunded);
+		bool		state_changed = o->old_state == NULL || strcmp(o->old_state, o->new_state) != 0;
+
+		if (WebhookNumCmp(dpaid, zero) != 0 || WebhookNumCmp(drefunded, zero) != 0 || state_changed)
+			return WebhookMoveOrder(schema, nspoid, o->new_order, dpaid, drefunded, out);
+	}
+	return NULL;
+}
+
+/*
  * webhook_payments_after() RETURNS trigger: AFTER UPDATE OR DELETE on
  *	  webhook_payments, and AFTER INSERT of a payment with an order.  Moves
- *	  the order(s) by the change in captured and refunded amounts and sends
- *	  NOTIFY webhook_payment on a state change.  Parked events are applied
- *	  by webhook_payments_inserted.
+ *	  the order(s) by the change in captured and refunded amounts, records
+ *	  the order's move in the move context (state.h), writes the outbox's
+ *	  messages and sends NOTIFY webhook_payment on a state change.  Parked
+ *	  events are applied by webhook_payments_inserted.
  */
 Datum
 webhook_payments_after(PG_FUNCTION_ARGS)
@@ -595,17 +712,8 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	HeapTuple	oldtup = NULL;
 	HeapTuple	newtup = NULL;
 	const char *schema;
-	Datum		zero;
-	char	   *order_state = NULL;
-	char	   *old_state = NULL;
-	char	   *new_state = NULL;
-	char	   *old_order = NULL;
-	char	   *new_order = NULL;
-	Datum		old_paid,
-				old_refunded,
-				new_paid,
-				new_refunded;
-	bool		isnull;
+	OrderSide	o;
+	char	   *order_state;
 	Oid			save_userid;
 	int			save_sec_context;
 	bool		wanted;
@@ -625,7 +733,6 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(rel);
 	payment_attrs(desc, &a);
 	schema = WebhookSchemaOf(RelationGetNamespace(rel));
-	zero = WebhookNumZero();
 	wanted = WebhookOutboxWanted(RelationGetNamespace(rel));
 	memset(&order, 0, sizeof(order));
 
@@ -638,22 +745,7 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	}
 	else
 		oldtup = trigdata->tg_trigtuple;
-
-	old_paid = old_refunded = new_paid = new_refunded = zero;
-	if (oldtup)
-	{
-		old_state = WebhookTupleText(oldtup, desc, a.state);
-		old_order = WebhookTupleText(oldtup, desc, a.order_ref);
-		old_paid = heap_getattr(oldtup, a.amount_captured, desc, &isnull);
-		old_refunded = heap_getattr(oldtup, a.amount_refunded, desc, &isnull);
-	}
-	if (newtup)
-	{
-		new_state = WebhookTupleText(newtup, desc, a.state);
-		new_order = WebhookTupleText(newtup, desc, a.order_ref);
-		new_paid = heap_getattr(newtup, a.amount_captured, desc, &isnull);
-		new_refunded = heap_getattr(newtup, a.amount_refunded, desc, &isnull);
-	}
+	order_side_read(desc, &a, oldtup, newtup, &o);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -670,63 +762,27 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(rel->rd_rel->relowner,
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 
-	/*
-	 * A database not yet updated from 0.1.0 has no webhook_payments_inserted
-	 * (no AFTER INSERT trigger with a transition table), and fires this one
-	 * for every inserted row: apply its parked events here, as 0.1.0 did.
-	 */
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !rel->trigdesc->trig_insert_new_table)
+		apply_parked_of_row(rel, desc, &a, newtup, schema);
+
+	order_state = move_orders(schema, RelationGetNamespace(rel), &o, wanted ? &order : NULL);
+	if (order_state != NULL)
 	{
-		char	   *provider = WebhookTupleText(newtup, desc, a.provider);
-		char	   *reference = WebhookTupleText(newtup, desc, a.reference);
-		char	   *external_id = WebhookTupleText(newtup, desc, a.external_id);
-		WebhookParkedProbe *probe;
+		bool		isnull;
 
-		WebhookPassPaymentKeys(provider, reference, external_id);
-		probe = WebhookParkedProbeBegin(RelationGetNamespace(rel));
-		if (WebhookMaybeParked(probe, provider, reference, external_id))
-			WebhookApplyParked(schema, provider, reference, external_id);
-		WebhookParkedProbeEnd(probe);
-	}
-
-	if (old_order != NULL && (new_order == NULL || strcmp(old_order, new_order) != 0))
-	{
-		/* the payment left this order (or was deleted): take its amounts out */
-		if (WebhookNumCmp(old_paid, zero) != 0 || WebhookNumCmp(old_refunded, zero) != 0)
-			(void) WebhookMoveOrder(schema, RelationGetNamespace(rel), old_order,
-									WebhookNumSub(zero, old_paid), WebhookNumSub(zero, old_refunded),
-									NULL);
-		old_paid = old_refunded = zero;
-	}
-	if (new_order != NULL)
-	{
-		Datum		dpaid = WebhookNumSub(new_paid, old_paid);
-		Datum		drefunded = WebhookNumSub(new_refunded, old_refunded);
-		bool		state_changed = old_state == NULL || strcmp(old_state, new_state) != 0;
-
-		if (WebhookNumCmp(dpaid, zero) != 0 || WebhookNumCmp(drefunded, zero) != 0 || state_changed)
-		{
-			order_state = WebhookMoveOrder(schema, RelationGetNamespace(rel), new_order, dpaid,
-										   drefunded, wanted ? &order : NULL);
-			if (order_state != NULL)
-			{
-				bool		isnull2;
-
-				move_context.moved_payment_id = DatumGetInt64(heap_getattr(newtup, a.id, desc, &isnull2));
-				move_context.moved_order_state = MemoryContextStrdup(TopTransactionContext,
-																	 order_state);
-			}
-		}
+		move_context.moved_payment_id = DatumGetInt64(heap_getattr(newtup, a.id, desc, &isnull));
+		move_context.moved_order_state = MemoryContextStrdup(TopTransactionContext,
+															 order_state);
 	}
 
 	if (wanted && newtup != NULL)
 		payment_messages(RelationGetNamespace(rel), desc, &a, oldtup, newtup,
 						 order_state != NULL && order.changed ? &order : NULL);
-	if (oldtup && newtup && strcmp(old_state, new_state) != 0)
+	if (oldtup && newtup && strcmp(o.old_state, o.new_state) != 0)
 		WebhookNotifyPayment(WebhookTupleText(newtup, desc, a.provider),
 							 WebhookTupleText(newtup, desc, a.reference),
 							 WebhookTupleText(newtup, desc, a.external_id),
-							 old_state, new_state, new_order, order_state);
+							 o.old_state, o.new_state, o.new_order, order_state);
 
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();
