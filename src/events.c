@@ -209,7 +209,7 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	HeapTuple	tup;
 	EventAttrs	a;
-	WebhookEventRow	ev;
+	WebhookEventRow ev;
 	Datum	   *values;
 	bool	   *nulls;
 	const char *schema;
@@ -284,7 +284,7 @@ webhook_event_apply(PG_FUNCTION_ARGS)
 	TupleDesc	desc = lookup_rowtype_tupdesc(typid, HeapTupleHeaderGetTypMod(row));
 	HeapTupleData tmp;
 	EventAttrs	a;
-	WebhookEventRow	ev;
+	WebhookEventRow ev;
 	Datum	   *values;
 	bool	   *nulls;
 	HeapTuple	result;

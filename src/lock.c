@@ -85,7 +85,8 @@ held_keys_release(XactEvent event, void *arg)
 }
 
 void
-WebhookTakePaymentKeys(const char *provider, const char *reference, const char *external_id)
+WebhookTakePaymentKeys(const char *provider, const char *reference,
+					   const char *external_id)
 {
 	static bool registered = false;
 	LOCKTAG		tags[2];
@@ -113,7 +114,8 @@ WebhookTakePaymentKeys(const char *provider, const char *reference, const char *
 }
 
 void
-WebhookGiveBackPaymentKeys(const char *provider, const char *reference, const char *external_id)
+WebhookGiveBackPaymentKeys(const char *provider, const char *reference,
+						   const char *external_id)
 {
 	LOCKTAG		tags[2];
 	int			n = payment_key_tags(provider, reference, external_id, tags);

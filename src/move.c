@@ -24,8 +24,8 @@
 #include "utils/timestamp.h"
 
 #include "money.h"
-#include "order.h"
 #include "move.h"
+#include "order.h"
 #include "outbox.h"
 #include "spi.h"
 #include "state.h"
@@ -54,8 +54,8 @@ typedef struct PaymentChange
  * statement.  It also does the guard's work for such a move (state.c: the
  * old state recorded, state_changed_at and updated_at), which lets update.c
  * leave the guard out when nothing else could change the row after it.
- * A move the state machine refuses is judged as apply_event would judge
- * it (c->judged): the event changes nothing.
+ * A move the state machine refuses is judged as the general path
+ * (apply.c) would judge it (c->judged): the event changes nothing.
  */
 static bool
 change_payment(Datum *values, bool *nulls, const AttrNumber *col, void *arg)

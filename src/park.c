@@ -194,7 +194,7 @@ WebhookParkedProbeEnd(WebhookParkedProbe *pp)
 
 void
 WebhookApplyParked(const char *schema, const char *provider, const char *reference,
-			 const char *external_id)
+				   const char *external_id)
 {
 	Datum		values[3];
 	char		nulls[3] = {' ', ' ', ' '};
