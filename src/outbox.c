@@ -4,7 +4,7 @@
  *	  The messages of webhook_outbox, and the wake-ups that go with them.
  *
  * The code that changes a payment or an order (state.c's payments
- * trigger, apply.c's one-row move, the events trigger) calls here in the
+ * trigger, move.c's one-row move, the events trigger) calls here in the
  * change's transaction: a change that rolls back takes its messages with
  * it, and a committed one has one per subscribed consumer.  Which
  * consumers subscribe to what is cached per backend and invalidated by a
@@ -51,7 +51,6 @@
 #include "insert.h"
 #include "outbox.h"
 #include "spi.h"
-#include "state.h"
 #include "webhook.h"
 
 /* The advisory lock a listening session holds (class "WH", key "LIST", kind 3). */
@@ -65,8 +64,6 @@ typedef struct Subscription
 	char	  **topics;
 } Subscription;
 
-const WebhookOutboxEvent *WebhookOutboxCurrentEvent = NULL;
-
 static MemoryContext subs_context = NULL;
 static bool subs_valid = false;
 static bool callback_registered = false;
@@ -77,6 +74,30 @@ static Oid	outbox_owner = InvalidOid;
 static int	nsubs = 0;
 static Subscription *subs = NULL;
 static bool listening_here = false;
+
+/* The event being applied (outbox.h), NULL when none is. */
+static const WebhookOutboxEvent *current_event = NULL;
+
+const WebhookOutboxEvent *
+WebhookOutboxEventBegin(const WebhookOutboxEvent *event)
+{
+	const WebhookOutboxEvent *outer = current_event;
+
+	current_event = event;
+	return outer;
+}
+
+void
+WebhookOutboxEventEnd(const WebhookOutboxEvent *outer)
+{
+	current_event = outer;
+}
+
+const WebhookOutboxEvent *
+WebhookOutboxEventCurrent(void)
+{
+	return current_event;
+}
 
 PG_FUNCTION_INFO_V1(webhook_listen);
 

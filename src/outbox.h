@@ -83,9 +83,16 @@ extern void WebhookJsonMember(StringInfo buf, const char *key, const char *value
 extern bool WebhookNotifyWanted(void);
 
 /*
- * The event being applied while apply.c moves its payment by a statement
- * (the payments trigger then writes the messages), else NULL.
+ * The event being applied, for the messages of the payment changes that
+ * applying it makes by a statement: the payments trigger writes those, and
+ * no argument reaches it through the statement.  The applier names the
+ * event with WebhookOutboxEventBegin, which returns the one named before
+ * (applying nests when a payment insert applies parked events), and gives
+ * that back to WebhookOutboxEventEnd however applying ends (PG_FINALLY).
+ * WebhookOutboxEventCurrent is the event named, or NULL: a change by hand.
  */
-extern const WebhookOutboxEvent *WebhookOutboxCurrentEvent;
+extern const WebhookOutboxEvent *WebhookOutboxEventBegin(const WebhookOutboxEvent *event);
+extern void WebhookOutboxEventEnd(const WebhookOutboxEvent *outer);
+extern const WebhookOutboxEvent *WebhookOutboxEventCurrent(void);
 
 #endif							/* WEBHOOK_OUTBOX_H */

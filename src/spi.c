@@ -14,6 +14,8 @@
 
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "spi.h"
@@ -37,8 +39,8 @@ typedef struct WebhookPlanDef
 /*
  * An order's new amounts in WEBHOOK_PLAN_ORDER_MOVE, moved by the deltas $2
  * (paid) and $3 (refunded): its state follows from them
- * (webhook_order_state, state.c), paid_at is set the first time it is paid
- * in full.  change_order (state.c) makes the same move without a statement.
+ * (webhook_order_state, order.c), paid_at is set the first time it is paid
+ * in full.  change_order (order.c) makes the same move without a statement.
  */
 #define ORDER_PAID "(o.amount_paid OPERATOR(pg_catalog.+) $2)"
 #define ORDER_REFUNDED "(o.amount_refunded OPERATOR(pg_catalog.+) $3)"
@@ -61,7 +63,7 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 	 * (update.c): the payment found by the provider's id moves to the
 	 * target state when the state machine allows it and (for a capture of a
 	 * payment that has captured nothing yet) amount and currency agree; it
-	 * returns what its order gains.  change_payment (apply.c) makes the same
+	 * returns what its order gains.  change_payment (move.c) makes the same
 	 * move without a statement.  No row: the caller takes the slow path,
 	 * which tells unchanged, superseded, held and unmatched apart.  The old
 	 * state is not returned (PostgreSQL 15 has no OLD in RETURNING): the
@@ -386,4 +388,23 @@ WebhookPlan(WebhookPlanId id, const char *schema)
 		pfree(sql);
 	}
 	return plans[id];
+}
+
+const char *
+WebhookSchemaOf(Oid nspoid)
+{
+	/* the schema of the last call, kept: triggers ask for it on every row */
+	static Oid	cached_oid = InvalidOid;
+	static char cached_name[2 * NAMEDATALEN + 3];
+
+	if (nspoid != cached_oid)
+	{
+		char	   *name = get_namespace_name(nspoid);
+
+		if (name == NULL)
+			elog(ERROR, "schema %u of the webhook extension does not exist", nspoid);
+		strlcpy(cached_name, quote_identifier(name), sizeof(cached_name));
+		cached_oid = nspoid;
+	}
+	return cached_name;
 }

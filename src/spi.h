@@ -64,4 +64,10 @@ extern SPIPlanPtr WebhookPlan(WebhookPlanId id, const char *schema);
 extern const char *WebhookPlanRow(WebhookPlanId id, const char **columns, int *nargs,
 								  const Oid **argtypes, const char **satisfies);
 
+/*
+ * The name of the extension's schema nspoid, quoted, for a plan's @s@: the
+ * schema of the last call is kept, as triggers ask for it on every row.
+ */
+extern const char *WebhookSchemaOf(Oid nspoid);
+
 #endif							/* WEBHOOK_SPI_H */

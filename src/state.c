@@ -1,23 +1,25 @@
 /*-------------------------------------------------------------------------
  *
  * state.c
- *	  The payment state machine and the C triggers that guard payments and
- *	  orders and move orders (applying an event to a payment is apply.c).
+ *	  The payment state machine and the C triggers on webhook_payments
+ *	  (applying an event to a payment is apply.c, moving orders order.c).
  *
- *	  - webhook_payments BEFORE INSERT OR UPDATE: the transition rules, for
- *	    events and hand updates alike, and the time stamps.
- *	  - webhook_payments AFTER INSERT OR UPDATE OR DELETE: the order's
- *	    amounts and state, NOTIFY webhook_payment, and on insert the events
- *	    parked waiting for this payment.
+ *	  - BEFORE INSERT OR UPDATE: the transition rules, for events and hand
+ *	    updates alike, and the time stamps.
+ *	  - AFTER INSERT FOR EACH STATEMENT: the inserted rows checked, and the
+ *	    events parked waiting for them applied (park.c).
+ *	  - AFTER INSERT OR UPDATE OR DELETE: the order's amounts and state,
+ *	    the outbox's messages and NOTIFY webhook_payment.
+ *
+ * The triggers and the code that moves a payment talk through the move
+ * context (state.h), which lives here.
  *
  * Invariants: a payment row is locked (FOR UPDATE) before an event reads
  * its state, so two events for one payment apply in some serial order; an
  * event that finds no payment takes the payment's advisory keys and looks
- * again before it parks, and a payment insert takes the same keys before
- * it looks for parked events, so neither can miss the other.  Orders move
- * by relative updates (amount_paid + delta), which stay right when
- * payments of one order change concurrently.  All SQL runs through the
- * cached plans of spi.c.
+ * again before it parks, and a payment insert passes the same keys before
+ * it looks for parked events, so neither can miss the other (lock.c).
+ * All SQL runs through the cached plans of spi.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -50,8 +52,12 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "column.h"
+#include "lock.h"
 #include "money.h"
+#include "order.h"
 #include "outbox.h"
+#include "park.h"
 #include "spi.h"
 #include "state.h"
 #include "webhook.h"
@@ -76,62 +82,14 @@ static const char *const payment_states[] = {
 	"partially_refunded", "refunded"
 };
 
-/* The order the last payment change moved (payments_after -> apply_event). */
-int64		WebhookMovedPaymentId = 0;
-bool		WebhookOrderMovedByStatement = false;
-int64		WebhookGuardedPaymentId = 0;
-const char *WebhookGuardedOldState = NULL;
-char	   *WebhookMovedOrderState = NULL;
+/* The move context (state.h): one per backend, its protocol there. */
+static WebhookMoveContext move_context;
 
 const char *const WebhookEventStatuses[WEBHOOK_NEVENT_STATUSES] = {
 	"applied", "unchanged", "superseded", "ignored", "unmatched", "held", "failed"
 };
 
-static const char *const order_states[] = {
-	"open", "partially_paid", "paid", "partially_refunded", "refunded"
-};
-
-/* true when s is one of the n words */
-bool
-WebhookOneOf(const char *s, const char *const *words, int n)
-{
-	return WebhookWordOf(s, words, n) != NULL;
-}
-
-const char *
-WebhookWordOf(const char *s, const char *const *words, int n)
-{
-	if (s == NULL)
-		return NULL;
-	for (int i = 0; i < n; i++)
-		if (strcmp(words[i], s) == 0)
-			return words[i];
-	return NULL;
-}
-
-/* Raise a check violation naming the column and what it must be. */
-void
-WebhookInvalidColumn(const char *table, const char *column, const char *value, const char *must)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_CHECK_VIOLATION),
-			 errmsg("invalid %s.%s \"%s\"", table, column, value ? value : "null"),
-			 errdetail("%s must be %s.", column, must)));
-}
-
-
-/* A text column of a tuple, or NULL. */
-char *
-WebhookTupleText(HeapTuple tup, TupleDesc desc, int attno)
-{
-	bool		isnull;
-	Datum		d = heap_getattr(tup, attno, desc, &isnull);
-
-	return isnull ? NULL : TextDatumGetCString(d);
-}
-
 PG_FUNCTION_INFO_V1(webhook_transition_allowed);
-PG_FUNCTION_INFO_V1(webhook_order_state);
 PG_FUNCTION_INFO_V1(webhook_payments_guard);
 PG_FUNCTION_INFO_V1(webhook_payments_after);
 PG_FUNCTION_INFO_V1(webhook_payments_inserted);
@@ -162,31 +120,6 @@ webhook_transition_allowed(PG_FUNCTION_ARGS)
 											text_to_cstring(PG_GETARG_TEXT_PP(1))));
 }
 
-/*
- * webhook_order_state(total numeric, paid numeric, refunded numeric) RETURNS text
- *	  The one rule for an order's state from its amounts: refunded once
- *	  refunds reach what was paid, partially_refunded before that, paid once
- *	  payments reach the total, partially_paid before that, else open.
- */
-static const char *
-order_state_of(Datum total, Datum paid, Datum refunded)
-{
-	Datum		zero = WebhookNumZero();
-
-	if (WebhookNumCmp(refunded, zero) > 0)
-		return WebhookNumCmp(refunded, paid) >= 0 ? "refunded" : "partially_refunded";
-	if (WebhookNumCmp(paid, zero) > 0)
-		return WebhookNumCmp(paid, total) >= 0 ? "paid" : "partially_paid";
-	return "open";
-}
-
-Datum
-webhook_order_state(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_TEXT_P(cstring_to_text(order_state_of(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
-													PG_GETARG_DATUM(2))));
-}
-
 /* ---------- payments ---------- */
 
 /* Attribute numbers of webhook_payments. */
@@ -209,7 +142,7 @@ typedef struct PaymentAttrs
 
 static void payment_attrs_lookup(TupleDesc desc, PaymentAttrs *a);
 
-/* As event_attrs (apply.c): looked up once per descriptor shape. */
+/* As event_attrs (events.c): looked up once per descriptor shape. */
 static void
 payment_attrs(TupleDesc desc, PaymentAttrs *a)
 {
@@ -249,26 +182,14 @@ payment_attrs_lookup(TupleDesc desc, PaymentAttrs *a)
 #undef ATT
 }
 
-/* Raise unless the numeric column is NULL or not negative. */
-static void
-check_amount(HeapTuple tup, TupleDesc desc, int attno, const char *table, const char *column)
-{
-	bool		isnull;
-	Datum		d = heap_getattr(tup, attno, desc, &isnull);
-
-	if (!isnull && WebhookNumCmp(d, WebhookNumZero()) < 0)
-		WebhookInvalidColumn(table, column,
-					   DatumGetCString(DirectFunctionCall1(numeric_out, d)), "zero or more");
-}
-
 /* Raise unless every amount of a payment row is NULL or not negative (23514). */
 static void
 check_payment_amounts(HeapTuple tup, TupleDesc desc, const PaymentAttrs *a)
 {
-	check_amount(tup, desc, a->amount, "webhook_payments", "amount");
-	check_amount(tup, desc, a->amount_captured, "webhook_payments", "amount_captured");
-	check_amount(tup, desc, a->amount_refunded, "webhook_payments", "amount_refunded");
-	check_amount(tup, desc, a->refunded_reported, "webhook_payments", "refunded_reported");
+	WebhookCheckAmount(tup, desc, a->amount, "webhook_payments", "amount");
+	WebhookCheckAmount(tup, desc, a->amount_captured, "webhook_payments", "amount_captured");
+	WebhookCheckAmount(tup, desc, a->amount_refunded, "webhook_payments", "amount_refunded");
+	WebhookCheckAmount(tup, desc, a->refunded_reported, "webhook_payments", "refunded_reported");
 }
 
 /* The text column is the same in both tuples. */
@@ -329,10 +250,30 @@ check_new_payment(HeapTuple tup, TupleDesc desc, const PaymentAttrs *a)
 }
 
 void
+WebhookMoveBegin(void)
+{
+	move_context.guarded_payment_id = 0;
+	move_context.moved_payment_id = 0;
+}
+
+void
+WebhookMoveByStatement(bool on)
+{
+	move_context.by_statement = on;
+}
+
+void
 WebhookGuardRecord(int64 payment_id, const char *old_state)
 {
-	WebhookGuardedPaymentId = payment_id;
-	WebhookGuardedOldState = WebhookWordOf(old_state, payment_states, lengthof(payment_states));
+	move_context.guarded_payment_id = payment_id;
+	move_context.guarded_old_state = WebhookWordOf(old_state, payment_states,
+												   lengthof(payment_states));
+}
+
+const WebhookMoveContext *
+WebhookMoveResult(void)
+{
+	return &move_context;
 }
 
 /*
@@ -425,170 +366,6 @@ webhook_payments_guard(PG_FUNCTION_ARGS)
 	return PointerGetDatum(heap_modify_tuple_by_cols(newtup, desc, n, cols, vals, nulls));
 }
 
-PG_FUNCTION_INFO_V1(webhook_orders_guard);
-
-/*
- * webhook_orders_guard() RETURNS trigger: BEFORE INSERT OR UPDATE OF
- *	  total, currency, state on webhook_orders.  What CHECK constraints would
- *	  say, without their per-statement cost.
- */
-Datum
-webhook_orders_guard(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	TupleDesc	desc;
-	HeapTuple	tup;
-	char	   *state;
-	char	   *currency;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("webhook_orders_guard() must be a BEFORE row trigger")));
-	desc = RelationGetDescr(trigdata->tg_relation);
-	tup = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
-	state = WebhookTupleText(tup, desc, SPI_fnumber(desc, "state"));
-	currency = WebhookTupleText(tup, desc, SPI_fnumber(desc, "currency"));
-	if (!WebhookOneOf(state, order_states, lengthof(order_states)))
-		WebhookInvalidColumn("webhook_orders", "state", state,
-					   "open, partially_paid, paid, partially_refunded or refunded");
-	if (currency != NULL && !WebhookIsCurrencyCode(currency, false))
-		WebhookInvalidColumn("webhook_orders", "currency", currency, "a three-letter ISO 4217 code");
-	check_amount(tup, desc, SPI_fnumber(desc, "total"), "webhook_orders", "total");
-	check_amount(tup, desc, SPI_fnumber(desc, "amount_paid"), "webhook_orders", "amount_paid");
-	check_amount(tup, desc, SPI_fnumber(desc, "amount_refunded"), "webhook_orders", "amount_refunded");
-	return PointerGetDatum(tup);
-}
-
-typedef struct OrderChange
-{
-	Datum		dpaid;
-	Datum		drefunded;
-} OrderChange;
-
-/*
- * An order moved by what its payments captured and refunded
- * (WEBHOOK_PLAN_ORDER_MOVE of spi.c, the same move as a statement): the
- * amounts, the state they
- * give, paid_at once paid in full, updated_at.  A NULL amount gives NULL
- * (the NOT NULL constraint then says so), as the statement's arithmetic.
- */
-static bool
-change_order(Datum *values, bool *nulls, const AttrNumber *col, void *arg)
-{
-	OrderChange *c = arg;
-	int			total = col[WEBHOOK_ORDER_TOTAL] - 1;
-	int			paid = col[WEBHOOK_ORDER_AMOUNT_PAID] - 1;
-	int			refunded = col[WEBHOOK_ORDER_AMOUNT_REFUNDED] - 1;
-	int			state = col[WEBHOOK_ORDER_STATE] - 1;
-	int			paid_at = col[WEBHOOK_ORDER_PAID_AT] - 1;
-	int			updated_at = col[WEBHOOK_ORDER_UPDATED_AT] - 1;
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
-
-	if (!nulls[paid])
-		values[paid] = DirectFunctionCall2(numeric_add, values[paid], c->dpaid);
-	if (!nulls[refunded])
-		values[refunded] = DirectFunctionCall2(numeric_add, values[refunded], c->drefunded);
-	nulls[state] = nulls[total] || nulls[paid] || nulls[refunded];
-	if (!nulls[state])
-		values[state] = CStringGetTextDatum(order_state_of(values[total], values[paid], values[refunded]));
-	if (nulls[paid_at] && !nulls[paid] && !nulls[total] &&
-		WebhookNumCmp(values[paid], WebhookNumZero()) > 0 &&
-		WebhookNumCmp(values[paid], values[total]) >= 0)
-	{
-		values[paid_at] = TimestampTzGetDatum(now);
-		nulls[paid_at] = false;
-	}
-	values[updated_at] = TimestampTzGetDatum(now);
-	nulls[updated_at] = false;
-	return true;
-}
-
-/*
- * What the outbox says of an order a move left with state and amounts
- * (numeric datums), moved by dpaid and drefunded: its state before is the
- * one its amounts gave then.
- */
-static void
-order_moved(WebhookOutboxOrder *out, const char *order_ref, const char *state, Datum total,
-			Datum paid, Datum refunded, Datum dpaid, Datum drefunded)
-{
-	Datum		zero = WebhookNumZero();
-
-	out->ref = pstrdup(order_ref);
-	out->state = state ? pstrdup(state) : NULL;
-	out->total = DatumGetCString(DirectFunctionCall1(numeric_out, total));
-	out->amount_paid = DatumGetCString(DirectFunctionCall1(numeric_out, paid));
-	out->amount_refunded = DatumGetCString(DirectFunctionCall1(numeric_out, refunded));
-	out->old_state = pstrdup(order_state_of(total, WebhookNumSub(paid, dpaid),
-											WebhookNumSub(refunded, drefunded)));
-	out->changed = state != NULL && (strcmp(out->old_state, state) != 0 ||
-									 WebhookNumCmp(dpaid, zero) != 0 ||
-									 WebhookNumCmp(drefunded, zero) != 0);
-}
-
-char *
-WebhookUpdateOrder(WebhookUpdate *u, const char *order_ref, Datum dpaid, Datum drefunded,
-				   WebhookOutboxOrder *out)
-{
-	OrderChange c = {dpaid, drefunded};
-	Datum		key = CStringGetTextDatum(order_ref);
-	TupleTableSlot *slot = WebhookUpdateRow(u, WEBHOOK_UPDATE_ORDERS, &key, change_order, &c);
-	AttrNumber	state = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS, WEBHOOK_ORDER_STATE);
-	char	   *result;
-
-	if (slot == NULL || slot->tts_isnull[state - 1])
-		return NULL;
-	result = TextDatumGetCString(slot->tts_values[state - 1]);
-	if (out != NULL)
-	{
-		AttrNumber	total = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS, WEBHOOK_ORDER_TOTAL);
-		AttrNumber	paid = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS, WEBHOOK_ORDER_AMOUNT_PAID);
-		AttrNumber	refunded = WebhookUpdateColumn(u, WEBHOOK_UPDATE_ORDERS,
-												   WEBHOOK_ORDER_AMOUNT_REFUNDED);
-
-		order_moved(out, order_ref, result, slot->tts_values[total - 1], slot->tts_values[paid - 1],
-					slot->tts_values[refunded - 1], dpaid, drefunded);
-	}
-	return result;
-}
-
-char *
-WebhookMoveOrder(const char *schema, Oid nspoid, const char *order_ref, Datum dpaid,
-				 Datum drefunded, WebhookOutboxOrder *out)
-{
-	WebhookUpdate *u = WebhookUpdateBegin(nspoid, WEBHOOK_UPDATE_TABLE(WEBHOOK_UPDATE_ORDERS));
-	Datum		values[3];
-	HeapTuple	tup;
-	TupleDesc	desc;
-	bool		isnull;
-	char	   *state;
-
-	if (u != NULL)
-	{
-		state = WebhookUpdateOrder(u, order_ref, dpaid, drefunded, out);
-		WebhookUpdateEnd(u);
-		return state;
-	}
-	values[0] = CStringGetTextDatum(order_ref);
-	values[1] = dpaid;
-	values[2] = drefunded;
-	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_ORDER_MOVE, schema), values, NULL,
-						 false, 0) != SPI_OK_UPDATE_RETURNING)
-		elog(ERROR, "order update failed");
-	if (SPI_processed != 1)
-		return NULL;
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	state = SPI_getvalue(tup, desc, 1);
-	if (out != NULL && state != NULL)
-		order_moved(out, order_ref, state, SPI_getbinval(tup, desc, 2, &isnull),
-					SPI_getbinval(tup, desc, 3, &isnull), SPI_getbinval(tup, desc, 4, &isnull),
-					dpaid, drefunded);
-	return state;
-}
-
 void
 WebhookNotifyPayment(const char *provider, const char *reference, const char *external_id,
 					 const char *old_state, const char *new_state, const char *order_ref,
@@ -609,67 +386,6 @@ WebhookNotifyPayment(const char *provider, const char *reference, const char *ex
 	WebhookJsonMember(&buf, "order_state", order_state);
 	appendStringInfoChar(&buf, '}');
 	Async_Notify("webhook_payment", buf.data);
-}
-
-/*
- * Apply the events parked for a payment just inserted, in provider order.
- * The caller passed the payment's keys first (WebhookPassPaymentKeys).
- */
-static void
-apply_parked(const char *schema, const char *provider, const char *reference,
-			 const char *external_id)
-{
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	uint64		n;
-	int64	   *ids;
-
-	values[0] = CStringGetTextDatum(provider);
-	values[1] = reference ? CStringGetTextDatum(reference) : (Datum) 0;
-	nulls[1] = reference ? ' ' : 'n';
-	values[2] = external_id ? CStringGetTextDatum(external_id) : (Datum) 0;
-	nulls[2] = external_id ? ' ' : 'n';
-	if (IsolationUsesXactSnapshot())
-	{
-		/*
-		 * The keys make an event that parked meanwhile committed, but this
-		 * transaction's snapshot cannot see it: do not leave it behind.
-		 */
-		if (SPI_execute_snapshot(WebhookPlan(WEBHOOK_PLAN_PARKED_EVENTS, schema), values, nulls,
-								 GetLatestSnapshot(), InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "parked event lookup failed");
-		n = SPI_processed;
-	}
-	else
-		n = 0;
-	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PARKED_EVENTS, schema), values, nulls,
-						 false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "parked event lookup failed");
-	if (n > SPI_processed)
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("could not serialize access: an event for payment %s was parked after this transaction began",
-						reference ? reference : external_id),
-				 errhint("Retry the transaction.")));
-	n = SPI_processed;
-	if (n == 0)
-		return;
-	ids = palloc(sizeof(int64) * n);
-	for (uint64 i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	for (uint64 i = 0; i < n; i++)
-	{
-		Datum		arg[1];
-
-		arg[0] = Int64GetDatum(ids[i]);
-		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_REAPPLY_EVENT, schema), arg, NULL,
-							 false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "parked event could not be applied");
-	}
 }
 
 /*
@@ -701,12 +417,93 @@ fix_new_payments(const char *schema, List *ids)
 	SPI_finish();
 }
 
+/* What webhook_payments_inserted keeps across its passes over the rows. */
+typedef struct InsertedRows
+{
+	Relation	rel;
+	TupleDesc	desc;
+	PaymentAttrs a;
+	const char *schema;
+	MemoryContext cxt;			/* the trigger's */
+	MemoryContext rowcxt;		/* reset after each row */
+	List	   *fix;			/* ids (int64 pointers) of rows to complete */
+	bool		connected;		/* to SPI, as the table's owner */
+	Oid			save_userid;
+	int			save_sec_context;
+} InsertedRows;
+
+/*
+ * One pass over the inserted rows, each in ir->rowcxt.  The first (probe
+ * NULL) checks each row as the guard checks an update, remembers those to
+ * complete, and passes each payment's keys; the second applies the events
+ * parked for each payment the probe may see them for, connected to SPI as
+ * the table's owner from the first such payment on.
+ */
+static void
+inserted_pass(InsertedRows *ir, Tuplestorestate *rows, TupleTableSlot *slot,
+			  WebhookParkedProbe *probe)
+{
+	const PaymentAttrs *a = &ir->a;
+
+	tuplestore_rescan(rows);
+	while (tuplestore_gettupleslot(rows, true, false, slot))
+	{
+		char	   *provider;
+		char	   *reference;
+		char	   *external_id;
+
+		MemoryContextSwitchTo(ir->rowcxt);
+		slot_getallattrs(slot);
+		provider = TextDatumGetCString(slot->tts_values[a->provider - 1]);
+		reference = slot->tts_isnull[a->reference - 1] ? NULL :
+			TextDatumGetCString(slot->tts_values[a->reference - 1]);
+		external_id = slot->tts_isnull[a->external_id - 1] ? NULL :
+			TextDatumGetCString(slot->tts_values[a->external_id - 1]);
+		if (probe == NULL)
+		{
+			bool		free_tuple;
+			HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, &free_tuple);
+
+			/* what the guard checks on update, for every inserted row */
+			if (check_new_payment(tup, ir->desc, a))
+			{
+				int64	   *id = MemoryContextAlloc(ir->cxt, sizeof(int64));
+
+				*id = DatumGetInt64(slot->tts_values[a->id - 1]);
+				MemoryContextSwitchTo(ir->cxt);
+				ir->fix = lappend(ir->fix, id);
+				MemoryContextSwitchTo(ir->rowcxt);
+			}
+			WebhookPassPaymentKeys(provider, reference, external_id);
+		}
+		else if (WebhookMaybeParked(probe, provider, reference, external_id))
+		{
+			if (!ir->connected)
+			{
+				/* connected from the trigger's context, which SPI_finish returns to */
+				MemoryContextSwitchTo(ir->cxt);
+				if (SPI_connect() != SPI_OK_CONNECT)
+					elog(ERROR, "SPI_connect failed");
+				MemoryContextSwitchTo(ir->rowcxt);
+				GetUserIdAndSecContext(&ir->save_userid, &ir->save_sec_context);
+				SetUserIdAndSecContext(ir->rel->rd_rel->relowner,
+									   ir->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+									   SECURITY_NOFORCE_RLS);
+				ir->connected = true;
+			}
+			WebhookApplyParked(ir->schema, provider, reference, external_id);
+		}
+		MemoryContextSwitchTo(ir->cxt);
+		MemoryContextReset(ir->rowcxt);
+	}
+}
+
 /*
  * webhook_payments_inserted() RETURNS trigger: AFTER INSERT FOR EACH
  *	  STATEMENT on webhook_payments, with the inserted rows as its transition
  *	  table.  It checks each row as the guard checks an update (23514) and
  *	  puts its currency in upper case; it passes each payment's keys, so that an
- *	  event parking for it has committed (apply.c), and applies the events
+ *	  event parking for it has committed (lock.c), and applies the events
  *	  parked for it, in provider order, with the rights of the table's owner
  *	  (see webhook_payments_after).  Where no event may be parked it runs no
  *	  statement: a bulk load costs a few index probes per row.
@@ -715,19 +512,10 @@ Datum
 webhook_payments_inserted(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Relation	rel;
-	TupleDesc	desc;
-	PaymentAttrs a;
+	InsertedRows ir;
 	Tuplestorestate *rows;
 	TupleTableSlot *slot;
-	MemoryContext rowcxt;
-	MemoryContext oldcxt;
-	WebhookParkedProbe *probe = NULL;
-	List	   *fix = NIL;
-	bool		connected = false;
-	Oid			save_userid = InvalidOid;
-	int			save_sec_context = 0;
-	const char *schema;
+	WebhookParkedProbe *probe;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
@@ -735,93 +523,42 @@ webhook_payments_inserted(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("webhook_payments_inserted() must be an AFTER INSERT statement trigger with a NEW TABLE")));
-	rel = trigdata->tg_relation;
-	desc = RelationGetDescr(rel);
-	payment_attrs(desc, &a);
-	schema = WebhookSchemaOf(RelationGetNamespace(rel));
+	memset(&ir, 0, sizeof(ir));
+	ir.rel = trigdata->tg_relation;
+	ir.desc = RelationGetDescr(ir.rel);
+	payment_attrs(ir.desc, &ir.a);
+	ir.schema = WebhookSchemaOf(RelationGetNamespace(ir.rel));
+	ir.cxt = CurrentMemoryContext;
+	ir.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "webhook inserted payment",
+									  ALLOCSET_SMALL_SIZES);
 	rows = trigdata->tg_newtable;
-	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "webhook inserted payment",
-								   ALLOCSET_SMALL_SIZES);
+	slot = MakeSingleTupleTableSlot(ir.desc, &TTSOpsMinimalTuple);
 	tuplestore_select_read_pointer(rows, tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND));
 
 	/*
 	 * Two passes: every payment's keys first, then one snapshot, which sees
 	 * every event that was parking for any of them, for all the probes.
 	 */
-	for (int pass = 0; pass < 2; pass++)
-	{
-		if (pass == 1)
-			probe = WebhookParkedProbeBegin(RelationGetNamespace(rel));
-		tuplestore_rescan(rows);
-		while (tuplestore_gettupleslot(rows, true, false, slot))
-		{
-			char	   *provider;
-			char	   *reference;
-			char	   *external_id;
-
-			oldcxt = MemoryContextSwitchTo(rowcxt);
-			slot_getallattrs(slot);
-			provider = TextDatumGetCString(slot->tts_values[a.provider - 1]);
-			reference = slot->tts_isnull[a.reference - 1] ? NULL :
-				TextDatumGetCString(slot->tts_values[a.reference - 1]);
-			external_id = slot->tts_isnull[a.external_id - 1] ? NULL :
-				TextDatumGetCString(slot->tts_values[a.external_id - 1]);
-			if (pass == 0)
-			{
-				bool		free_tuple;
-				HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, &free_tuple);
-
-				/* what the guard checks on update, for every inserted row */
-				if (check_new_payment(tup, desc, &a))
-				{
-					int64	   *id = MemoryContextAlloc(oldcxt, sizeof(int64));
-
-					*id = DatumGetInt64(slot->tts_values[a.id - 1]);
-					MemoryContextSwitchTo(oldcxt);
-					fix = lappend(fix, id);
-					MemoryContextSwitchTo(rowcxt);
-				}
-				WebhookPassPaymentKeys(provider, reference, external_id);
-			}
-			else if (WebhookMaybeParked(probe, provider, reference, external_id))
-			{
-				if (!connected)
-				{
-					/* connected from the trigger's context, which SPI_finish returns to */
-					MemoryContextSwitchTo(oldcxt);
-					if (SPI_connect() != SPI_OK_CONNECT)
-						elog(ERROR, "SPI_connect failed");
-					MemoryContextSwitchTo(rowcxt);
-					GetUserIdAndSecContext(&save_userid, &save_sec_context);
-					SetUserIdAndSecContext(rel->rd_rel->relowner,
-										   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-										   SECURITY_NOFORCE_RLS);
-					connected = true;
-				}
-				apply_parked(schema, provider, reference, external_id);
-			}
-			MemoryContextSwitchTo(oldcxt);
-			MemoryContextReset(rowcxt);
-		}
-	}
+	inserted_pass(&ir, rows, slot, NULL);
+	probe = WebhookParkedProbeBegin(RelationGetNamespace(ir.rel));
+	inserted_pass(&ir, rows, slot, probe);
 	WebhookParkedProbeEnd(probe);
 	tuplestore_select_read_pointer(rows, 0);
 	ExecDropSingleTupleTableSlot(slot);
-	MemoryContextDelete(rowcxt);
-	if (connected)
+	MemoryContextDelete(ir.rowcxt);
+	if (ir.connected)
 	{
-		SetUserIdAndSecContext(save_userid, save_sec_context);
+		SetUserIdAndSecContext(ir.save_userid, ir.save_sec_context);
 		SPI_finish();
 	}
-	if (fix != NIL)
-		fix_new_payments(schema, fix);
+	if (ir.fix != NIL)
+		fix_new_payments(ir.schema, ir.fix);
 	return PointerGetDatum(NULL);
 }
 
 /*
  * The outbox's messages of a payment's change by a statement (by hand, or
- * an event's general path: WebhookOutboxCurrentEvent): payment.<state>
+ * an event's general path: WebhookOutboxEventCurrent): payment.<state>
  * when an update changed its state or amounts, order.<state> when its
  * order moved (order, else NULL).
  */
@@ -859,15 +596,111 @@ payment_messages(Oid nspoid, TupleDesc desc, const PaymentAttrs *a, HeapTuple ol
 	WebhookOutboxChange(nspoid, DatumGetInt64(heap_getattr(newtup, a->id, desc, &isnull)),
 						changed ? WebhookTupleText(newtup, desc, a->state) : NULL,
 						WebhookOutboxPaymentJson(desc, values, nulls, old_state), order,
-						WebhookOutboxCurrentEvent);
+						WebhookOutboxEventCurrent());
+}
+
+/*
+ * A payment inserted in a database not yet updated from 0.1.0, which has
+ * no webhook_payments_inserted (no AFTER INSERT trigger with a transition
+ * table) and fires webhook_payments_after for every inserted row: its
+ * parked events applied here, as 0.1.0 did.
+ */
+static void
+apply_parked_of_row(Relation rel, TupleDesc desc, const PaymentAttrs *a, HeapTuple newtup,
+					const char *schema)
+{
+	char	   *provider = WebhookTupleText(newtup, desc, a->provider);
+	char	   *reference = WebhookTupleText(newtup, desc, a->reference);
+	char	   *external_id = WebhookTupleText(newtup, desc, a->external_id);
+	WebhookParkedProbe *probe;
+
+	WebhookPassPaymentKeys(provider, reference, external_id);
+	probe = WebhookParkedProbeBegin(RelationGetNamespace(rel));
+	if (WebhookMaybeParked(probe, provider, reference, external_id))
+		WebhookApplyParked(schema, provider, reference, external_id);
+	WebhookParkedProbeEnd(probe);
+}
+
+/*
+ * What a payment's change means for orders: its state, order and amounts
+ * before and after (NULL and zero where there is no old or new row).
+ */
+typedef struct OrderSide
+{
+	char	   *old_state;
+	char	   *new_state;
+	char	   *old_order;
+	char	   *new_order;
+	Datum		old_paid;
+	Datum		old_refunded;
+	Datum		new_paid;
+	Datum		new_refunded;
+} OrderSide;
+
+static void
+order_side_read(TupleDesc desc, const PaymentAttrs *a, HeapTuple oldtup, HeapTuple newtup,
+				OrderSide *o)
+{
+	bool		isnull;
+
+	memset(o, 0, sizeof(*o));
+	o->old_paid = o->old_refunded = o->new_paid = o->new_refunded = WebhookNumZero();
+	if (oldtup)
+	{
+		o->old_state = WebhookTupleText(oldtup, desc, a->state);
+		o->old_order = WebhookTupleText(oldtup, desc, a->order_ref);
+		o->old_paid = heap_getattr(oldtup, a->amount_captured, desc, &isnull);
+		o->old_refunded = heap_getattr(oldtup, a->amount_refunded, desc, &isnull);
+	}
+	if (newtup)
+	{
+		o->new_state = WebhookTupleText(newtup, desc, a->state);
+		o->new_order = WebhookTupleText(newtup, desc, a->order_ref);
+		o->new_paid = heap_getattr(newtup, a->amount_captured, desc, &isnull);
+		o->new_refunded = heap_getattr(newtup, a->amount_refunded, desc, &isnull);
+	}
+}
+
+/*
+ * Move the orders a payment's change touches: the order it left (or was
+ * deleted from) loses its amounts; its order moves by what its captured
+ * and refunded amounts changed, or when its state changed.  Returns that
+ * order's new state, NULL when it did not move; fills out (when not NULL)
+ * for the outbox.
+ */
+static char *
+move_orders(const char *schema, Oid nspoid, OrderSide *o, WebhookOutboxOrder *out)
+{
+	Datum		zero = WebhookNumZero();
+
+	if (o->old_order != NULL && (o->new_order == NULL || strcmp(o->old_order, o->new_order) != 0))
+	{
+		/* the payment left this order (or was deleted): take its amounts out */
+		if (WebhookNumCmp(o->old_paid, zero) != 0 || WebhookNumCmp(o->old_refunded, zero) != 0)
+			(void) WebhookMoveOrder(schema, nspoid, o->old_order,
+									WebhookNumSub(zero, o->old_paid),
+									WebhookNumSub(zero, o->old_refunded), NULL);
+		o->old_paid = o->old_refunded = zero;
+	}
+	if (o->new_order != NULL)
+	{
+		Datum		dpaid = WebhookNumSub(o->new_paid, o->old_paid);
+		Datum		drefunded = WebhookNumSub(o->new_refunded, o->old_refunded);
+		bool		state_changed = o->old_state == NULL || strcmp(o->old_state, o->new_state) != 0;
+
+		if (WebhookNumCmp(dpaid, zero) != 0 || WebhookNumCmp(drefunded, zero) != 0 || state_changed)
+			return WebhookMoveOrder(schema, nspoid, o->new_order, dpaid, drefunded, out);
+	}
+	return NULL;
 }
 
 /*
  * webhook_payments_after() RETURNS trigger: AFTER UPDATE OR DELETE on
  *	  webhook_payments, and AFTER INSERT of a payment with an order.  Moves
- *	  the order(s) by the change in captured and refunded amounts and sends
- *	  NOTIFY webhook_payment on a state change.  Parked events are applied
- *	  by webhook_payments_inserted.
+ *	  the order(s) by the change in captured and refunded amounts, records
+ *	  the order's move in the move context (state.h), writes the outbox's
+ *	  messages and sends NOTIFY webhook_payment on a state change.  Parked
+ *	  events are applied by webhook_payments_inserted.
  */
 Datum
 webhook_payments_after(PG_FUNCTION_ARGS)
@@ -879,17 +712,8 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	HeapTuple	oldtup = NULL;
 	HeapTuple	newtup = NULL;
 	const char *schema;
-	Datum		zero;
-	char	   *order_state = NULL;
-	char	   *old_state = NULL;
-	char	   *new_state = NULL;
-	char	   *old_order = NULL;
-	char	   *new_order = NULL;
-	Datum		old_paid,
-				old_refunded,
-				new_paid,
-				new_refunded;
-	bool		isnull;
+	OrderSide	o;
+	char	   *order_state;
 	Oid			save_userid;
 	int			save_sec_context;
 	bool		wanted;
@@ -900,7 +724,7 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("webhook_payments_after() must be an AFTER row trigger")));
-	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && WebhookOrderMovedByStatement)
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && move_context.by_statement)
 	{
 		/* the statement that moved the payment moves its order and notifies */
 		return PointerGetDatum(NULL);
@@ -909,7 +733,6 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(rel);
 	payment_attrs(desc, &a);
 	schema = WebhookSchemaOf(RelationGetNamespace(rel));
-	zero = WebhookNumZero();
 	wanted = WebhookOutboxWanted(RelationGetNamespace(rel));
 	memset(&order, 0, sizeof(order));
 
@@ -922,22 +745,7 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	}
 	else
 		oldtup = trigdata->tg_trigtuple;
-
-	old_paid = old_refunded = new_paid = new_refunded = zero;
-	if (oldtup)
-	{
-		old_state = WebhookTupleText(oldtup, desc, a.state);
-		old_order = WebhookTupleText(oldtup, desc, a.order_ref);
-		old_paid = heap_getattr(oldtup, a.amount_captured, desc, &isnull);
-		old_refunded = heap_getattr(oldtup, a.amount_refunded, desc, &isnull);
-	}
-	if (newtup)
-	{
-		new_state = WebhookTupleText(newtup, desc, a.state);
-		new_order = WebhookTupleText(newtup, desc, a.order_ref);
-		new_paid = heap_getattr(newtup, a.amount_captured, desc, &isnull);
-		new_refunded = heap_getattr(newtup, a.amount_refunded, desc, &isnull);
-	}
+	order_side_read(desc, &a, oldtup, newtup, &o);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -954,62 +762,27 @@ webhook_payments_after(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(rel->rd_rel->relowner,
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 
-	/*
-	 * A database not yet updated from 0.1.0 has no webhook_payments_inserted
-	 * (no AFTER INSERT trigger with a transition table), and fires this one
-	 * for every inserted row: apply its parked events here, as 0.1.0 did.
-	 */
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !rel->trigdesc->trig_insert_new_table)
+		apply_parked_of_row(rel, desc, &a, newtup, schema);
+
+	order_state = move_orders(schema, RelationGetNamespace(rel), &o, wanted ? &order : NULL);
+	if (order_state != NULL)
 	{
-		char	   *provider = WebhookTupleText(newtup, desc, a.provider);
-		char	   *reference = WebhookTupleText(newtup, desc, a.reference);
-		char	   *external_id = WebhookTupleText(newtup, desc, a.external_id);
-		WebhookParkedProbe *probe;
+		bool		isnull;
 
-		WebhookPassPaymentKeys(provider, reference, external_id);
-		probe = WebhookParkedProbeBegin(RelationGetNamespace(rel));
-		if (WebhookMaybeParked(probe, provider, reference, external_id))
-			apply_parked(schema, provider, reference, external_id);
-		WebhookParkedProbeEnd(probe);
-	}
-
-	if (old_order != NULL && (new_order == NULL || strcmp(old_order, new_order) != 0))
-	{
-		/* the payment left this order (or was deleted): take its amounts out */
-		if (WebhookNumCmp(old_paid, zero) != 0 || WebhookNumCmp(old_refunded, zero) != 0)
-			(void) WebhookMoveOrder(schema, RelationGetNamespace(rel), old_order,
-									WebhookNumSub(zero, old_paid), WebhookNumSub(zero, old_refunded),
-									NULL);
-		old_paid = old_refunded = zero;
-	}
-	if (new_order != NULL)
-	{
-		Datum		dpaid = WebhookNumSub(new_paid, old_paid);
-		Datum		drefunded = WebhookNumSub(new_refunded, old_refunded);
-		bool		state_changed = old_state == NULL || strcmp(old_state, new_state) != 0;
-
-		if (WebhookNumCmp(dpaid, zero) != 0 || WebhookNumCmp(drefunded, zero) != 0 || state_changed)
-		{
-			order_state = WebhookMoveOrder(schema, RelationGetNamespace(rel), new_order, dpaid,
-										   drefunded, wanted ? &order : NULL);
-			if (order_state != NULL)
-			{
-				bool		isnull2;
-
-				WebhookMovedPaymentId = DatumGetInt64(heap_getattr(newtup, a.id, desc, &isnull2));
-				WebhookMovedOrderState = MemoryContextStrdup(TopTransactionContext, order_state);
-			}
-		}
+		move_context.moved_payment_id = DatumGetInt64(heap_getattr(newtup, a.id, desc, &isnull));
+		move_context.moved_order_state = MemoryContextStrdup(TopTransactionContext,
+															 order_state);
 	}
 
 	if (wanted && newtup != NULL)
 		payment_messages(RelationGetNamespace(rel), desc, &a, oldtup, newtup,
 						 order_state != NULL && order.changed ? &order : NULL);
-	if (oldtup && newtup && strcmp(old_state, new_state) != 0)
+	if (oldtup && newtup && strcmp(o.old_state, o.new_state) != 0)
 		WebhookNotifyPayment(WebhookTupleText(newtup, desc, a.provider),
 							 WebhookTupleText(newtup, desc, a.reference),
 							 WebhookTupleText(newtup, desc, a.external_id),
-							 old_state, new_state, new_order, order_state);
+							 o.old_state, o.new_state, o.new_order, order_state);
 
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();

@@ -550,6 +550,56 @@ fold_past_days(const char *schema, Oid relid, DateADT today)
 }
 
 /*
+ * The counts row's new version in newslot: the row found (NULL: none) with
+ * its counts moved by one delivery of events events at at, else a new row
+ * of that delivery; the key's columns from key.
+ */
+static void
+count_values(TupleDesc desc, const Datum *key, TupleTableSlot *found, TupleTableSlot *newslot,
+			 int64 events, TimestampTz at)
+{
+	CountTarget *t = &target;
+
+	ExecClearTuple(newslot);
+	if (found != NULL)
+	{
+		slot_getallattrs(found);
+		memcpy(newslot->tts_values, found->tts_values, sizeof(Datum) * desc->natts);
+		memcpy(newslot->tts_isnull, found->tts_isnull, sizeof(bool) * desc->natts);
+	}
+	else
+		memset(newslot->tts_isnull, true, sizeof(bool) * desc->natts);
+	for (int c = 0; c < NKEYS; c++)
+	{
+		newslot->tts_values[t->attno[c] - 1] = key[c];
+		newslot->tts_isnull[t->attno[c] - 1] = false;
+	}
+	if (found != NULL)
+	{
+		Datum	   *v = newslot->tts_values;
+		bool	   *n = newslot->tts_isnull;
+		AttrNumber	d = t->attno[COL_DELIVERIES] - 1;
+		AttrNumber	e = t->attno[COL_EVENTS] - 1;
+		AttrNumber	l = t->attno[COL_LAST_AT] - 1;
+
+		/* as deliveries + 1, events + events, GREATEST(last_at, at) */
+		v[d] = Int64GetDatum((n[d] ? 0 : DatumGetInt64(v[d])) + 1);
+		v[e] = Int64GetDatum((n[e] ? 0 : DatumGetInt64(v[e])) + events);
+		v[l] = TimestampTzGetDatum(n[l] ? at : Max(DatumGetTimestampTz(v[l]), at));
+		n[d] = n[e] = n[l] = false;
+	}
+	else
+	{
+		newslot->tts_values[t->attno[COL_DELIVERIES] - 1] = Int64GetDatum(1);
+		newslot->tts_values[t->attno[COL_EVENTS] - 1] = Int64GetDatum(events);
+		newslot->tts_values[t->attno[COL_LAST_AT] - 1] = TimestampTzGetDatum(at);
+		newslot->tts_isnull[t->attno[COL_DELIVERIES] - 1] = false;
+		newslot->tts_isnull[t->attno[COL_EVENTS] - 1] = false;
+		newslot->tts_isnull[t->attno[COL_LAST_AT] - 1] = false;
+	}
+}
+
+/*
  * Count through the executor's single-row update or insert, in the first
  * of the backend's slots that is not busy.  Returns whether it started a
  * new row.
@@ -603,43 +653,7 @@ count_direct(Relation rel, Datum *key, uint32 hash, int64 events, TimestampTz at
 			CHECK_FOR_INTERRUPTS();
 	}
 
-	ExecClearTuple(newslot);
-	if (row == SLOT_FOUND)
-	{
-		slot_getallattrs(slot);
-		memcpy(newslot->tts_values, slot->tts_values, sizeof(Datum) * desc->natts);
-		memcpy(newslot->tts_isnull, slot->tts_isnull, sizeof(bool) * desc->natts);
-	}
-	else
-		memset(newslot->tts_isnull, true, sizeof(bool) * desc->natts);
-	for (int c = 0; c < NKEYS; c++)
-	{
-		newslot->tts_values[t->attno[c] - 1] = key[c];
-		newslot->tts_isnull[t->attno[c] - 1] = false;
-	}
-	if (row == SLOT_FOUND)
-	{
-		Datum	   *v = newslot->tts_values;
-		bool	   *n = newslot->tts_isnull;
-		AttrNumber	d = t->attno[COL_DELIVERIES] - 1;
-		AttrNumber	e = t->attno[COL_EVENTS] - 1;
-		AttrNumber	l = t->attno[COL_LAST_AT] - 1;
-
-		/* as deliveries + 1, events + events, GREATEST(last_at, at) */
-		v[d] = Int64GetDatum((n[d] ? 0 : DatumGetInt64(v[d])) + 1);
-		v[e] = Int64GetDatum((n[e] ? 0 : DatumGetInt64(v[e])) + events);
-		v[l] = TimestampTzGetDatum(n[l] ? at : Max(DatumGetTimestampTz(v[l]), at));
-		n[d] = n[e] = n[l] = false;
-	}
-	else
-	{
-		newslot->tts_values[t->attno[COL_DELIVERIES] - 1] = Int64GetDatum(1);
-		newslot->tts_values[t->attno[COL_EVENTS] - 1] = Int64GetDatum(events);
-		newslot->tts_values[t->attno[COL_LAST_AT] - 1] = TimestampTzGetDatum(at);
-		newslot->tts_isnull[t->attno[COL_DELIVERIES] - 1] = false;
-		newslot->tts_isnull[t->attno[COL_EVENTS] - 1] = false;
-		newslot->tts_isnull[t->attno[COL_LAST_AT] - 1] = false;
-	}
+	count_values(desc, key, row == SLOT_FOUND ? slot : NULL, newslot, events, at);
 	ExecStoreVirtualTuple(newslot);
 	ItemPointerSetInvalid(&newslot->tts_tid);
 	if (row == SLOT_FOUND)

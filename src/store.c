@@ -21,13 +21,15 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
+#include "apply.h"
+#include "move.h"
+#include "park.h"
 #include "extract.h"
 #include "headers.h"
 #include "ingest.h"
 #include "insert.h"
 #include "outbox.h"
 #include "spi.h"
-#include "state.h"
 #include "webhook.h"
 
 /* Copy column col of row 0 of the SPI result as a C string in cxt, or NULL. */
@@ -258,6 +260,91 @@ store_settled(const char *schema, Oid nspoid, const char *status, const char *de
 }
 
 /*
+ * WebhookStoreEvent's work in its subtransaction (values and nulls hold
+ * event_params' 15): the common case's move (fast: its target, else NULL)
+ * and the judged insert, or the insert of an event ignored, or else the
+ * insert whose BEFORE INSERT trigger applies the event.  Returns true when
+ * the event went in judged here (r says what the move did), false when
+ * the trigger judged it.
+ */
+static bool
+insert_event(WebhookConfig *cfg, WebhookProvider *prov, const WebhookEvent *ev, const char *fast,
+			 bool ignored, Datum *values, char *nulls, IngestResult *r, MemoryContext cxt)
+{
+	const char *schema = cfg->schema;
+	WebhookMove m;
+	bool		no_amount = true;
+	Datum		amount = fast != NULL || ignored ? event_amount(ev, &no_amount) : (Datum) 0;
+	const char *status = NULL;
+	Datum		jvalues[19];
+	char		jnulls[19];
+
+	m.judged = NULL;
+	if (ignored)
+	{
+		/* no action: nothing to look up */
+		status = "ignored";
+		m.payment_id = 0;
+	}
+	else if (fast != NULL &&
+			 WebhookMovePayment(schema, cfg->nspoid, prov->name, ev->object_id, fast, amount,
+								no_amount, ev->currency, cxt, &m))
+		status = "applied";
+	else if (m.judged != NULL)
+		status = m.judged;		/* the payment is there, and the event changes nothing */
+	if (status == NULL)
+	{
+		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_EVENT, schema),
+							 values, nulls, false, 0) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+			elog(ERROR, "event insert returned no row");
+		r->event_pk = spi_int8(1);
+		r->event_status = spi_string(2, cxt);
+		r->detail = spi_string(3, cxt);
+		return false;
+	}
+	judged_event_params(ev, status, m.payment_id, amount, no_amount, values, nulls,
+						jvalues, jnulls);
+	r->event_pk = WebhookInsertRow(WEBHOOK_PLAN_INSERT_JUDGED_EVENT, schema, cfg->nspoid,
+								   jvalues, jnulls);
+	if (strcmp(status, "applied") == 0 && m.payment_json != NULL)
+	{
+		WebhookOutboxEvent e = {r->event_pk, prov->name, ev->event_id, ev->event_type};
+
+		WebhookOutboxChange(cfg->nspoid, m.payment_id, m.payment_state, m.payment_json,
+							m.order.changed ? &m.order : NULL, &e);
+	}
+	r->event_status = unconstify(char *, status);
+	if (m.payment_id != 0)
+	{
+		r->payment_ref = m.reference;
+		r->payment_state = m.payment_state;
+		r->order_ref = m.order_ref;
+		r->order_state = m.order_state;
+	}
+	return true;
+}
+
+/*
+ * An unmatched event of a provider whose policy is reject: not kept, and
+ * answered 404, so that the provider retries until the payment exists.
+ */
+static void
+drop_rejected(const char *schema, IngestResult *r)
+{
+	Datum		arg[1];
+
+	arg[0] = Int64GetDatum(r->event_pk);
+	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_DELETE_EVENT, schema), arg, NULL,
+						 false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not drop a rejected unmatched event");
+	r->event_pk = 0;
+	r->stored_event = false;
+	r->event_status = NULL;
+	r->http_status = 404;
+	r->detail = "no payment matches the event, and the provider's policy is reject";
+}
+
+/*
  * Store the verified event, in a subtransaction.  In the common case the
  * payment moves first (WebhookMovePayment) and the event goes in applied;
  * when that move finds the payment where the event changes nothing, or the
@@ -282,7 +369,6 @@ WebhookStoreEvent(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 	/* no action: ignored, with no trigger to say so */
 	const bool	ignored = amount_stored &&
 		(ev->action == NULL || strcmp(ev->action, "ignore") == 0);
-	WebhookMove m;
 	MemoryContext spicxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	ErrorData  *volatile failure = NULL;
@@ -296,7 +382,7 @@ WebhookStoreEvent(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 		store_settled(schema, cfg->nspoid, "held", ev->invalid, values, nulls, r, cxt);
 		return;
 	}
-	WebhookLastApplied.event_pk = 0;
+	WebhookLastAppliedForget();
 	/* a retry of a stored event: no insert, so no wait on another retry's count */
 	if (WebhookEventStored(cfg->nspoid, prov->name, ev->event_id))
 	{
@@ -308,58 +394,7 @@ WebhookStoreEvent(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 	MemoryContextSwitchTo(spicxt);
 	PG_TRY();
 	{
-		bool		no_amount = true;
-		Datum		amount = fast != NULL || ignored ? event_amount(ev, &no_amount) : (Datum) 0;
-		const char *status = NULL;
-
-		m.judged = NULL;
-		if (ignored)
-		{
-			/* no action: nothing to look up */
-			status = "ignored";
-			m.payment_id = 0;
-		}
-		else if (fast != NULL &&
-				 WebhookMovePayment(schema, cfg->nspoid, prov->name, ev->object_id, fast, amount,
-									no_amount, ev->currency, cxt, &m))
-			status = "applied";
-		else if (m.judged != NULL)
-			status = m.judged;	/* the payment is there, and the event changes nothing */
-		if (status != NULL)
-		{
-			Datum		jvalues[19];
-			char		jnulls[19];
-
-			judged_event_params(ev, status, m.payment_id, amount, no_amount, values, nulls,
-								jvalues, jnulls);
-			r->event_pk = WebhookInsertRow(WEBHOOK_PLAN_INSERT_JUDGED_EVENT, schema, cfg->nspoid,
-										   jvalues, jnulls);
-			if (strcmp(status, "applied") == 0 && m.payment_json != NULL)
-			{
-				WebhookOutboxEvent e = {r->event_pk, prov->name, ev->event_id, ev->event_type};
-
-				WebhookOutboxChange(cfg->nspoid, m.payment_id, m.payment_state, m.payment_json,
-									m.order.changed ? &m.order : NULL, &e);
-			}
-			r->event_status = unconstify(char *, status);
-			if (m.payment_id != 0)
-			{
-				r->payment_ref = m.reference;
-				r->payment_state = m.payment_state;
-				r->order_ref = m.order_ref;
-				r->order_state = m.order_state;
-			}
-			judged = true;
-		}
-		else
-		{
-			if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_INSERT_EVENT, schema),
-								 values, nulls, false, 0) != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-				elog(ERROR, "event insert returned no row");
-			r->event_pk = spi_int8(1);
-			r->event_status = spi_string(2, cxt);
-			r->detail = spi_string(3, cxt);
-		}
+		judged = insert_event(cfg, prov, ev, fast, ignored, values, nulls, r, cxt);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(spicxt);
 		CurrentResourceOwner = owner;
@@ -392,32 +427,21 @@ WebhookStoreEvent(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 	/* ingest's judgment, or else the trigger, says what it did: no need to read it back */
 	if (!judged && r->payment_state == NULL)
 	{
-		if (WebhookLastApplied.event_pk == r->event_pk && WebhookLastApplied.complete)
+		const WebhookApplied *applied = WebhookLastAppliedGet();
+
+		if (applied->event_pk == r->event_pk && applied->complete)
 		{
-			r->payment_ref = WebhookLastApplied.payment_ref;
-			r->payment_state = WebhookLastApplied.payment_state;
-			r->order_ref = WebhookLastApplied.order_ref;
-			r->order_state = WebhookLastApplied.order_state;
+			r->payment_ref = applied->payment_ref;
+			r->payment_state = applied->payment_state;
+			r->order_ref = applied->order_ref;
+			r->order_state = applied->order_state;
 		}
 		else
 			read_event(schema, r->event_pk, r, cxt);
 	}
 	WebhookSetOutcome(r, r->event_status, r->detail);
 	if (strcmp(r->event_status, "unmatched") == 0 && prov->config.unmatched_reject)
-	{
-		/* not kept: the provider retries until the payment exists */
-		Datum		arg[1];
-
-		arg[0] = Int64GetDatum(r->event_pk);
-		if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_DELETE_EVENT, schema), arg, NULL,
-							 false, 0) != SPI_OK_DELETE)
-			elog(ERROR, "could not drop a rejected unmatched event");
-		r->event_pk = 0;
-		r->stored_event = false;
-		r->event_status = NULL;
-		r->http_status = 404;
-		r->detail = "no payment matches the event, and the provider's policy is reject";
-	}
+		drop_rejected(schema, r);
 }
 
 /*

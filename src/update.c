@@ -277,6 +277,50 @@ close_tables(Relation *rel)
 			table_close(rel[i], NoLock);
 }
 
+/*
+ * Open the tables of tables (in nspoid) into rel, checking each the first
+ * time and after an invalidation: false, with none left open, when one is
+ * missing, does not fit the single-row update, or the user may not select
+ * and update it.
+ */
+static bool
+open_tables(Oid nspoid, int tables, Relation *rel)
+{
+	for (int i = 0; i < WEBHOOK_NUPDATE_TABLES; i++)
+	{
+		UpdateTarget *t = &targets[i];
+
+		if ((tables & WEBHOOK_UPDATE_TABLE(i)) == 0)
+			continue;
+		if (!t->checked || t->nspoid != nspoid)
+		{
+			t->checked = false;
+			t->nspoid = nspoid;
+			t->relid = get_relname_relid(t->table, nspoid);
+			if (!OidIsValid(t->relid))
+			{
+				close_tables(rel);
+				return false;
+			}
+		}
+		/* the lock an UPDATE takes; it also brings in any pending invalidation */
+		rel[i] = table_open(t->relid, RowExclusiveLock);
+		if (!t->checked)
+		{
+			t->checked = true;	/* before checking: an invalidation meanwhile wins */
+			t->direct = check_target(rel[i], t);
+		}
+		if (!t->direct ||
+			pg_class_aclcheck(t->relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+			pg_class_aclcheck(t->relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		{
+			close_tables(rel);
+			return false;
+		}
+	}
+	return true;
+}
+
 WebhookUpdate *
 WebhookUpdateBegin(Oid nspoid, int tables)
 {
@@ -294,38 +338,8 @@ WebhookUpdateBegin(Oid nspoid, int tables)
 		CacheRegisterRelcacheCallback(target_relcache_callback, (Datum) 0);
 		callback_registered = true;
 	}
-	for (int i = 0; i < WEBHOOK_NUPDATE_TABLES; i++)
-	{
-		UpdateTarget *t = &targets[i];
-
-		if ((tables & WEBHOOK_UPDATE_TABLE(i)) == 0)
-			continue;
-		if (!t->checked || t->nspoid != nspoid)
-		{
-			t->checked = false;
-			t->nspoid = nspoid;
-			t->relid = get_relname_relid(t->table, nspoid);
-			if (!OidIsValid(t->relid))
-			{
-				close_tables(rel);
-				return NULL;
-			}
-		}
-		/* the lock an UPDATE takes; it also brings in any pending invalidation */
-		rel[i] = table_open(t->relid, RowExclusiveLock);
-		if (!t->checked)
-		{
-			t->checked = true;	/* before checking: an invalidation meanwhile wins */
-			t->direct = check_target(rel[i], t);
-		}
-		if (!t->direct ||
-			pg_class_aclcheck(t->relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
-			pg_class_aclcheck(t->relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
-		{
-			close_tables(rel);
-			return NULL;
-		}
-	}
+	if (!open_tables(nspoid, tables, rel))
+		return NULL;
 
 	u = palloc0(sizeof(WebhookUpdate));
 	estate = u->estate = CreateExecutorState();
