@@ -569,6 +569,8 @@ REVOKE ALL ON FUNCTION @extschema@.webhook_scheme_known(text) FROM PUBLIC;
 ALTER TABLE @extschema@.webhook_providers
     DROP CONSTRAINT webhook_providers_scheme_check,
     ADD CONSTRAINT webhook_providers_scheme_known CHECK (@extschema@.webhook_scheme_known(scheme));
+COMMENT ON COLUMN @extschema@.webhook_providers.scheme IS
+    'A scheme of the registry (webhook_schemes()): how deliveries are verified and read.';
 CREATE OR REPLACE FUNCTION @extschema@.webhook_add_provider(name text, scheme text, secret text DEFAULT NULL,
                                                             config jsonb DEFAULT '{}')
 RETURNS void LANGUAGE plpgsql

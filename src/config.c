@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * config.c
- *	  Per-backend cache of providers, secrets and the event-type map, and
- *	  the parsing of provider configs.
+ *	  Per-backend cache of providers, secrets, the event-type map and the
+ *	  currencies.  A provider's config is parsed by configkeys.c.
  *
  * The cache lives in its own memory context under CacheMemoryContext.  A
  * statement-level trigger on each configuration table calls
@@ -62,16 +62,8 @@ static WebhookConfig *config_cache = NULL;
 static bool config_valid = false;
 static Oid	config_relids[4] = {InvalidOid, InvalidOid, InvalidOid, InvalidOid};
 
-static const char *const field_names[WEBHOOK_NFIELDS] = {
-	"event_id", "event_type", "reference", "external_id",
-	"amount", "currency", "occurred_at", "refund_id"
-};
-
 PG_FUNCTION_INFO_V1(webhook_config_invalidate);
 PG_FUNCTION_INFO_V1(webhook_secrets_invalidate);
-PG_FUNCTION_INFO_V1(webhook_check_config);
-PG_FUNCTION_INFO_V1(webhook_check_secret);
-PG_FUNCTION_INFO_V1(webhook_check_provider_secrets);
 
 /*
  * Relcache callback: a change to one of our tables (or a full reset)
@@ -228,446 +220,6 @@ webhook_secrets_invalidate(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(NULL);
 }
 
-/* true when a jsonb string equals the C string s */
-static bool
-jstring_is(const JsonbValue *v, const char *s)
-{
-	return v->type == jbvString && (size_t) v->val.string.len == strlen(s) &&
-		memcmp(v->val.string.val, s, v->val.string.len) == 0;
-}
-
-/* Raise the standard "config key has the wrong kind" error. */
-static void
-config_error(const char *key, const char *expected)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_WEBHOOK_CONFIG),
-			 errmsg("provider config key \"%s\" must be %s", key, expected)));
-}
-
-/* A string config value, or raise. */
-static char *
-config_string(JsonbValue *v, const char *key)
-{
-	if (v->type != jbvString)
-		config_error(key, "a string");
-	return pnstrdup(v->val.string.val, v->val.string.len);
-}
-
-/* A string config value that must be one of choices; returns its index. */
-static int
-config_choice(JsonbValue *v, const char *key, const char *const *choices, int n,
-			  const char *expected)
-{
-	char	   *s = config_string(v, key);
-
-	for (int i = 0; i < n; i++)
-		if (pg_strcasecmp(s, choices[i]) == 0)
-			return i;
-	config_error(key, expected);
-	return 0;
-}
-
-/*
- * Parse config for scheme into out (palloc'd in the current context),
- * filling defaults.  Raises on unknown keys, keys that do not apply to the
- * scheme, and values of the wrong kind.
- */
-void
-WebhookParseConfig(WebhookScheme scheme, Jsonb *config, WebhookProviderConfig *out)
-{
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	const WebhookSchemeInfo *info = scheme;
-
-	memset(out, 0, sizeof(*out));
-	out->header = pstrdup(info->default_header ? info->default_header : "X-Signature");
-	out->prefix = pstrdup("");
-	out->algorithm = WEBHOOK_SHA256;
-	out->encoding = WEBHOOK_HEX;
-	out->secret_encoding = WEBHOOK_SECRET_UTF8;
-	out->header_prefix = pstrdup("webhook-");
-
-	if (!JB_ROOT_IS_OBJECT(config))
-		ereport(ERROR,
-				(errcode(ERRCODE_WEBHOOK_CONFIG),
-				 errmsg("provider config must be a JSON object")));
-
-	it = JsonbIteratorInit(&config->root);
-	tok = JsonbIteratorNext(&it, &v, false);	/* WJB_BEGIN_OBJECT */
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		char	   *key;
-		JsonbValue	val;
-
-		if (tok != WJB_KEY)
-			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
-		tok = JsonbIteratorNext(&it, &val, true);
-
-#define APPLIES() \
-		do { if (!WebhookSchemeTakesKey(scheme, key)) ereport(ERROR, \
-				(errcode(ERRCODE_WEBHOOK_CONFIG), \
-				 errmsg("provider config key \"%s\" does not apply to scheme %s", \
-						key, WebhookSchemeName(scheme)))); } while (0)
-
-		if (strcmp(key, "header") == 0)
-		{
-			APPLIES();
-			out->header = config_string(&val, key);
-			if (out->header[0] == '\0')
-				config_error(key, "a header name");
-		}
-		else if (strcmp(key, "prefix") == 0)
-		{
-			APPLIES();
-			out->prefix = config_string(&val, key);
-		}
-		else if (strcmp(key, "algorithm") == 0)
-		{
-			static const char *const algs[] = {"sha1", "sha256", "sha512"};
-
-			APPLIES();
-			out->algorithm = (WebhookDigest) config_choice(&val, key, algs, 3,
-														   "sha1, sha256 or sha512");
-		}
-		else if (strcmp(key, "encoding") == 0)
-		{
-			static const char *const encs[] = {"hex", "base64"};
-
-			APPLIES();
-			out->encoding = (WebhookEncoding) config_choice(&val, key, encs, 2, "hex or base64");
-		}
-		else if (strcmp(key, "secret_encoding") == 0)
-		{
-			static const char *const encs[] = {"utf8", "hex", "base64"};
-
-			APPLIES();
-			out->secret_encoding = (WebhookSecretEncoding)
-				config_choice(&val, key, encs, 3, "utf8, hex or base64");
-		}
-		else if (strcmp(key, "header_prefix") == 0)
-		{
-			APPLIES();
-			out->header_prefix = config_string(&val, key);
-		}
-		else if (strcmp(key, "event_id_header") == 0)
-		{
-			APPLIES();
-			out->event_id_header = config_string(&val, key);
-		}
-		else if (strcmp(key, "public_url") == 0)
-		{
-			APPLIES();
-			out->public_url = config_string(&val, key);
-		}
-		else if (strcmp(key, "webhook_id") == 0)
-		{
-			APPLIES();
-			out->webhook_id = config_string(&val, key);
-		}
-		else if (strcmp(key, "ca_pem") == 0)
-		{
-			APPLIES();
-			out->ca_pem = config_string(&val, key);
-		}
-		else if (strcmp(key, "cert_hosts") == 0)
-		{
-			JsonbIterator *hit;
-			JsonbValue	hv;
-			JsonbIteratorToken htok;
-
-			APPLIES();
-			if (val.type != jbvBinary || !JsonContainerIsArray(val.val.binary.data) ||
-				JsonContainerSize(val.val.binary.data) == 0)
-				config_error(key, "a non-empty array of host names");
-			out->cert_hosts = palloc(sizeof(char *) * JsonContainerSize(val.val.binary.data));
-			hit = JsonbIteratorInit(val.val.binary.data);
-			while ((htok = JsonbIteratorNext(&hit, &hv, true)) != WJB_DONE)
-			{
-				if (htok != WJB_ELEM)
-					continue;
-				if (hv.type != jbvString || hv.val.string.len == 0)
-					config_error(key, "a non-empty array of host names");
-				out->cert_hosts[out->ncert_hosts++] = pnstrdup(hv.val.string.val, hv.val.string.len);
-			}
-		}
-		else if (strcmp(key, "amount_unit") == 0)
-		{
-			static const char *const units[] = {"major", "minor"};
-
-			out->amount_unit = config_choice(&val, key, units, 2, "major or minor") == 0 ?
-				WEBHOOK_UNIT_MAJOR : WEBHOOK_UNIT_MINOR;
-		}
-		else if (strcmp(key, "unmatched") == 0)
-		{
-			static const char *const pol[] = {"park", "reject"};
-
-			out->unmatched_reject = config_choice(&val, key, pol, 2, "park or reject") == 1;
-		}
-		else if (strcmp(key, "on_mismatch") == 0)
-		{
-			static const char *const pol[] = {"apply", "hold"};
-
-			out->mismatch_hold = config_choice(&val, key, pol, 2, "apply or hold") == 1;
-		}
-		else if (strcmp(key, "actions") == 0)
-		{
-			JsonbIterator *ait;
-			JsonbValue	av;
-			JsonbIteratorToken atok;
-			static const char *const acts[] = {"pending", "authorize", "capture", "fail",
-			"cancel", "refund", "ignore"};
-
-			if (val.type != jbvBinary || !JsonContainerIsObject(val.val.binary.data))
-				config_error(key, "an object of event type to action");
-			ait = JsonbIteratorInit(val.val.binary.data);
-			while ((atok = JsonbIteratorNext(&ait, &av, true)) != WJB_DONE)
-			{
-				if (atok == WJB_VALUE)
-				{
-					bool		ok = false;
-
-					if (av.type == jbvString)
-						for (int i = 0; i < (int) lengthof(acts); i++)
-							if (jstring_is(&av, acts[i]))
-								ok = true;
-					if (!ok)
-						config_error(key, "an object whose values are pending, authorize, capture, fail, cancel, refund or ignore");
-				}
-			}
-			out->actions = JsonbValueToJsonb(&val);
-		}
-		else if (strcmp(key, "paths") == 0)
-		{
-			if (val.type != jbvBinary || !JsonContainerIsObject(val.val.binary.data))
-				config_error(key, "an object of field to JSON path (a text array)");
-			for (int f = 0; f < WEBHOOK_NFIELDS; f++)
-			{
-				JsonbValue	pbuf;
-				JsonbValue *p = WebhookJsonGet(val.val.binary.data, field_names[f], &pbuf);
-				JsonbIterator *pit;
-				JsonbValue	pv;
-				JsonbIteratorToken ptok;
-				int			n = 0;
-
-				if (p == NULL)
-					continue;
-				if (p->type != jbvBinary || !JsonContainerIsArray(p->val.binary.data) ||
-					JsonContainerSize(p->val.binary.data) == 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_WEBHOOK_CONFIG),
-							 errmsg("provider config paths.%s must be a non-empty array of keys",
-									field_names[f])));
-				out->has_path[f] = true;
-				out->paths[f].keys = palloc(sizeof(char *) * JsonContainerSize(p->val.binary.data));
-				pit = JsonbIteratorInit(p->val.binary.data);
-				while ((ptok = JsonbIteratorNext(&pit, &pv, true)) != WJB_DONE)
-				{
-					if (ptok != WJB_ELEM)
-						continue;
-					if (pv.type != jbvString)
-						ereport(ERROR,
-								(errcode(ERRCODE_WEBHOOK_CONFIG),
-								 errmsg("provider config paths.%s must be a non-empty array of keys",
-										field_names[f])));
-					out->paths[f].keys[n++] = pnstrdup(pv.val.string.val, pv.val.string.len);
-				}
-				out->paths[f].nkeys = n;
-			}
-			/* any other key inside paths is a typo worth reporting */
-			{
-				JsonbIterator *kit = JsonbIteratorInit(val.val.binary.data);
-				JsonbValue	kv;
-				JsonbIteratorToken ktok;
-
-				while ((ktok = JsonbIteratorNext(&kit, &kv, true)) != WJB_DONE)
-				{
-					bool		known = false;
-
-					if (ktok != WJB_KEY)
-						continue;
-					for (int f = 0; f < WEBHOOK_NFIELDS; f++)
-						if (jstring_is(&kv, field_names[f]))
-							known = true;
-					if (!known)
-						ereport(ERROR,
-								(errcode(ERRCODE_WEBHOOK_CONFIG),
-								 errmsg("unknown provider config path \"%.*s\"",
-										kv.val.string.len, kv.val.string.val),
-								 errhint("Paths: event_id, event_type, reference, external_id, amount, currency, occurred_at, refund_id.")));
-				}
-			}
-		}
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_WEBHOOK_CONFIG),
-					 errmsg("unknown provider config key \"%s\"", key),
-					 errhint("See the README's table of config keys.")));
-#undef APPLIES
-	}
-}
-
-/*
- * Decode a secret for its provider into key (palloc'd).  Returns false when
- * the secret cannot serve the scheme; *why says why (never the secret).
- */
-bool
-WebhookDecodeSecret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
-			  const char *secret, size_t len, WebhookKey *key, const char **why)
-{
-	unsigned char *buf;
-	size_t		outlen;
-
-	*why = NULL;
-	if (scheme->secret_form == WEBHOOK_SECRET_FORM_WHSEC)
-	{
-		buf = palloc(WEBHOOK_BASE64_DECODED_MAX(len) + 1);
-		if (!WebhookStandardSecretDecode(secret, len, buf, WEBHOOK_BASE64_DECODED_MAX(len) + 1, &outlen))
-		{
-			*why = "a Standard Webhooks secret must be whsec_ followed by base64";
-			return false;
-		}
-	}
-	else if (scheme->secret_form == WEBHOOK_SECRET_FORM_CONFIG &&
-			 cfg->secret_encoding == WEBHOOK_SECRET_HEX)
-	{
-		buf = palloc(len / 2 + 1);
-		if (!WebhookHexDecode(secret, len, buf, len / 2 + 1, &outlen) || outlen == 0)
-		{
-			*why = "the provider's secret_encoding is hex, and this secret is not hex";
-			return false;
-		}
-	}
-	else if (scheme->secret_form == WEBHOOK_SECRET_FORM_CONFIG &&
-			 cfg->secret_encoding == WEBHOOK_SECRET_BASE64)
-	{
-		buf = palloc(WEBHOOK_BASE64_DECODED_MAX(len) + 1);
-		if (!WebhookBase64Decode(secret, len, true, buf,
-								 WEBHOOK_BASE64_DECODED_MAX(len) + 1, &outlen) || outlen == 0)
-		{
-			*why = "the provider's secret_encoding is base64, and this secret is not base64";
-			return false;
-		}
-	}
-	else
-	{
-		buf = palloc(len + 1);
-		memcpy(buf, secret, len);
-		outlen = len;
-	}
-	key->data = buf;
-	key->len = outlen;
-	return true;
-}
-
-/*
- * webhook_check_config(scheme text, config jsonb) RETURNS void
- *	  Raise if the config would not parse for the scheme.
- */
-Datum
-webhook_check_config(PG_FUNCTION_ARGS)
-{
-	char	   *scheme = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Jsonb	   *config = PG_GETARG_JSONB_P(1);
-	WebhookProviderConfig cfg;
-
-	WebhookParseConfig(WebhookSchemeByName(scheme), config, &cfg);
-	PG_RETURN_VOID();
-}
-
-/*
- * webhook_check_secret(scheme text, config jsonb, secret text) RETURNS void
- *	  Raise if the secret cannot serve a provider of that scheme and config.
- *	  The message names the problem, never the secret.
- */
-Datum
-webhook_check_secret(PG_FUNCTION_ARGS)
-{
-	char	   *scheme_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Jsonb	   *config = PG_GETARG_JSONB_P(1);
-	text	   *secret = PG_GETARG_TEXT_PP(2);
-	WebhookScheme scheme = WebhookSchemeByName(scheme_name);
-	WebhookProviderConfig cfg;
-	WebhookKey	key;
-	const char *why;
-
-	WebhookParseConfig(scheme, config, &cfg);
-	if (scheme->secretless_hint != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_WEBHOOK_CONFIG),
-				 errmsg("%s providers take no secret", scheme_name),
-				 errhint("%s", scheme->secretless_hint)));
-	if (!WebhookDecodeSecret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret), &key, &why))
-		ereport(ERROR,
-				(errcode(ERRCODE_WEBHOOK_CONFIG),
-				 errmsg("secret cannot be used: %s", why)));
-	WebhookCleanse((void *) key.data, key.len);
-	PG_RETURN_VOID();
-}
-
-/*
- * webhook_check_provider_secrets(provider text, scheme text, config jsonb) RETURNS void
- *	  Raise WH002 if a secret of the provider that has not expired could not
- *	  serve it under this scheme and config (a change of secret_encoding to
- *	  hex while its secrets are not hex, say), naming the secret by id and
- *	  label, never by its value.  The providers trigger calls it on UPDATE.
- */
-Datum
-webhook_check_provider_secrets(PG_FUNCTION_ARGS)
-{
-	text	   *provider = PG_GETARG_TEXT_PP(0);
-	WebhookScheme scheme = WebhookSchemeByName(text_to_cstring(PG_GETARG_TEXT_PP(1)));
-	Jsonb	   *config = PG_GETARG_JSONB_P(2);
-	const char *schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
-	WebhookProviderConfig cfg;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
-
-	WebhookParseConfig(scheme, config, &cfg);
-	values[0] = PointerGetDatum(provider);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(psprintf("SELECT id, label, secret FROM %s.webhook_secrets "
-									   "WHERE provider OPERATOR(pg_catalog.=) $1 "
-									   "AND (valid_until IS NULL OR valid_until OPERATOR(pg_catalog.>) %s.webhook_now()) "
-									   "ORDER BY id", schema, schema),
-							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the provider's secrets");
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		text	   *secret = DatumGetTextPP(SPI_getbinval(tup, desc, 3, &isnull));
-		char	   *label = SPI_getvalue(tup, desc, 2);
-		WebhookKey	key;
-		const char *why;
-
-		if (scheme->secretless_hint != NULL)
-			why = psprintf("%s providers take no secret", WebhookSchemeName(scheme));
-		else if (!WebhookDecodeSecret(scheme, &cfg, VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret),
-								&key, &why))
-			;
-		else
-		{
-			WebhookCleanse((void *) key.data, key.len);
-			continue;
-		}
-		ereport(ERROR,
-				(errcode(ERRCODE_WEBHOOK_CONFIG),
-				 errmsg("provider \"%s\" cannot take this config: its secret %s%s%s%s cannot be used",
-						text_to_cstring(provider), SPI_getvalue(tup, desc, 1),
-						label ? " (label \"" : "", label ? label : "", label ? "\")" : ""),
-				 errdetail("The secret does not fit: %s.", why),
-				 errhint("Replace or expire that secret first, or keep the provider's config.")));
-	}
-	SPI_finish();
-	PG_RETURN_VOID();
-}
-
-/* qsort/bsearch order of the action map. */
 /* Order of webhook_currencies in the cache: by upper-case code, bytewise. */
 static int
 currency_cmp(const void *a, const void *b)
@@ -675,6 +227,7 @@ currency_cmp(const void *a, const void *b)
 	return strcmp(((const WebhookCurrency *) a)->code, ((const WebhookCurrency *) b)->code);
 }
 
+/* qsort/bsearch order of the action map. */
 static int
 action_cmp(const void *a, const void *b)
 {
@@ -738,6 +291,167 @@ read_config_table(const char *qschema, const char *table, const char *columns,
 }
 
 /*
+ * The providers, their configs parsed for their schemes.
+ */
+static void
+read_providers(WebhookConfig *cfg, MemoryContext ctx)
+{
+	uint64		n;
+	MemoryContext oldctx;
+	const char *qschema = cfg->schema;
+
+	n = read_config_table(qschema, "webhook_providers",
+						  "name, scheme, config, tolerance_seconds, enabled", "name");
+	oldctx = MemoryContextSwitchTo(ctx);
+	cfg->providers = palloc0(sizeof(WebhookProvider) * Max(n, 1));
+	cfg->nproviders = (int) n;
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		WebhookProvider *p = &cfg->providers[i];
+		bool		isnull;
+		char	   *scheme = spi_text(tup, desc, 2);
+
+		p->name = spi_text(tup, desc, 1);
+		p->scheme = WebhookSchemeByName(scheme);
+		WebhookParseConfig(p->scheme,
+					 DatumGetJsonbP(SPI_getbinval(tup, desc, 3, &isnull)),
+					 &p->config);
+		p->tolerance = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
+		p->enabled = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+	}
+	MemoryContextSwitchTo(oldctx);
+}
+
+/*
+ * The providers' own secrets, decoded, newest first; a payment's secrets are
+ * read when an event names it (WebhookConfigPaymentKeys), so the cache
+ * does not grow with them.
+ */
+static void
+read_secrets(WebhookConfig *cfg, MemoryContext ctx)
+{
+	uint64		n;
+	MemoryContext oldctx;
+	const char *qschema = cfg->schema;
+
+	n = read_config_table(qschema, "webhook_secrets WHERE payment_reference IS NULL",
+						  "provider, id, secret, NULL, valid_from, valid_until",
+						  "provider, id DESC");
+	oldctx = MemoryContextSwitchTo(ctx);
+	for (int pi = 0; pi < cfg->nproviders; pi++)
+		cfg->providers[pi].secrets = palloc0(sizeof(WebhookSecret) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *pname = spi_text(tup, desc, 1);
+		WebhookProvider *p = WebhookConfigProvider(cfg, pname);
+		WebhookSecret *s;
+		bool		isnull;
+		text	   *secret;
+		const char *why;
+
+		if (p == NULL)
+			continue;
+		s = &p->secrets[p->nsecrets];
+		s->id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+		secret = DatumGetTextPP(SPI_getbinval(tup, desc, 3, &isnull));
+		s->valid_from = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
+		s->valid_until = DatumGetTimestampTz(SPI_getbinval(tup, desc, 6, &isnull));
+		if (isnull)
+			s->valid_until = DT_NOEND;
+		/* a secret that cannot serve its scheme verifies nothing */
+		if (WebhookDecodeSecret(p->scheme, &p->config, VARDATA_ANY(secret),
+						  VARSIZE_ANY_EXHDR(secret), &s->key, &why))
+			p->nsecrets++;
+	}
+	MemoryContextSwitchTo(oldctx);
+}
+
+/*
+ * Which providers have per-payment secrets at all: one index probe each.
+ */
+static void
+read_payment_secret_flags(WebhookConfig *cfg)
+{
+	uint64		n;
+	const char *qschema = cfg->schema;
+
+	n = read_config_table(qschema,
+						  psprintf("webhook_providers p WHERE EXISTS "
+								   "(SELECT FROM %s.webhook_secrets s WHERE s.provider = p.name "
+								   "AND s.payment_reference IS NOT NULL)", qschema),
+						  "p.name", NULL);
+	for (uint64 i = 0; i < n; i++)
+	{
+		WebhookProvider *p = WebhookConfigProvider(cfg, spi_text(SPI_tuptable->vals[i],
+																   SPI_tuptable->tupdesc, 1));
+
+		if (p != NULL)
+			p->payment_secrets = true;
+	}
+}
+
+/*
+ * The default event map of every scheme, sorted for bsearch.
+ */
+static void
+read_actions(WebhookConfig *cfg, MemoryContext ctx)
+{
+	uint64		n;
+	MemoryContext oldctx;
+	const char *qschema = cfg->schema;
+
+	n = read_config_table(qschema, "webhook_event_actions", "scheme, event_type, action", NULL);
+	oldctx = MemoryContextSwitchTo(ctx);
+	cfg->nactions = (int) n;
+	cfg->actions = palloc0(sizeof(WebhookActionRow) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		cfg->actions[i].scheme = spi_text(tup, desc, 1);
+		cfg->actions[i].event_type = spi_text(tup, desc, 2);
+		cfg->actions[i].action = spi_text(tup, desc, 3);
+	}
+	qsort(cfg->actions, cfg->nactions, sizeof(WebhookActionRow), action_cmp);
+	MemoryContextSwitchTo(oldctx);
+}
+
+/*
+ * The currencies' exponents, sorted by upper-case code.
+ */
+static void
+read_currencies(WebhookConfig *cfg, MemoryContext ctx)
+{
+	uint64		n;
+	MemoryContext oldctx;
+	const char *qschema = cfg->schema;
+
+	n = read_config_table(qschema, "webhook_currencies", "code, exponent", NULL);
+	oldctx = MemoryContextSwitchTo(ctx);
+	cfg->ncurrencies = (int) n;
+	cfg->currencies = palloc0(sizeof(WebhookCurrency) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *code = spi_text(tup, desc, 1);
+		bool		isnull;
+
+		strlcpy(cfg->currencies[i].code, code, sizeof(cfg->currencies[i].code));
+		for (char *c = cfg->currencies[i].code; *c; c++)
+			*c = pg_toupper((unsigned char) *c);
+		cfg->currencies[i].exponent = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+	}
+	qsort(cfg->currencies, cfg->ncurrencies, sizeof(WebhookCurrency), currency_cmp);
+	MemoryContextSwitchTo(oldctx);
+}
+
+/*
  * Rebuild the cache from the tables.  Everything is built in a fresh
  * context that replaces the old one only once complete, so an error
  * leaves the old cache (still marked stale) in place.
@@ -753,7 +467,6 @@ config_rebuild(void)
 	Oid			extoid;
 	Oid			nspoid;
 	char	   *nspname;
-	const char *qschema;
 
 	extoid = get_extension_oid("webhook", true);
 	if (!OidIsValid(extoid))
@@ -769,7 +482,6 @@ config_rebuild(void)
 	cfg = palloc0(sizeof(WebhookConfig));
 	cfg->schema = pstrdup(quote_identifier(nspname));
 	cfg->nspoid = nspoid;
-	qschema = cfg->schema;
 	{
 		MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
 
@@ -788,8 +500,6 @@ config_rebuild(void)
 
 	PG_TRY();
 	{
-		uint64		n;
-
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		/*
@@ -799,116 +509,11 @@ config_rebuild(void)
 		 */
 		PushActiveSnapshot(GetLatestSnapshot());
 
-		n = read_config_table(qschema, "webhook_providers",
-							  "name, scheme, config, tolerance_seconds, enabled", "name");
-		oldctx = MemoryContextSwitchTo(newctx);
-		cfg->providers = palloc0(sizeof(WebhookProvider) * Max(n, 1));
-		cfg->nproviders = (int) n;
-		for (uint64 i = 0; i < n; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			WebhookProvider *p = &cfg->providers[i];
-			bool		isnull;
-			char	   *scheme = spi_text(tup, desc, 2);
-
-			p->name = spi_text(tup, desc, 1);
-			p->scheme = WebhookSchemeByName(scheme);
-			WebhookParseConfig(p->scheme,
-						 DatumGetJsonbP(SPI_getbinval(tup, desc, 3, &isnull)),
-						 &p->config);
-			p->tolerance = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
-			p->enabled = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
-		}
-		MemoryContextSwitchTo(oldctx);
-
-		/*
-		 * The providers' own secrets, newest first; a payment's secrets are
-		 * read when an event names it (WebhookConfigPaymentKeys), so the
-		 * cache does not grow with them.
-		 */
-		n = read_config_table(qschema, "webhook_secrets WHERE payment_reference IS NULL",
-							  "provider, id, secret, NULL, valid_from, valid_until",
-							  "provider, id DESC");
-		oldctx = MemoryContextSwitchTo(newctx);
-		for (int pi = 0; pi < cfg->nproviders; pi++)
-			cfg->providers[pi].secrets = palloc0(sizeof(WebhookSecret) * Max(n, 1));
-		for (uint64 i = 0; i < n; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			char	   *pname = spi_text(tup, desc, 1);
-			WebhookProvider *p = WebhookConfigProvider(cfg, pname);
-			WebhookSecret *s;
-			bool		isnull;
-			text	   *secret;
-			const char *why;
-
-			if (p == NULL)
-				continue;
-			s = &p->secrets[p->nsecrets];
-			s->id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
-			secret = DatumGetTextPP(SPI_getbinval(tup, desc, 3, &isnull));
-			s->valid_from = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
-			s->valid_until = DatumGetTimestampTz(SPI_getbinval(tup, desc, 6, &isnull));
-			if (isnull)
-				s->valid_until = DT_NOEND;
-			/* a secret that cannot serve its scheme verifies nothing */
-			if (WebhookDecodeSecret(p->scheme, &p->config, VARDATA_ANY(secret),
-							  VARSIZE_ANY_EXHDR(secret), &s->key, &why))
-				p->nsecrets++;
-		}
-		MemoryContextSwitchTo(oldctx);
-
-		/* which providers have per-payment secrets at all: one index probe each */
-		n = read_config_table(qschema,
-							  psprintf("webhook_providers p WHERE EXISTS "
-									   "(SELECT FROM %s.webhook_secrets s WHERE s.provider = p.name "
-									   "AND s.payment_reference IS NOT NULL)", qschema),
-							  "p.name", NULL);
-		for (uint64 i = 0; i < n; i++)
-		{
-			WebhookProvider *p = WebhookConfigProvider(cfg, spi_text(SPI_tuptable->vals[i],
-																	   SPI_tuptable->tupdesc, 1));
-
-			if (p != NULL)
-				p->payment_secrets = true;
-		}
-
-		n = read_config_table(qschema, "webhook_event_actions", "scheme, event_type, action", NULL);
-		oldctx = MemoryContextSwitchTo(newctx);
-		cfg->nactions = (int) n;
-		cfg->actions = palloc0(sizeof(WebhookActionRow) * Max(n, 1));
-		for (uint64 i = 0; i < n; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-
-			cfg->actions[i].scheme = spi_text(tup, desc, 1);
-			cfg->actions[i].event_type = spi_text(tup, desc, 2);
-			cfg->actions[i].action = spi_text(tup, desc, 3);
-		}
-		qsort(cfg->actions, cfg->nactions, sizeof(WebhookActionRow), action_cmp);
-		MemoryContextSwitchTo(oldctx);
-
-		n = read_config_table(qschema, "webhook_currencies", "code, exponent", NULL);
-		oldctx = MemoryContextSwitchTo(newctx);
-		cfg->ncurrencies = (int) n;
-		cfg->currencies = palloc0(sizeof(WebhookCurrency) * Max(n, 1));
-		for (uint64 i = 0; i < n; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			char	   *code = spi_text(tup, desc, 1);
-			bool		isnull;
-
-			strlcpy(cfg->currencies[i].code, code, sizeof(cfg->currencies[i].code));
-			for (char *c = cfg->currencies[i].code; *c; c++)
-				*c = pg_toupper((unsigned char) *c);
-			cfg->currencies[i].exponent = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
-		}
-		qsort(cfg->currencies, cfg->ncurrencies, sizeof(WebhookCurrency), currency_cmp);
-		MemoryContextSwitchTo(oldctx);
+		read_providers(cfg, newctx);
+		read_secrets(cfg, newctx);
+		read_payment_secret_flags(cfg);
+		read_actions(cfg, newctx);
+		read_currencies(cfg, newctx);
 
 		PopActiveSnapshot();
 		SPI_finish();
@@ -1127,34 +732,4 @@ WebhookConfigPaymentKeys(WebhookConfig *cfg, WebhookProvider *prov, const char *
 	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);
 	return n;
-}
-
-Jsonb *
-WebhookSignConfig(WebhookScheme scheme, Jsonb *options)
-{
-	JsonbParseState *st = NULL;
-	JsonbIterator *it;
-	JsonbValue	k;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-
-	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	if (options != NULL && JB_ROOT_IS_OBJECT(options) && !JB_ROOT_IS_SCALAR(options))
-	{
-		it = JsonbIteratorInit(&options->root);
-		while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
-		{
-			char	   *key;
-
-			if (tok != WJB_KEY)
-				continue;
-			(void) JsonbIteratorNext(&it, &v, true);
-			key = pnstrdup(k.val.string.val, k.val.string.len);
-			if (!WebhookSchemeTakesKey(scheme, key))
-				continue;
-			(void) pushJsonbValue(&st, WJB_KEY, &k);
-			(void) pushJsonbValue(&st, WJB_VALUE, &v);
-		}
-	}
-	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }

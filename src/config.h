@@ -35,8 +35,8 @@ typedef enum WebhookSecretForm
 typedef enum WebhookIdSource
 {
 	WEBHOOK_ID_NONE,			/* nowhere: the event has no id */
-	WEBHOOK_ID_HEADER_OR_HASH,	/* config.event_id_header, else the body's SHA-256 */
-	WEBHOOK_ID_STANDARD_HEADER	/* the webhook-id header */
+	WEBHOOK_ID_HEADER_OR_HASH,	/* the id_header's value when there is one, else the body's SHA-256 */
+	WEBHOOK_ID_HEADER			/* the id_header's value: without it, no id */
 } WebhookIdSource;
 
 struct WebhookVerifyCall;
@@ -45,6 +45,7 @@ struct WebhookConfig;
 struct WebhookProvider;
 struct WebhookEvent;
 struct WebhookProviderConfig;
+struct WebhookConfigKey;
 
 /*
  * A scheme as the common steps see it (schemes.c): its name, the config
@@ -54,7 +55,11 @@ struct WebhookProviderConfig;
 typedef struct WebhookSchemeInfo
 {
 	const char *name;			/* as SQL spells it */
-	const char *const *config_keys; /* its own config keys, NULL-terminated */
+	/* the config keys it takes besides every scheme's (configkeys.h), NULL-terminated */
+	const struct WebhookConfigKey *const *config_keys;
+	size_t		opts_size;		/* its own options' size (WebhookProviderConfig.opts), or 0 */
+	/* check a parsed config (a required key missing, say) and raise; or NULL */
+	void		(*config_done) (struct WebhookProviderConfig *cfg);
 	const char *default_header; /* config.header's default, or NULL */
 	WebhookSecretForm secret_form;
 	const char *secretless_hint;	/* set: it takes no secret, and why */
@@ -63,6 +68,8 @@ typedef struct WebhookSchemeInfo
 	bool		needs_type;		/* an event without a type cannot be mapped */
 	const char *no_id;			/* why an event without an id cannot be mapped, or NULL */
 	WebhookIdSource id_source;
+	/* the header that names an event's id, or NULL (for id_source) */
+	const char *(*id_header) (const struct WebhookProviderConfig *cfg);
 	bool		never_5xx;		/* a verified, stored event never answers 5xx */
 	bool		redact_header;	/* config.header carries a secret: stored redacted */
 
@@ -121,21 +128,19 @@ typedef enum WebhookSecretEncoding
 	WEBHOOK_SECRET_BASE64
 } WebhookSecretEncoding;
 
-/* A provider's parsed config (defaults filled in). */
+/*
+ * A provider's parsed config (defaults filled in): every scheme's keys,
+ * the keys several schemes share, and the scheme's own options.
+ */
 typedef struct WebhookProviderConfig
 {
-	char	   *header;			/* hmac, apikey */
-	char	   *prefix;			/* hmac */
-	WebhookDigest algorithm;	/* hmac */
-	WebhookEncoding encoding;	/* hmac */
-	WebhookSecretEncoding secret_encoding;	/* hmac */
-	char	   *header_prefix;	/* standard */
-	char	   *event_id_header;	/* hmac, apikey */
-	char	   *public_url;		/* vipps */
-	char	   *webhook_id;		/* paypal */
-	char	  **cert_hosts;		/* paypal; NULL: the default hosts */
-	int			ncert_hosts;
-	char	   *ca_pem;			/* paypal; NULL: the system trust store */
+	char	   *header;			/* the signature's header (hmac, apikey) */
+	char	   *prefix;			/* before the signature (hmac) */
+	WebhookDigest algorithm;
+	WebhookEncoding encoding;
+	WebhookSecretEncoding secret_encoding;
+	char	   *event_id_header;	/* NULL: none */
+	void	   *opts;			/* the scheme's own (its opts_size), or NULL */
 	WebhookAmountUnit amount_unit;
 	bool		unmatched_reject;
 	bool		mismatch_hold;
@@ -235,8 +240,11 @@ extern Jsonb *WebhookSignConfig(WebhookScheme scheme, Jsonb *options);
 /* Name of a scheme as SQL spells it. */
 extern const char *WebhookSchemeName(WebhookScheme scheme);
 extern WebhookScheme WebhookSchemeByName(const char *name);
-/* Whether key is one of the scheme's own config keys. */
+/* Whether key is one of the scheme's own config keys; the key itself, or NULL. */
+extern const struct WebhookConfigKey *WebhookSchemeKey(WebhookScheme scheme, const char *key);
 extern bool WebhookSchemeTakesKey(WebhookScheme scheme, const char *key);
+/* Whether some scheme of the registry takes key. */
+extern bool WebhookSchemeKnowsKey(const char *key);
 extern int	WebhookSchemeLookup(const char *name);
 extern char *WebhookSchemeList(void);
 

@@ -83,6 +83,52 @@ check_amount(WebhookConfig *cfg, WebhookEvent *ev)
 		ev->amount = DatumGetCString(DirectFunctionCall1(numeric_out, major));
 }
 
+/*
+ * The event's id where no body field gives one, by the scheme's id_source:
+ * its id header's value, else (HEADER_OR_HASH) the body's SHA-256 in hex.
+ * false when the scheme's id header is required and absent: verification
+ * has reported that already, so the caller returns no problem of its own.
+ */
+static bool
+event_id_from_header(const WebhookSchemeInfo *info, const WebhookProviderConfig *c,
+					 const unsigned char *body_sha256, const WebhookHeader *headers,
+					 int nheaders, WebhookEvent *ev)
+{
+	/* where no body field names the event, a header may; else the body's hash */
+	if (info->id_source == WEBHOOK_ID_HEADER_OR_HASH)
+	{
+		const WebhookHeader *h;
+		const char *name = info->id_header ? info->id_header(c) : NULL;
+
+		if (name != NULL &&
+			WebhookFindHeader(headers, nheaders, name, &h) == WEBHOOK_HEADER_FOUND &&
+			h->value_len > 0)
+		{
+			ev->event_id = pnstrdup(h->value, h->value_len);
+			ev->id_from_header = true;
+		}
+		else
+		{
+			char		hex[65];
+
+			WebhookHexEncode(body_sha256, 32, hex);
+			hex[64] = '\0';
+			ev->event_id = pstrdup(hex);
+		}
+	}
+	/* the id is the id header's (Standard Webhooks: verification reports its absence) */
+	else if (info->id_source == WEBHOOK_ID_HEADER)
+	{
+		const WebhookHeader *h;
+
+		if (WebhookFindHeader(headers, nheaders, info->id_header(c), &h) != WEBHOOK_HEADER_FOUND)
+			return false;
+		ev->event_id = pnstrdup(h->value, h->value_len);
+		ev->id_from_header = true;
+	}
+	return true;
+}
+
 const char *
 WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 			   const unsigned char *body_sha256,
@@ -128,41 +174,9 @@ WebhookExtract(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 	if (!info->own_action || c->has_path[WEBHOOK_F_EVENT_TYPE])
 		ev->action = WebhookConfigAction(cfg, prov, ev->event_type);
 
-	/* where no body field names the event, a header may; else the body's hash */
 	if (ev->event_id == NULL && !c->has_path[WEBHOOK_F_EVENT_ID] &&
-		info->id_source == WEBHOOK_ID_HEADER_OR_HASH)
-	{
-		const WebhookHeader *h;
-
-		if (c->event_id_header != NULL &&
-			WebhookFindHeader(headers, nheaders, c->event_id_header, &h) == WEBHOOK_HEADER_FOUND &&
-			h->value_len > 0)
-		{
-			ev->event_id = pnstrdup(h->value, h->value_len);
-			ev->id_from_header = true;
-		}
-		else
-		{
-			char		hex[65];
-
-			WebhookHexEncode(body_sha256, 32, hex);
-			hex[64] = '\0';
-			ev->event_id = pstrdup(hex);
-		}
-	}
-
-	/* Standard Webhooks: the id is the webhook-id header (verification reports its absence) */
-	if (ev->event_id == NULL && !c->has_path[WEBHOOK_F_EVENT_ID] &&
-		info->id_source == WEBHOOK_ID_STANDARD_HEADER)
-	{
-		const WebhookHeader *h;
-		char	   *name = psprintf("%sid", c->header_prefix);
-
-		if (WebhookFindHeader(headers, nheaders, name, &h) != WEBHOOK_HEADER_FOUND)
-			return NULL;
-		ev->event_id = pnstrdup(h->value, h->value_len);
-		ev->id_from_header = true;
-	}
+		!event_id_from_header(info, c, body_sha256, headers, nheaders, ev))
+		return NULL;
 	if (ev->event_id == NULL || ev->event_id[0] == '\0')
 		return info->no_id ? info->no_id : "the event has no id";
 	if (strlen(ev->event_id) > 255)

@@ -380,9 +380,12 @@ cert_url_allowed_anywhere(const char *url, size_t url_len)
 	cfg = WebhookConfigGet();
 	for (int i = 0; i < cfg->nproviders; i++)
 	{
-		WebhookProviderConfig *c = &cfg->providers[i].config;
+		const WebhookPaypalOptions *c;
 
 		/* only a paypal provider's config can hold cert_hosts */
+		if (cfg->providers[i].scheme != &webhook_scheme_paypal)
+			continue;
+		c = cfg->providers[i].config.opts;
 		if (c->cert_hosts != NULL &&
 			WebhookPaypalCertUrlAllowed(url, url_len, (const char *const *) c->cert_hosts,
 										c->ncert_hosts))

@@ -18,6 +18,18 @@
 
 #include "verify.h"
 
+/* A paypal provider's own config (WebhookProviderConfig.opts). */
+typedef struct WebhookPaypalOptions
+{
+	char	   *webhook_id;		/* config.webhook_id; NULL: nothing verifies */
+	char	  **cert_hosts;		/* config.cert_hosts; NULL: the default hosts */
+	int			ncert_hosts;
+	char	   *ca_pem;			/* config.ca_pem; NULL: the system trust store */
+} WebhookPaypalOptions;
+
+/* The scheme's entry (schemes/paypal.c). */
+extern const struct WebhookSchemeInfo webhook_scheme_paypal;
+
 /* The certificate hosts allowed when a provider names none. */
 #define WEBHOOK_PAYPAL_NDEFAULT_HOSTS 4
 extern const char *const WebhookPaypalDefaultHosts[WEBHOOK_PAYPAL_NDEFAULT_HOSTS];

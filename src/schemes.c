@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 
 #include "config.h"
+#include "configkeys.h"
 #include "schemes/registry.h"
 
 PG_FUNCTION_INFO_V1(webhook_schemes);
@@ -33,11 +34,26 @@ WebhookSchemeName(WebhookScheme scheme)
 	return scheme->name;
 }
 
+const WebhookConfigKey *
+WebhookSchemeKey(WebhookScheme scheme, const char *key)
+{
+	for (const WebhookConfigKey *const *k = scheme->config_keys; *k; k++)
+		if (strcmp((*k)->name, key) == 0)
+			return *k;
+	return NULL;
+}
+
 bool
 WebhookSchemeTakesKey(WebhookScheme scheme, const char *key)
 {
-	for (const char *const *k = scheme->config_keys; *k; k++)
-		if (strcmp(*k, key) == 0)
+	return WebhookSchemeKey(scheme, key) != NULL;
+}
+
+bool
+WebhookSchemeKnowsKey(const char *key)
+{
+	for (int i = 0; i < (int) lengthof(schemes); i++)
+		if (WebhookSchemeTakesKey(schemes[i], key))
 			return true;
 	return false;
 }

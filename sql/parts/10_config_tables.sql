@@ -16,7 +16,7 @@ CREATE TABLE @extschema@.webhook_providers (
 COMMENT ON TABLE @extschema@.webhook_providers IS
     'One row per webhook endpoint: its signing scheme, its options and whether it is enabled.';
 COMMENT ON COLUMN @extschema@.webhook_providers.scheme IS
-    'stripe, standard, vipps, paypal, hmac or apikey: how deliveries are verified and read.';
+    'A scheme of the registry (webhook_schemes()): how deliveries are verified and read.';
 COMMENT ON COLUMN @extschema@.webhook_providers.config IS
     'Scheme options (header, prefix, algorithm, encoding, secret_encoding, paths, amount_unit, actions, unmatched, on_mismatch, ...).';
 COMMENT ON COLUMN @extschema@.webhook_providers.tolerance_seconds IS

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "configkeys.h"
 #include "crypto.h"
 #include "extract.h"
 #include "headers.h"
@@ -48,13 +49,14 @@ apikey_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsig
 	return WebhookJsonObject((const char *const *) &cfg->header, &value, 1);
 }
 
-static const char *const apikey_keys[] = {"header", "event_id_header", NULL};
+static const WebhookConfigKey *const apikey_keys[] = {&WebhookKeyHeader, &WebhookKeyEventIdHeader, NULL};
 
 const WebhookSchemeInfo webhook_scheme_apikey = {
 	.name = "apikey",
 	.config_keys = apikey_keys,
 	.default_header = "X-API-Key",
 	.id_source = WEBHOOK_ID_HEADER_OR_HASH,
+	.id_header = WebhookEventIdHeader,
 	.redact_header = true,
 	.verify = apikey_verify,
 	.extract = WebhookExtractGeneric,

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "configkeys.h"
 #include "crypto.h"
 #include "extract.h"
 #include "headers.h"
@@ -68,8 +69,10 @@ hmac_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsigne
 	return WebhookJsonObject((const char *const *) &cfg->header, &value, 1);
 }
 
-static const char *const hmac_keys[] = {"header", "prefix", "algorithm", "encoding",
-"secret_encoding", "event_id_header", NULL};
+static const WebhookConfigKey *const hmac_keys[] = {
+	&WebhookKeyHeader, &WebhookKeyPrefix, &WebhookKeyAlgorithm, &WebhookKeyEncoding,
+	&WebhookKeySecretEncoding, &WebhookKeyEventIdHeader, NULL
+};
 
 const WebhookSchemeInfo webhook_scheme_hmac = {
 	.name = "hmac",
@@ -77,6 +80,7 @@ const WebhookSchemeInfo webhook_scheme_hmac = {
 	.default_header = "X-Signature",
 	.secret_form = WEBHOOK_SECRET_FORM_CONFIG,
 	.id_source = WEBHOOK_ID_HEADER_OR_HASH,
+	.id_header = WebhookEventIdHeader,
 	.verify = hmac_verify,
 	.extract = WebhookExtractGeneric,
 	.sign = hmac_sign,

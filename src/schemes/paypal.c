@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "configkeys.h"
 #include "extract.h"
 #include "headers.h"
 #include "ingest.h"
@@ -44,7 +45,7 @@ verify_paypal(const char *schema, WebhookProvider *prov, const IngestRequest *re
 			   *sig,
 			   *url,
 			   *algo;
-	const WebhookProviderConfig *c = &prov->config;
+	const WebhookPaypalOptions *c = prov->config.opts;
 	Datum		arg[1];
 	char	   *pem;
 	int64		not_after;
@@ -220,11 +221,37 @@ extract_paypal(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhoo
 }
 
 
-static const char *const paypal_keys[] = {"webhook_id", "ca_pem", "cert_hosts", NULL};
+static void
+parse_webhook_id(const char *key, JsonbValue *v, WebhookProviderConfig *out)
+{
+	((WebhookPaypalOptions *) out->opts)->webhook_id = WebhookConfigString(v, key);
+}
+
+static void
+parse_ca_pem(const char *key, JsonbValue *v, WebhookProviderConfig *out)
+{
+	((WebhookPaypalOptions *) out->opts)->ca_pem = WebhookConfigString(v, key);
+}
+
+static void
+parse_cert_hosts(const char *key, JsonbValue *v, WebhookProviderConfig *out)
+{
+	WebhookPaypalOptions *o = out->opts;
+
+	o->cert_hosts = WebhookConfigStrings(v, key, &o->ncert_hosts, "a non-empty array of host names");
+}
+
+static const WebhookConfigKey key_webhook_id = {"webhook_id", parse_webhook_id};
+static const WebhookConfigKey key_ca_pem = {"ca_pem", parse_ca_pem};
+static const WebhookConfigKey key_cert_hosts = {"cert_hosts", parse_cert_hosts};
+static const WebhookConfigKey *const paypal_keys[] = {
+	&key_webhook_id, &key_ca_pem, &key_cert_hosts, NULL
+};
 
 const WebhookSchemeInfo webhook_scheme_paypal = {
 	.name = "paypal",
 	.config_keys = paypal_keys,
+	.opts_size = sizeof(WebhookPaypalOptions),
 	.own_action = true,
 	.secretless_hint = "PayPal deliveries are verified with config.webhook_id and the certificates in webhook_certificates.",
 	.verify = paypal_verify_call,

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "configkeys.h"
 #include "crypto.h"
 #include "extract.h"
 #include "headers.h"
@@ -25,6 +26,35 @@
 #include "money.h"
 #include "verify.h"
 
+/* Its own options: config.header_prefix, or NULL for "webhook-". */
+typedef struct StandardOptions
+{
+	char	   *header_prefix;
+} StandardOptions;
+
+static void
+parse_header_prefix(const char *key, JsonbValue *v, WebhookProviderConfig *out)
+{
+	((StandardOptions *) out->opts)->header_prefix = WebhookConfigString(v, key);
+}
+
+static const WebhookConfigKey key_header_prefix = {"header_prefix", parse_header_prefix};
+
+/* The prefix of the three webhook-* header names. */
+static const char *
+header_prefix(const WebhookProviderConfig *cfg)
+{
+	const char *pre = ((const StandardOptions *) cfg->opts)->header_prefix;
+
+	return pre != NULL ? pre : "webhook-";
+}
+
+/* The id header: the event's id, and its idempotency key. */
+static const char *
+standard_id_header(const WebhookProviderConfig *cfg)
+{
+	return psprintf("%sid", header_prefix(cfg));
+}
 
 static bool
 standard_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *which, int64 *ts,
@@ -33,7 +63,7 @@ standard_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *which,
 	const WebhookHeader *id;
 	const WebhookHeader *t;
 	const WebhookHeader *h;
-	const char *pre = c->prov->config.header_prefix;
+	const char *pre = header_prefix(&c->prov->config);
 
 	if (WebhookNeedHeader(c->hdrs, c->nhdrs, psprintf("%sid", pre), &id, r) ||
 		WebhookNeedHeader(c->hdrs, c->nhdrs, psprintf("%stimestamp", pre), &t, r) ||
@@ -52,7 +82,7 @@ static Jsonb *
 standard_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsigned char *body,
 			  size_t len, Jsonb *options)
 {
-	const char *pre = cfg->header_prefix;
+	const char *pre = header_prefix(cfg);
 	char	   *id = WebhookOptionText(options, "msg_id", true);
 	int64		ts = WebhookOptionTs(options);
 	const char *names[3];
@@ -73,13 +103,15 @@ standard_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const uns
 	return WebhookJsonObject(names, values, 3);
 }
 
-static const char *const standard_keys[] = {"header_prefix", NULL};
+static const WebhookConfigKey *const standard_keys[] = {&key_header_prefix, NULL};
 
 const WebhookSchemeInfo webhook_scheme_standard = {
 	.name = "standard",
 	.config_keys = standard_keys,
+	.opts_size = sizeof(StandardOptions),
 	.secret_form = WEBHOOK_SECRET_FORM_WHSEC,
-	.id_source = WEBHOOK_ID_STANDARD_HEADER,
+	.id_source = WEBHOOK_ID_HEADER,
+	.id_header = standard_id_header,
 	.verify = standard_verify,
 	.extract = WebhookExtractGeneric,
 	.sign = standard_sign,

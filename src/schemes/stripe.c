@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "configkeys.h"
 #include "crypto.h"
 #include "extract.h"
 #include "headers.h"
@@ -146,7 +147,7 @@ stripe_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsig
 	return WebhookJsonObject(&name, &value, 1);
 }
 
-static const char *const stripe_keys[] = {NULL};
+static const WebhookConfigKey *const stripe_keys[] = {NULL};
 
 const WebhookSchemeInfo webhook_scheme_stripe = {
 	.name = "stripe",

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "configkeys.h"
 #include "crypto.h"
 #include "extract.h"
 #include "headers.h"
@@ -24,6 +25,20 @@
 #include "jsonget.h"
 #include "money.h"
 #include "verify.h"
+
+/* Its own options: config.public_url, or NULL. */
+typedef struct VippsOptions
+{
+	char	   *public_url;
+} VippsOptions;
+
+static void
+parse_public_url(const char *key, JsonbValue *v, WebhookProviderConfig *out)
+{
+	((VippsOptions *) out->opts)->public_url = WebhookConfigString(v, key);
+}
+
+static const WebhookConfigKey key_public_url = {"public_url", parse_public_url};
 
 /*
  * The host and path-and-query Vipps signed: config.public_url's when set
@@ -36,7 +51,7 @@ signed_target(WebhookProvider *prov, const IngestRequest *req, const WebhookHead
 			  int nhdrs, const char **host, size_t *host_len, const char **path,
 			  size_t *path_len, IngestResult *r)
 {
-	const char *url = prov->config.public_url;
+	const char *url = ((const VippsOptions *) prov->config.opts)->public_url;
 	const WebhookHeader *h;
 
 	if (url != NULL)
@@ -166,11 +181,12 @@ vipps_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsign
 	return WebhookJsonObject(names, values, 4);
 }
 
-static const char *const vipps_keys[] = {"public_url", NULL};
+static const WebhookConfigKey *const vipps_keys[] = {&key_public_url, NULL};
 
 const WebhookSchemeInfo webhook_scheme_vipps = {
 	.name = "vipps",
 	.config_keys = vipps_keys,
+	.opts_size = sizeof(VippsOptions),
 	.minor_units = true,
 	.own_action = true,
 	.no_id = "the event lacks msn, reference, pspReference or name",

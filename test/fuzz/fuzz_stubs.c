@@ -197,6 +197,9 @@ WebhookConfigGet(void)
 	return NULL;
 }
 
+/* src/schemes/paypal.c: the scheme's entry, which that check compares with */
+const WebhookSchemeInfo webhook_scheme_paypal = {.name = "paypal"};
+
 /* src/webhook.c: the clock */
 TimestampTz
 WebhookNow(void)

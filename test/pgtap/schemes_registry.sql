@@ -12,6 +12,9 @@
 --     hint listing webhook_schemes();
 --   * every scheme of the registry has rows in webhook_event_actions, and
 --     every scheme there is in the registry;
+--   * the Schemes table of README.md (read from the checkout, as
+--     grants.sql reads it: run from its top) has one row per scheme of
+--     the registry, in its order;
 --   * no SQL or PL/pgSQL function of the extension names a scheme as a
 --     quoted literal, and no CHECK of webhook_providers does: only the
 --     seeded rows name schemes.  The function assertions are generated
@@ -44,6 +47,7 @@ $$;
 
 SELECT plan(
       5                                                                   -- the registry
+    + 1                                                                   -- the README
     + 2                                                                   -- the CHECK
     + 2                                                                   -- triggers off
     + 2                                                                   -- triggers on
@@ -62,6 +66,14 @@ SELECT ok(webhook_scheme_known('stripe') AND webhook_scheme_known('apikey'),
 SELECT ok(NOT webhook_scheme_known('soap'), 'webhook_scheme_known does not know soap');
 SELECT ok(NOT webhook_scheme_known('Stripe'), 'webhook_scheme_known is case-sensitive, as the CHECK always was');
 SELECT is(webhook_scheme_known(NULL), NULL, 'webhook_scheme_known(NULL) is NULL (STRICT)');
+
+\set tap_readme `cat README.md`
+SELECT is(ARRAY(SELECT m[1]
+                  FROM pg_catalog.regexp_matches(
+                         pg_catalog.substring(:'tap_readme', '\n## Schemes\n\n(.*?)\n\n'),
+                         '^\| `([a-z0-9_]+)` \|', 'gn') AS m),
+          webhook_schemes(),
+    'the README''s Schemes table has a row for each scheme of the registry, in its order');
 
 --------------------------------------------------------------------------
 -- The CHECK of webhook_providers.scheme
