@@ -14,8 +14,8 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "delivery.h"
 #include "headers.h"
-#include "ingest.h"
 #include "insert.h"
 #include "spi.h"
 #include "stats.h"

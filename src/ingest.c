@@ -38,15 +38,18 @@
 #include "clock.h"
 #include "config.h"
 #include "crypto.h"
+#include "delivery.h"
 #include "extract.h"
-#include "jsonget.h"
 #include "headers.h"
-#include "ingest.h"
 #include "insert.h"
+#include "jsonget.h"
 #include "outbox.h"
+#include "reply.h"
+#include "request.h"
 #include "spi.h"
 #include "state.h"
 #include "stats.h"
+#include "store.h"
 #include "webhook.h"
 
 PG_FUNCTION_INFO_V1(webhook_ingest_bytea);
@@ -99,30 +102,6 @@ headers_array(Jsonb *headers, int *n)
 	}
 	*n = count;
 	return arr;
-}
-
-/*
- * In the PG_CATCH of an internal subtransaction: copy the error into
- * keep, roll the subtransaction back, and return to context back and
- * resource owner owner.  Cancels, shutdowns and out-of-memory are not the
- * sender's doing: they are thrown again.  Returns the error otherwise.
- */
-ErrorData *
-WebhookSubxactAbort(MemoryContext keep, MemoryContext back, ResourceOwner owner)
-{
-	ErrorData  *edata;
-
-	MemoryContextSwitchTo(keep);
-	edata = CopyErrorData();
-	FlushErrorState();
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(back);
-	CurrentResourceOwner = owner;
-	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-		edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
-		ReThrowError(edata);
-	return edata;
 }
 
 /*

@@ -11,7 +11,7 @@
 #include "utils/jsonb.h"
 
 #include "headers.h"
-#include "ingest.h"
+#include "reply.h"
 
 static const struct
 {

@@ -70,8 +70,8 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
-#include "common/hashfn.h"
 #include "commands/trigger.h"
+#include "common/hashfn.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -87,8 +87,8 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "spi.h"
 #include "rowcheck.h"
+#include "spi.h"
 #include "stats.h"
 
 #define COUNTS_TABLE "webhook_delivery_counts"

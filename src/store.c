@@ -22,15 +22,41 @@
 #include "utils/timestamp.h"
 
 #include "apply.h"
-#include "move.h"
-#include "park.h"
 #include "extract.h"
 #include "headers.h"
-#include "ingest.h"
 #include "insert.h"
+#include "move.h"
 #include "outbox.h"
+#include "park.h"
+#include "reply.h"
+#include "request.h"
 #include "spi.h"
+#include "store.h"
 #include "webhook.h"
+
+/*
+ * In the PG_CATCH of an internal subtransaction: copy the error into
+ * keep, roll the subtransaction back, and return to context back and
+ * resource owner owner.  Cancels, shutdowns and out-of-memory are not the
+ * sender's doing: they are thrown again.  Returns the error otherwise.
+ */
+ErrorData *
+WebhookSubxactAbort(MemoryContext keep, MemoryContext back, ResourceOwner owner)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(keep);
+	edata = CopyErrorData();
+	FlushErrorState();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(back);
+	CurrentResourceOwner = owner;
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
+		ReThrowError(edata);
+	return edata;
+}
 
 /* Copy column col of row 0 of the SPI result as a C string in cxt, or NULL. */
 static char *

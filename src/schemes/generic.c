@@ -19,9 +19,11 @@
 #include "config.h"
 #include "extract.h"
 #include "headers.h"
-#include "ingest.h"
 #include "jsonget.h"
 #include "money.h"
+#include "reply.h"
+#include "request.h"
+#include "schemes/generic.h"
 #include "verify.h"
 
 /* The two generic gateway shapes (README "Schemes", Event mapping). */

@@ -21,12 +21,13 @@
 #include "configkeys.h"
 #include "extract.h"
 #include "headers.h"
-#include "ingest.h"
 #include "jsonget.h"
 #include "money.h"
-#include "verify.h"
 #include "paypal.h"
+#include "reply.h"
+#include "request.h"
 #include "spi.h"
+#include "verify.h"
 
 /*
  * PayPal: the certificate URL must be https on an allowed host, the

@@ -21,9 +21,11 @@
 #include "crypto.h"
 #include "extract.h"
 #include "headers.h"
-#include "ingest.h"
 #include "jsonget.h"
 #include "money.h"
+#include "reply.h"
+#include "request.h"
+#include "schemes/generic.h"
 #include "verify.h"
 
 /* Its own options: config.header_prefix, or NULL for "webhook-". */

@@ -20,9 +20,10 @@
 #include "crypto.h"
 #include "extract.h"
 #include "headers.h"
-#include "ingest.h"
 #include "jsonget.h"
 #include "money.h"
+#include "reply.h"
+#include "request.h"
 #include "verify.h"
 
 

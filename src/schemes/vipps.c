@@ -21,9 +21,10 @@
 #include "crypto.h"
 #include "extract.h"
 #include "headers.h"
-#include "ingest.h"
 #include "jsonget.h"
 #include "money.h"
+#include "reply.h"
+#include "request.h"
 #include "verify.h"
 
 /* Its own options: config.public_url, or NULL. */
