@@ -178,7 +178,6 @@ paypal_up_capture(JsonbContainer *res)
 	return NULL;
 }
 
-
 /* PayPal REST events (README "Schemes", Event mapping). */
 static void
 extract_paypal(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
