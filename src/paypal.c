@@ -9,10 +9,10 @@
  * Invariants: the pure functions (WebhookPaypalMessage,
  * WebhookPaypalCertUrlAllowed, WebhookPaypalVerify) use no SPI and never
  * raise, so webhook_ingest can call them on anything a sender controls.
- * OpenSSL is reached only through crypto.h.  Nothing handled here is a
- * secret: certificates and signatures are public and PayPal's webhook id
- * is an identifier, so messages may quote a certificate URL, but only
- * when it is short and printable.
+ * OpenSSL is reached only through crypto.h and cert.h.  Nothing handled
+ * here is a secret: certificates and signatures are public and PayPal's
+ * webhook id is an identifier, so messages may quote a certificate URL,
+ * but only when it is short and printable.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,6 +27,7 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
+#include "cert.h"
 #include "clock.h"
 #include "config.h"
 #include "crypto.h"
