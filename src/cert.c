@@ -276,9 +276,180 @@ ca_store(const char *ca_pem, size_t ca_len)
 	return store;
 }
 
+/* The reason given when OpenSSL failed (WEBHOOK_CERT_FAILURE). */
+static const char cert_check_failed[] = "could not check the certificate";
+
 /*
- * WebhookCertCheck: see cert.h.  Every OpenSSL object is freed and the
- * error queue cleared before it returns.
+ * check_leaf: the checks of the leaf alone: *not_after_unix set to its
+ * notAfter (UNPARSABLE if that does not read), then its names
+ * (WRONG_SUBJECT).  OK if both pass; else *reason says why.
+ */
+static WebhookCertResult
+check_leaf(X509 *leaf, int64 *not_after_unix, const char **reason)
+{
+	int			names;
+
+	if (!asn1_time_to_unix(X509_get0_notAfter(leaf), not_after_unix))
+	{
+		*reason = "the certificate's expiry time could not be read";
+		return WEBHOOK_CERT_UNPARSABLE;
+	}
+
+	names = cert_names_paypal(leaf);
+	if (names < 0)
+	{
+		*reason = cert_check_failed;
+		return WEBHOOK_CERT_FAILURE;
+	}
+	if (names == 0)
+	{
+		*reason = "the certificate names neither messageverificationcerts.paypal.com nor messageverificationcerts.sandbox.paypal.com";
+		return WEBHOOK_CERT_WRONG_SUBJECT;
+	}
+	return WEBHOOK_CERT_OK;
+}
+
+/*
+ * intermediates: a new stack of certs[1..], the rest of the PEM text,
+ * for building the chain; it borrows them from certs, so the caller frees
+ * it with sk_X509_free alone.  NULL if OpenSSL failed.
+ */
+static STACK_OF(X509) *
+intermediates(STACK_OF(X509) *certs)
+{
+	STACK_OF(X509) *untrusted;
+	int			i;
+
+	untrusted = sk_X509_new_null();
+	if (untrusted == NULL)
+		return NULL;
+	for (i = 1; i < sk_X509_num(certs); i++)
+	{
+		if (!sk_X509_push(untrusted, sk_X509_value(certs, i)))
+		{
+			sk_X509_free(untrusted);
+			return NULL;
+		}
+	}
+	return untrusted;
+}
+
+/*
+ * trust_anchors: into *store, the anchors to verify against: a new store
+ * of the certificates in ca_pem when that is not NULL (*own_store set:
+ * the caller frees it), else the shared system store.  OK, or UNTRUSTED
+ * if ca_pem holds no certificate, or FAILURE; *reason says why when not
+ * OK.
+ */
+static WebhookCertResult
+trust_anchors(const char *ca_pem, size_t ca_len, X509_STORE **store,
+			  bool *own_store, const char **reason)
+{
+	if (ca_pem != NULL)
+	{
+		*store = ca_store(ca_pem, ca_len);
+		if (*store == NULL)
+		{
+			*reason = "no certificate could be read from the trusted CA PEM text";
+			return WEBHOOK_CERT_UNTRUSTED;
+		}
+		*own_store = true;
+		return WEBHOOK_CERT_OK;
+	}
+
+	*store = get_system_store();
+	if (*store == NULL)
+	{
+		*reason = cert_check_failed;
+		return WEBHOOK_CERT_FAILURE;
+	}
+	return WEBHOOK_CERT_OK;
+}
+
+/*
+ * chain_result: the result of one X509_verify_cert call, from what the
+ * verify callback recorded (st) and its return value (rc).  A validity
+ * problem wins over any other, so that an expired chain is reported as
+ * expired even when it is also untrusted.  *reason is NULL on OK, else a
+ * static phrase.
+ */
+static WebhookCertResult
+chain_result(const CertVerifyState *st, int rc, const char **reason)
+{
+	if (st->expired)
+	{
+		*reason = "a certificate of the chain has expired";
+		return WEBHOOK_CERT_EXPIRED;
+	}
+	if (st->not_yet_valid)
+	{
+		*reason = "a certificate of the chain is not yet valid";
+		return WEBHOOK_CERT_NOT_YET_VALID;
+	}
+	if (st->other_error != X509_V_OK)
+	{
+		/* a static string from OpenSSL's table */
+		*reason = X509_verify_cert_error_string(st->other_error);
+		return WEBHOOK_CERT_UNTRUSTED;
+	}
+	if (rc == 1)
+	{
+		*reason = NULL;
+		return WEBHOOK_CERT_OK;
+	}
+	/* failed without saying why */
+	*reason = cert_check_failed;
+	return WEBHOOK_CERT_FAILURE;
+}
+
+/*
+ * verify_chain: verify leaf's chain, built with untrusted, to the anchors
+ * in store at time now_unix.  anchors_only (the store is the caller's
+ * ca_pem) makes every certificate in the store an anchor, root or not.
+ * The result and *reason are chain_result's, or FAILURE if OpenSSL
+ * failed before verifying.  The verify context is freed before it
+ * returns.
+ */
+static WebhookCertResult
+verify_chain(X509_STORE *store, bool anchors_only, X509 *leaf,
+			 STACK_OF(X509) *untrusted, int64 now_unix, const char **reason)
+{
+	X509_STORE_CTX *ctx;
+	X509_VERIFY_PARAM *param;
+	CertVerifyState st;
+	int			rc;
+
+	memset(&st, 0, sizeof(st));
+
+	ctx = X509_STORE_CTX_new();
+	if (ctx == NULL)
+	{
+		*reason = cert_check_failed;
+		return WEBHOOK_CERT_FAILURE;
+	}
+	if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1)
+	{
+		X509_STORE_CTX_free(ctx);
+		*reason = cert_check_failed;
+		return WEBHOOK_CERT_FAILURE;
+	}
+	param = X509_STORE_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_time(param, (time_t) now_unix);
+	if (anchors_only)
+		X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+	X509_STORE_CTX_set_app_data(ctx, &st);
+	X509_STORE_CTX_set_verify_cb(ctx, cert_verify_cb);
+
+	rc = X509_verify_cert(ctx);
+	X509_STORE_CTX_free(ctx);
+
+	return chain_result(&st, rc, reason);
+}
+
+/*
+ * WebhookCertCheck: see cert.h.  The leaf's own checks, then its chain.
+ * Every OpenSSL object is freed and the error queue cleared before it
+ * returns.
  */
 WebhookCertResult
 WebhookCertCheck(const char *pem, size_t pem_len,
@@ -286,21 +457,13 @@ WebhookCertCheck(const char *pem, size_t pem_len,
 				 int64 now_unix, int64 *not_after_unix,
 				 const char **why)
 {
-	STACK_OF(X509) *certs = NULL;
+	STACK_OF(X509) *certs;
 	STACK_OF(X509) *untrusted = NULL;
 	X509	   *leaf;
 	X509_STORE *store = NULL;
 	bool		own_store = false;
-	X509_STORE_CTX *ctx = NULL;
-	X509_VERIFY_PARAM *param;
-	CertVerifyState st;
-	WebhookCertResult result = WEBHOOK_CERT_FAILURE;
-	const char *reason = "could not check the certificate";
-	int			names;
-	int			i;
-	int			rc;
-
-	memset(&st, 0, sizeof(st));
+	WebhookCertResult result;
+	const char *reason = NULL;
 
 	certs = pem_read_certs(pem, pem_len);
 	if (certs == NULL)
@@ -311,92 +474,26 @@ WebhookCertCheck(const char *pem, size_t pem_len,
 	}
 	leaf = sk_X509_value(certs, 0);
 
-	if (!asn1_time_to_unix(X509_get0_notAfter(leaf), not_after_unix))
-	{
-		result = WEBHOOK_CERT_UNPARSABLE;
-		reason = "the certificate's expiry time could not be read";
+	result = check_leaf(leaf, not_after_unix, &reason);
+	if (result != WEBHOOK_CERT_OK)
 		goto done;
-	}
 
-	names = cert_names_paypal(leaf);
-	if (names < 0)
-		goto done;
-	if (names == 0)
-	{
-		result = WEBHOOK_CERT_WRONG_SUBJECT;
-		reason = "the certificate names neither messageverificationcerts.paypal.com nor messageverificationcerts.sandbox.paypal.com";
-		goto done;
-	}
-
-	/* the rest of pem: intermediates for building the chain */
-	untrusted = sk_X509_new_null();
+	untrusted = intermediates(certs);
 	if (untrusted == NULL)
+	{
+		result = WEBHOOK_CERT_FAILURE;
+		reason = cert_check_failed;
 		goto done;
-	for (i = 1; i < sk_X509_num(certs); i++)
-	{
-		if (!sk_X509_push(untrusted, sk_X509_value(certs, i)))
-			goto done;
 	}
 
-	if (ca_pem != NULL)
-	{
-		store = ca_store(ca_pem, ca_len);
-		if (store == NULL)
-		{
-			result = WEBHOOK_CERT_UNTRUSTED;
-			reason = "no certificate could be read from the trusted CA PEM text";
-			goto done;
-		}
-		own_store = true;
-	}
-	else
-	{
-		store = get_system_store();
-		if (store == NULL)
-			goto done;
-	}
-
-	ctx = X509_STORE_CTX_new();
-	if (ctx == NULL)
+	result = trust_anchors(ca_pem, ca_len, &store, &own_store, &reason);
+	if (result != WEBHOOK_CERT_OK)
 		goto done;
-	if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1)
-		goto done;
-	param = X509_STORE_CTX_get0_param(ctx);
-	X509_VERIFY_PARAM_set_time(param, (time_t) now_unix);
-	/* with ca_pem, each certificate there is an anchor, root or not */
-	if (own_store)
-		X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
-	X509_STORE_CTX_set_app_data(ctx, &st);
-	X509_STORE_CTX_set_verify_cb(ctx, cert_verify_cb);
 
-	rc = X509_verify_cert(ctx);
-
-	if (st.expired)
-	{
-		result = WEBHOOK_CERT_EXPIRED;
-		reason = "a certificate of the chain has expired";
-	}
-	else if (st.not_yet_valid)
-	{
-		result = WEBHOOK_CERT_NOT_YET_VALID;
-		reason = "a certificate of the chain is not yet valid";
-	}
-	else if (st.other_error != X509_V_OK)
-	{
-		result = WEBHOOK_CERT_UNTRUSTED;
-		/* a static string from OpenSSL's table */
-		reason = X509_verify_cert_error_string(st.other_error);
-	}
-	else if (rc == 1)
-	{
-		result = WEBHOOK_CERT_OK;
-		reason = NULL;
-	}
-	/* else: failed without saying why; FAILURE */
+	result = verify_chain(store, own_store, leaf, untrusted, now_unix,
+						  &reason);
 
 done:
-	if (ctx != NULL)
-		X509_STORE_CTX_free(ctx);
 	if (own_store)
 		X509_STORE_free(store);
 	/* untrusted borrows from certs */
