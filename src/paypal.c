@@ -9,10 +9,10 @@
  * Invariants: the pure functions (WebhookPaypalMessage,
  * WebhookPaypalCertUrlAllowed, WebhookPaypalVerify) use no SPI and never
  * raise, so webhook_ingest can call them on anything a sender controls.
- * OpenSSL is reached only through crypto.h.  Nothing handled here is a
- * secret: certificates and signatures are public and PayPal's webhook id
- * is an identifier, so messages may quote a certificate URL, but only
- * when it is short and printable.
+ * OpenSSL is reached only through crypto.h and cert.h.  Nothing handled
+ * here is a secret: certificates and signatures are public and PayPal's
+ * webhook id is an identifier, so messages may quote a certificate URL,
+ * but only when it is short and printable.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,6 +27,7 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
+#include "cert.h"
 #include "clock.h"
 #include "config.h"
 #include "crypto.h"
@@ -349,26 +350,11 @@ default_hosts_text(void)
 }
 
 /*
- * webhook_add_certificate(cert_url text, pem text) RETURNS void
- *
- * Store (or replace) the certificate PayPal serves at cert_url, for
- * webhook_ingest to verify PAYPAL-TRANSMISSION-SIG with.  Raises
- * (22023) for a URL that is not https:// on a default PayPal API host
- * with a plain path, for pem without a readable certificate, for a
- * certificate that names neither messageverificationcerts.paypal.com nor
- * messageverificationcerts.sandbox.paypal.com, for one that is expired or
- * not yet valid at webhook_now() (the leaf or an intermediate given with
- * it), and for one without an RSA key of at least 2048 bits.  A chain
- * that does not verify to the system trust store is stored with a
- * WARNING: the provider's config.ca_pem may trust it, and webhook_ingest
- * checks the chain again, with the provider's anchors, whenever it uses
- * the certificate.  not_after is the leaf's notAfter.  SECURITY DEFINER;
- * writes through SPI into the table in its own schema.
- *
- * The URL must be allowed by the default hosts or by the config.cert_hosts
- * of some PayPal provider: a certificate is stored by URL, not per
- * provider, and webhook_ingest checks each delivery's URL against its own
- * provider's hosts anyway.
+ * cert_url_allowed_anywhere: whether url is allowed by the default hosts
+ * or by the config.cert_hosts of some PayPal provider: a certificate is
+ * stored by URL, not per provider, and webhook_ingest checks each
+ * delivery's URL against its own provider's hosts anyway.  Reads the
+ * config cache, which may raise.
  */
 static bool
 cert_url_allowed_anywhere(const char *url, size_t url_len)
@@ -394,58 +380,46 @@ cert_url_allowed_anywhere(const char *url, size_t url_len)
 	return false;
 }
 
-Datum
-webhook_add_certificate(PG_FUNCTION_ARGS)
+/*
+ * check_cert_url: raises (22023) unless url may name a certificate to
+ * store (cert_url_allowed_anywhere); the message quotes the URL only when
+ * url_is_showable.
+ */
+static void
+check_cert_url(const char *url, size_t url_len)
 {
-	text	   *url_t;
-	text	   *pem_t;
-	const char *url;
-	size_t		url_len;
-	char	   *pem;
-	size_t		pem_len;
-	TimestampTz now;
-	int64		not_after = 0;
-	const char *why = NULL;
-	WebhookCertResult cr;
-	int			bits;
-	char	   *schema;
-	char	   *sql;
-	Oid			argtypes[3] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
-	Datum		values[3];
-	int			rc;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("cert_url and pem must not be null")));
-
-	url_t = PG_GETARG_TEXT_PP(0);
-	pem_t = PG_GETARG_TEXT_PP(1);
-	url = VARDATA_ANY(url_t);
-	url_len = VARSIZE_ANY_EXHDR(url_t);
-
-	if (!cert_url_allowed_anywhere(url, url_len))
-	{
-		if (url_is_showable(url, url_len))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("certificate URL \"%.*s\" is not allowed",
-							(int) url_len, url),
-					 errdetail("A certificate URL must be https:// on a PayPal API host, followed by a path, with no user name, port, percent-encoding or unusual characters."),
-					 errhint("The allowed hosts are %s, and those in a paypal provider's config.cert_hosts.", default_hosts_text())));
+	if (cert_url_allowed_anywhere(url, url_len))
+		return;
+	if (url_is_showable(url, url_len))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("certificate URL is not allowed"),
-				 errdetail("A certificate URL must be https:// on a PayPal API host, followed by a path, with no user name, port, percent-encoding or unusual characters.  The URL is not shown because it is long or holds unprintable characters."),
+				 errmsg("certificate URL \"%.*s\" is not allowed",
+						(int) url_len, url),
+				 errdetail("A certificate URL must be https:// on a PayPal API host, followed by a path, with no user name, port, percent-encoding or unusual characters."),
 				 errhint("The allowed hosts are %s, and those in a paypal provider's config.cert_hosts.", default_hosts_text())));
-	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("certificate URL is not allowed"),
+			 errdetail("A certificate URL must be https:// on a PayPal API host, followed by a path, with no user name, port, percent-encoding or unusual characters.  The URL is not shown because it is long or holds unprintable characters."),
+			 errhint("The allowed hosts are %s, and those in a paypal provider's config.cert_hosts.", default_hosts_text())));
+}
 
-	pem = text_to_cstring(pem_t);
-	pem_len = strlen(pem);
-	now = WebhookNow();
+/*
+ * check_certificate: WebhookCertCheck of pem at now against the system
+ * trust store.  Raises (22023) for a certificate that does not read,
+ * names neither PayPal host, or is outside its validity period (the leaf
+ * or an intermediate given with it).  Returns OK or UNTRUSTED, with
+ * *not_after the leaf's notAfter and *why OpenSSL's reason when
+ * UNTRUSTED.
+ */
+static WebhookCertResult
+check_certificate(const char *pem, size_t pem_len, TimestampTz now,
+				  int64 *not_after, const char **why)
+{
+	WebhookCertResult cr;
 
 	cr = WebhookCertCheck(pem, pem_len, NULL, 0,
-						  WebhookTimestampToUnix(now), &not_after, &why);
+						  WebhookTimestampToUnix(now), not_after, why);
 	switch (cr)
 	{
 		case WEBHOOK_CERT_OK:
@@ -469,7 +443,7 @@ webhook_add_certificate(PG_FUNCTION_ARGS)
 					 errmsg("certificate has expired"),
 					 errdetail("At %s the certificate, or an intermediate given with it, is past its validity period; the certificate is valid until %s.",
 							   pstrdup(timestamptz_to_str(now)),
-							   pstrdup(timestamptz_to_str(WebhookUnixToTimestamp(not_after))))));
+							   pstrdup(timestamptz_to_str(WebhookUnixToTimestamp(*not_after))))));
 			break;
 		case WEBHOOK_CERT_NOT_YET_VALID:
 			ereport(ERROR,
@@ -480,9 +454,20 @@ webhook_add_certificate(PG_FUNCTION_ARGS)
 					 errhint("Check the server clock and webhook.clock_override.")));
 			break;
 		case WEBHOOK_CERT_FAILURE:
-			elog(ERROR, "could not check the certificate: %s", why);
+			elog(ERROR, "could not check the certificate: %s", *why);
 			break;
 	}
+	return cr;
+}
+
+/*
+ * check_cert_key: raises (22023) unless the key in pem is RSA of at
+ * least WEBHOOK_PAYPAL_MIN_RSA_BITS bits.
+ */
+static void
+check_cert_key(const char *pem, size_t pem_len)
+{
+	int			bits;
 
 	bits = WebhookRsaKeyBits(pem, pem_len);
 	if (bits < 0)
@@ -496,15 +481,24 @@ webhook_add_certificate(PG_FUNCTION_ARGS)
 				 errmsg("certificate RSA key is too short"),
 				 errdetail("The key has %d bits; at least %d are required.",
 						   bits, WEBHOOK_PAYPAL_MIN_RSA_BITS)));
+}
 
-	if (cr == WEBHOOK_CERT_UNTRUSTED)
-		ereport(WARNING,
-				(errcode(ERRCODE_WARNING),
-				 errmsg("certificate does not chain to the system trust store; stored anyway"),
-				 errdetail("OpenSSL reports: %s.", why),
-				 errhint("Deliveries are verified with it only if its chain verifies then, to the provider's config.ca_pem when that is set, else to the system trust store.")));
+/*
+ * store_certificate: insert the row for url_t, or replace its pem and
+ * not_after (Unix seconds), in the webhook_certificates table of the
+ * schema of function fn_oid, through SPI.  Raises if the schema cannot
+ * be found or the statement fails.
+ */
+static void
+store_certificate(Oid fn_oid, text *url_t, text *pem_t, int64 not_after)
+{
+	char	   *schema;
+	char	   *sql;
+	Oid			argtypes[3] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[3];
+	int			rc;
 
-	schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+	schema = get_namespace_name(get_func_namespace(fn_oid));
 	if (schema == NULL)
 		elog(ERROR, "could not find the schema of webhook_add_certificate");
 	sql = psprintf("INSERT INTO %s.webhook_certificates AS c (cert_url, pem, not_after) "
@@ -524,6 +518,62 @@ webhook_add_certificate(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	pfree(sql);
+}
+
+/*
+ * webhook_add_certificate(cert_url text, pem text) RETURNS void
+ *
+ * Store (or replace) the certificate PayPal serves at cert_url, for
+ * webhook_ingest to verify PAYPAL-TRANSMISSION-SIG with.  Raises
+ * (22023) for a URL that is not https:// on a default PayPal API host
+ * with a plain path, for pem without a readable certificate, for a
+ * certificate that names neither messageverificationcerts.paypal.com nor
+ * messageverificationcerts.sandbox.paypal.com, for one that is expired or
+ * not yet valid at webhook_now() (the leaf or an intermediate given with
+ * it), and for one without an RSA key of at least 2048 bits.  A chain
+ * that does not verify to the system trust store is stored with a
+ * WARNING: the provider's config.ca_pem may trust it, and webhook_ingest
+ * checks the chain again, with the provider's anchors, whenever it uses
+ * the certificate.  not_after is the leaf's notAfter.  SECURITY DEFINER;
+ * writes through SPI into the table in its own schema.
+ *
+ * The URL must be allowed by the default hosts or by the config.cert_hosts
+ * of some PayPal provider (cert_url_allowed_anywhere).
+ */
+Datum
+webhook_add_certificate(PG_FUNCTION_ARGS)
+{
+	text	   *url_t;
+	text	   *pem_t;
+	char	   *pem;
+	size_t		pem_len;
+	int64		not_after = 0;
+	const char *why = NULL;
+	WebhookCertResult cr;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("cert_url and pem must not be null")));
+
+	url_t = PG_GETARG_TEXT_PP(0);
+	pem_t = PG_GETARG_TEXT_PP(1);
+	check_cert_url(VARDATA_ANY(url_t), VARSIZE_ANY_EXHDR(url_t));
+
+	pem = text_to_cstring(pem_t);
+	pem_len = strlen(pem);
+	cr = check_certificate(pem, pem_len, WebhookNow(), &not_after, &why);
+	check_cert_key(pem, pem_len);
+
+	if (cr == WEBHOOK_CERT_UNTRUSTED)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("certificate does not chain to the system trust store; stored anyway"),
+				 errdetail("OpenSSL reports: %s.", why),
+				 errhint("Deliveries are verified with it only if its chain verifies then, to the provider's config.ca_pem when that is set, else to the system trust store.")));
+
+	store_certificate(fcinfo->flinfo->fn_oid, url_t, pem_t, not_after);
+
 	pfree(pem);
 	PG_RETURN_VOID();
 }

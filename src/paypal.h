@@ -7,7 +7,8 @@
  *
  * Nothing declared here uses SPI or raises; WebhookPaypalMessage allocates
  * in the current memory context.  Inputs are pointers and lengths, never
- * assumed NUL-terminated unless said.
+ * assumed NUL-terminated unless said.  cert.h comes with it: a caller of
+ * WebhookPaypalVerify checks the certificate with WebhookCertCheck.
  *
  *-------------------------------------------------------------------------
  */
@@ -16,6 +17,7 @@
 
 #include "postgres.h"
 
+#include "cert.h"
 #include "verify.h"
 
 /* A paypal provider's own config (WebhookProviderConfig.opts). */

@@ -458,6 +458,52 @@ WebhookReadRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 	return true;
 }
 
+/*
+ * same_key: whether the row in values and nulls still holds key in table
+ * t's key columns, as a newer version of a row found by its key may not.
+ * The columns' equality functions may raise.
+ */
+static bool
+same_key(const UpdateTarget *t, const Datum *values, const bool *nulls,
+		 const Datum *key)
+{
+	for (int k = 0; k < t->nkeys; k++)
+		if (nulls[t->keyattno[k] - 1] ||
+			!DatumGetBool(OidFunctionCall2Coll(t->eqproc[k], t->collation[k],
+											   values[t->keyattno[k] - 1], key[k])))
+			return false;
+	return true;
+}
+
+/*
+ * store_version: the executor's single-row update of table tno's locked
+ * row in slot to values and nulls, with its triggers, constraints and
+ * indexes.  Returns the new version in a slot of the update's EState, or
+ * NULL if a BEFORE trigger dropped the change.  Raises as an UPDATE
+ * would.
+ */
+static TupleTableSlot *
+store_version(WebhookUpdate *u, WebhookUpdateTable tno, TupleTableSlot *slot,
+			  const Datum *values, const bool *nulls)
+{
+	EState	   *estate = u->estate;
+	TupleDesc	desc = RelationGetDescr(u->rel[tno]);
+	TupleTableSlot *newslot;
+
+	newslot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
+	ExecClearTuple(newslot);
+	memcpy(newslot->tts_values, values, sizeof(Datum) * desc->natts);
+	memcpy(newslot->tts_isnull, nulls, sizeof(bool) * desc->natts);
+	ExecStoreVirtualTuple(newslot);
+	ItemPointerSetInvalid(&newslot->tts_tid);
+	ExecSimpleRelationUpdate(u->rri[tno], estate, &u->epq, slot, newslot);
+	/* the new version's place is set once stored; a BEFORE trigger may have dropped the change */
+	if (!ItemPointerIsValid(&newslot->tts_tid))
+		return NULL;
+	slot_getallattrs(newslot);
+	return newslot;
+}
+
 TupleTableSlot *
 WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 				 WebhookRowChange change, void *arg)
@@ -468,7 +514,6 @@ WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 	TupleDesc	desc;
 	ScanKeyData skey[MAX_KEYS];
 	TupleTableSlot *slot;
-	TupleTableSlot *newslot;
 	Datum	   *values;
 	bool	   *nulls;
 	ItemPointerData tid;
@@ -536,27 +581,13 @@ WebhookUpdateRow(WebhookUpdate *u, WebhookUpdateTable tno, const Datum *key,
 	{
 		/* a newer version: the same row still, and the change still wanted? */
 		row_values(slot, values, nulls);
-		for (int k = 0; k < t->nkeys; k++)
-			if (nulls[t->keyattno[k] - 1] ||
-				!DatumGetBool(OidFunctionCall2Coll(t->eqproc[k], t->collation[k],
-												   values[t->keyattno[k] - 1], key[k])))
-				return NULL;
+		if (!same_key(t, values, nulls, key))
+			return NULL;
 		if (!change(values, nulls, t->col, arg))
 			return NULL;
 	}
 
-	newslot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
-	ExecClearTuple(newslot);
-	memcpy(newslot->tts_values, values, sizeof(Datum) * desc->natts);
-	memcpy(newslot->tts_isnull, nulls, sizeof(bool) * desc->natts);
-	ExecStoreVirtualTuple(newslot);
-	ItemPointerSetInvalid(&newslot->tts_tid);
-	ExecSimpleRelationUpdate(u->rri[tno], estate, &u->epq, slot, newslot);
-	/* the new version's place is set once stored; a BEFORE trigger may have dropped the change */
-	if (!ItemPointerIsValid(&newslot->tts_tid))
-		return NULL;
-	slot_getallattrs(newslot);
-	return newslot;
+	return store_version(u, tno, slot, values, nulls);
 }
 
 void

@@ -137,6 +137,115 @@ decode_mac(const char *in, size_t len, WebhookEncoding enc,
 	}
 }
 
+/* A Stripe-Signature header's parts: its t and the v1 values that decoded. */
+typedef struct StripeSignature
+{
+	const char *t_text;			/* t exactly as sent, for the signed payload */
+	size_t		t_len;
+	int64		t;
+	int			nsigs;
+	unsigned char sigs[WEBHOOK_STRIPE_MAX_V1][WEBHOOK_STRIPE_MAC_LEN];
+} StripeSignature;
+
+/*
+ * stripe_parse: a Stripe-Signature header's one t (a strict integer) and
+ * its v1 values that hex-decode (either case) to a MAC, up to
+ * WEBHOOK_STRIPE_MAX_V1 of them, into *sig; malformed v1 values, v0 and
+ * any other scheme are skipped.  false if the header is malformed: more
+ * than WEBHOOK_STRIPE_MAX_ITEMS items, or not exactly one t that parses.
+ */
+static bool
+stripe_parse(const char *header, size_t header_len, StripeSignature *sig)
+{
+	WebhookKV	items[WEBHOOK_STRIPE_MAX_ITEMS];
+	int			t_count = 0;
+	int			nitems;
+	int			i;
+
+	sig->t_text = NULL;
+	sig->t_len = 0;
+	sig->t = 0;
+	sig->nsigs = 0;
+
+	nitems = WebhookSplitKV(header, header_len, ',', items,
+							WEBHOOK_STRIPE_MAX_ITEMS);
+	if (nitems < 0)
+		return false;
+
+	for (i = 0; i < nitems; i++)
+	{
+		const WebhookKV *kv = &items[i];
+
+		if (kv->key_len == 1 && kv->key[0] == 't')
+		{
+			t_count++;
+			sig->t_text = kv->val;
+			sig->t_len = (size_t) kv->val_len;
+		}
+		else if (kv->key_len == 2 && kv->key[0] == 'v' && kv->key[1] == '1')
+		{
+			size_t		n;
+
+			/* a malformed v1 is skipped, as is any beyond the limit */
+			if (sig->nsigs < WEBHOOK_STRIPE_MAX_V1 &&
+				WebhookHexDecode(kv->val, (size_t) kv->val_len,
+								 sig->sigs[sig->nsigs], WEBHOOK_STRIPE_MAC_LEN, &n) &&
+				n == WEBHOOK_STRIPE_MAC_LEN)
+				sig->nsigs++;
+		}
+		/* v0 and any other scheme: ignored */
+	}
+
+	return t_count == 1 && WebhookParseUnsigned(sig->t_text, sig->t_len, &sig->t);
+}
+
+/*
+ * stripe_match: into *matched, the index of the first of keys whose
+ * HMAC-SHA256 of the signed payload (t exactly as sent, ".", the raw
+ * body) equals one of sig's v1 values, or -1 if none does.  Each key's
+ * MAC is compared with every v1 in constant time, so the time does not
+ * say which one matched; the MAC is cleansed before returning.  false if
+ * OpenSSL failed.
+ */
+static bool
+stripe_match(const StripeSignature *sig, const unsigned char *body,
+			 size_t body_len, const WebhookKey *keys, int nkeys, int *matched)
+{
+	unsigned char mac[WEBHOOK_MAX_DIGEST];
+	const unsigned char *parts[3];
+	size_t		lens[3];
+	int			i;
+	int			k;
+
+	*matched = -1;
+
+	parts[0] = (const unsigned char *) sig->t_text;
+	lens[0] = sig->t_len;
+	parts[1] = (const unsigned char *) ".";
+	lens[1] = 1;
+	parts[2] = body;
+	lens[2] = body_len;
+
+	for (k = 0; k < nkeys && *matched < 0; k++)
+	{
+		bool		ok = false;
+
+		if (WebhookHmacParts(WEBHOOK_SHA256, keys[k].data, keys[k].len,
+							 parts, lens, 3, mac) != WEBHOOK_STRIPE_MAC_LEN)
+		{
+			WebhookCleanse(mac, sizeof(mac));
+			return false;
+		}
+		/* look at every v1, so the time does not say which one matched */
+		for (i = 0; i < sig->nsigs; i++)
+			ok |= WebhookCtEqual(mac, sig->sigs[i], WEBHOOK_STRIPE_MAC_LEN);
+		if (ok)
+			*matched = k;
+	}
+	WebhookCleanse(mac, sizeof(mac));
+	return true;
+}
+
 /*
  * WebhookVerifyStripe: judge a Stripe-Signature header over body with the
  * given keys (see verify.h).  *which is the matching key's index on
@@ -150,21 +259,9 @@ WebhookVerifyStripe(const char *header, size_t header_len,
 					int64 now, int tolerance,
 					int *which, int64 *ts)
 {
-	WebhookKV	items[WEBHOOK_STRIPE_MAX_ITEMS];
-	unsigned char sigs[WEBHOOK_STRIPE_MAX_V1][WEBHOOK_STRIPE_MAC_LEN];
-	unsigned char mac[WEBHOOK_MAX_DIGEST];
-	const unsigned char *parts[3];
-	size_t		lens[3];
-	const char *t_text = NULL;
-	size_t		t_len = 0;
-	int			t_count = 0;
-	int64		t = 0;
+	StripeSignature sig;
 	int64		age;
-	int			nitems;
-	int			nsigs = 0;
-	int			matched = -1;
-	int			i;
-	int			k;
+	int			matched;
 
 	if (which != NULL)
 		*which = -1;
@@ -172,76 +269,23 @@ WebhookVerifyStripe(const char *header, size_t header_len,
 	if (header == NULL)
 		return WEBHOOK_MISSING_HEADER;
 
-	nitems = WebhookSplitKV(header, header_len, ',', items,
-							WEBHOOK_STRIPE_MAX_ITEMS);
-	if (nitems < 0)
-		return WEBHOOK_MALFORMED_HEADER;
-
-	for (i = 0; i < nitems; i++)
-	{
-		const WebhookKV *kv = &items[i];
-
-		if (kv->key_len == 1 && kv->key[0] == 't')
-		{
-			t_count++;
-			t_text = kv->val;
-			t_len = (size_t) kv->val_len;
-		}
-		else if (kv->key_len == 2 && kv->key[0] == 'v' && kv->key[1] == '1')
-		{
-			size_t		n;
-
-			/* a malformed v1 is skipped, as is any beyond the limit */
-			if (nsigs < WEBHOOK_STRIPE_MAX_V1 &&
-				WebhookHexDecode(kv->val, (size_t) kv->val_len,
-								 sigs[nsigs], WEBHOOK_STRIPE_MAC_LEN, &n) &&
-				n == WEBHOOK_STRIPE_MAC_LEN)
-				nsigs++;
-		}
-		/* v0 and any other scheme: ignored */
-	}
-
-	if (t_count != 1 || !WebhookParseUnsigned(t_text, t_len, &t))
+	if (!stripe_parse(header, header_len, &sig))
 		return WEBHOOK_MALFORMED_HEADER;
 	if (ts != NULL)
-		*ts = t;
+		*ts = sig.t;
 
-	if (nsigs == 0)
+	if (sig.nsigs == 0)
 		return WEBHOOK_INVALID_SIGNATURE;
 
-	/* signed payload: t exactly as sent, ".", the raw body */
-	parts[0] = (const unsigned char *) t_text;
-	lens[0] = t_len;
-	parts[1] = (const unsigned char *) ".";
-	lens[1] = 1;
-	parts[2] = body;
-	lens[2] = body_len;
-
-	for (k = 0; k < nkeys && matched < 0; k++)
-	{
-		bool		ok = false;
-
-		if (WebhookHmacParts(WEBHOOK_SHA256, keys[k].data, keys[k].len,
-							 parts, lens, 3, mac) != WEBHOOK_STRIPE_MAC_LEN)
-		{
-			WebhookCleanse(mac, sizeof(mac));
-			return WEBHOOK_CRYPTO_FAILURE;
-		}
-		/* look at every v1, so the time does not say which one matched */
-		for (i = 0; i < nsigs; i++)
-			ok |= WebhookCtEqual(mac, sigs[i], WEBHOOK_STRIPE_MAC_LEN);
-		if (ok)
-			matched = k;
-	}
-	WebhookCleanse(mac, sizeof(mac));
-
+	if (!stripe_match(&sig, body, body_len, keys, nkeys, &matched))
+		return WEBHOOK_CRYPTO_FAILURE;
 	if (matched < 0)
 		return WEBHOOK_INVALID_SIGNATURE;
 	if (which != NULL)
 		*which = matched;
 
 	/* t has at most 18 digits, so this cannot overflow for any sane now */
-	age = now - t;
+	age = now - sig.t;
 	if (age < 0)
 		age = -age;
 	if (tolerance < 0 || age > (int64) tolerance)
