@@ -56,5 +56,6 @@ $(CURRENT_SCRIPT): $(SCRIPT_PARTS) sql/parts sql/parts/schemes
 
 all: $(CURRENT_SCRIPT)
 
-# PGXS does not track headers: rebuild every object when one changes.
-$(OBJS): $(wildcard src/*.h)
+# PGXS does not track headers: rebuild every object when one changes
+# (src/schemes/registry.h included: a scheme added to it changes schemes.o).
+$(OBJS): $(wildcard src/*.h src/schemes/*.h)

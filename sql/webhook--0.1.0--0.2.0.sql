@@ -550,7 +550,7 @@ RETURNS pg_catalog.jsonb LANGUAGE C VOLATILE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'webhook_sign';
 REVOKE ALL ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) IS
-    'The headers a sender of scheme sends for body signed with secret.  options: ts (stripe, standard; NULL: now), msg_id (standard), path, host and date (vipps), and the scheme''s config keys (hmac: header, prefix, algorithm, encoding, secret_encoding; standard: header_prefix).  paypal cannot sign here.';
+    'The headers a sender of scheme sends for body signed with secret.  options: ts (stripe, standard; NULL: now), msg_id (standard), path, host and date (vipps), and the scheme''s config keys (hmac: header, prefix, algorithm, encoding, secret_encoding; standard: header_prefix; authorizenet: secret_encoding).  paypal cannot sign here.';
 
 -- The scheme registry (src/schemes.c): the providers' CHECK asks it instead
 -- of listing the schemes, and webhook_add_provider leaves an unknown scheme
@@ -589,3 +589,29 @@ END
 $$;
 -- CREATE OR REPLACE resets the function's settings: its secret argument stays out of the log
 ALTER FUNCTION @extschema@.webhook_add_provider(text, text, text, jsonb) SET log_min_error_statement = panic;
+
+-- The seeds of schemes authorizenet and mollie (sql/parts/schemes/).
+INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
+    ('authorizenet', 'net.authorize.payment.authorization.created', 'authorize'),
+    ('authorizenet', 'net.authorize.payment.authcapture.created', 'capture'),
+    ('authorizenet', 'net.authorize.payment.capture.created', 'capture'),
+    ('authorizenet', 'net.authorize.payment.priorAuthCapture.created', 'capture'),
+    ('authorizenet', 'net.authorize.payment.refund.created', 'refund'),
+    ('authorizenet', 'net.authorize.payment.void.created', 'cancel'),
+    ('authorizenet', 'net.authorize.payment.fraud.held', 'pending'),
+    ('authorizenet', 'net.authorize.payment.fraud.approved', 'authorize'),
+    ('authorizenet', 'net.authorize.payment.fraud.declined', 'fail');
+INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
+    ('mollie', 'payment.pending', 'pending'),
+    ('mollie', 'payment.authorized', 'authorize'),
+    ('mollie', 'payment.paid', 'capture'),
+    ('mollie', 'payment.failed', 'fail'),
+    ('mollie', 'payment.canceled', 'cancel'),
+    ('mollie', 'payment.expired', 'cancel'),
+    ('mollie', 'payment-link.paid', 'capture'),
+    ('mollie', 'refund.queued', 'ignore'),
+    ('mollie', 'refund.pending', 'ignore'),
+    ('mollie', 'refund.processing', 'ignore'),
+    ('mollie', 'refund.refunded', 'refund'),
+    ('mollie', 'refund.failed', 'ignore'),
+    ('mollie', 'refund.canceled', 'ignore');

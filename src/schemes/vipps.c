@@ -2,7 +2,9 @@
  *
  * vipps.c
  *	  Vipps MobilePay: the Webhooks API's HMAC over method, path, date, host and
- *	  content hash, and the ePayment events.
+ *	  content hash, the ePayment events, and the Webhooks API's Recurring,
+ *	  QR and Login events (stored, and ignored unless config.actions maps
+ *	  them).
  *
  * The scheme's entry in the registry (src/schemes.c) names what it asks
  * of the common steps; its callbacks are the scheme's own knowledge.
@@ -115,7 +117,95 @@ vipps_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *which, in
 	return true;
 }
 
-/* Vipps MobilePay ePayment events (README "Schemes", Event mapping). */
+/*
+ * The Webhooks API's other events, which carry no ePayment fields
+ * (README "Schemes", Event mapping): Recurring agreements and charges
+ * (agreementId, eventType, chargeId for a charge, occurred), QR check-ins
+ * (merchantQrId, msn, initiatedAt: the only QR event, user.checked-in.v1)
+ * and Login (auth_req_id: the only Login event,
+ * login.merchant-initiated.ping.v1).  Vipps documents no event id for
+ * them: theirs is the event type, then the ids of what it is about, then
+ * its time, joined as WebhookJoinId joins (Recurring
+ * "<eventType>:<agreementId>[:<chargeId>][:<occurred>]", QR
+ * "user.checked-in.v1:<msn>:<merchantQrId>:<initiatedAt>", Login
+ * "login.merchant-initiated.ping.v1:<auth_req_id>").  A Recurring event
+ * names the charge (chargeId), else the agreement, as the provider's id;
+ * none has a default action, so they are ignored unless config.actions
+ * maps their type.  Leaves ev as it is for any other body.
+ */
+static void
+extract_vipps_other(JsonbContainer *root, WebhookEvent *ev)
+{
+	JsonbValue	buf;
+	char	   *agreement = WebhookJsonGetText(root, "agreementId");
+	char	   *type = WebhookJsonGetText(root, "eventType");
+	char	   *qr = WebhookJsonGetText(root, "merchantQrId");
+	char	   *login = WebhookJsonGetText(root, "auth_req_id");
+
+	if (agreement != NULL && type != NULL)
+	{
+		char	   *charge = WebhookJsonGetText(root, "chargeId");
+		char	   *occurred = WebhookJsonGetText(root, "occurred");
+		const char *parts[4];
+		int			n = 0;
+		JsonbValue	abuf;
+		JsonbValue *amount;
+
+		parts[n++] = type;
+		parts[n++] = agreement;
+		if (charge != NULL)
+			parts[n++] = charge;
+		if (occurred != NULL)
+			parts[n++] = occurred;
+		ev->event_id = WebhookJoinId(parts, n);
+		ev->event_type = type;
+		ev->object_id = charge != NULL ? charge : agreement;
+		ev->has_occurred_at = WebhookJsonTime(WebhookJsonGet(root, "occurred", &buf),
+											  &ev->occurred_at);
+		/* a charge's amount: minor units, as an ePayment amount or beside its currency */
+		amount = WebhookJsonGet(root, "amount", &abuf);
+		if (amount != NULL && amount->type == jbvBinary)
+		{
+			ev->amount_minor = WebhookJsonGetText(amount->val.binary.data, "value");
+			ev->currency = WebhookUpperCurrency(WebhookJsonGetText(amount->val.binary.data,
+																   "currency"));
+		}
+		else if (amount != NULL)
+		{
+			ev->amount_minor = WebhookJsonText(amount);
+			ev->currency = WebhookUpperCurrency(WebhookJsonGetText(root, "currency"));
+		}
+	}
+	else if (qr != NULL)
+	{
+		char	   *msn = WebhookJsonGetText(root, "msn");
+		char	   *at = WebhookJsonGetText(root, "initiatedAt");
+
+		ev->event_type = pstrdup("user.checked-in.v1");
+		if (msn != NULL && at != NULL)
+		{
+			const char *parts[4] = {ev->event_type, msn, qr, at};
+
+			ev->event_id = WebhookJoinId(parts, 4);
+		}
+		ev->has_occurred_at = WebhookJsonTime(WebhookJsonGet(root, "initiatedAt", &buf),
+											  &ev->occurred_at);
+	}
+	else if (login != NULL)
+	{
+		const char *parts[2];
+
+		ev->event_type = pstrdup("login.merchant-initiated.ping.v1");
+		parts[0] = ev->event_type;
+		parts[1] = login;
+		ev->event_id = WebhookJoinId(parts, 2);
+	}
+}
+
+/*
+ * Vipps MobilePay ePayment events (README "Schemes", Event mapping), and
+ * the Webhooks API's Recurring, QR and Login events (extract_vipps_other).
+ */
 static void
 extract_vipps(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
 {
@@ -127,6 +217,13 @@ extract_vipps(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhook
 	char	   *name = WebhookJsonGetText(root, "name");
 	char	   *success = WebhookJsonGetText(root, "success");
 
+	if (name == NULL && psp == NULL && WebhookJsonGet(root, "reference", &buf) == NULL)
+	{
+		/* no ePayment field: another API's event, or none */
+		extract_vipps_other(root, ev);
+		ev->action = WebhookConfigAction(cfg, prov, ev->event_type);
+		return;
+	}
 	/* Vipps' own plugin notes that some payloads spell the msn out */
 	if (msn == NULL)
 		msn = WebhookJsonGetText(root, "merchantSerialNumber");

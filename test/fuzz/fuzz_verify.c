@@ -3,7 +3,8 @@
  * fuzz_verify.c
  *	  libFuzzer harness for the signature header parsers of src/verify.c:
  *	  Stripe-Signature, Standard Webhooks, Vipps MobilePay, the generic
- *	  HMAC header (GitHub, Shopify and the like) and the API key.
+ *	  HMAC header (GitHub, Shopify and the like, and as Authorize.Net and
+ *	  Mollie sign) and the API key.
  *
  * Input: the first line names the case (see cases[]; any other
  * first line picks one from its bytes), the following lines are that
@@ -18,6 +19,8 @@
  *	shopify		X-Shopify-Hmac-Sha256 (base64, no prefix), body
  *	sha512-base64  "SHA512=" and an HMAC-SHA512 in base64, body
  *	apikey		the key header's value
+ *	authorizenet  X-ANET-Signature ("sha512=" hex), body
+ *	mollie		one value of X-Mollie-Signature ("sha256=" hex), body
  *
  * Every verdict, the index of the key that matched and the timestamp
  * reported are compared with a reference verifier written here from the
@@ -1049,6 +1052,10 @@ static const FuzzCase cases[] = {
 	/* an upper-case prefix: case folding on both sides */
 	{"sha512-base64", "hmac", run_hmac, "SHA512=", WEBHOOK_SHA512, WEBHOOK_BASE64},
 	{"apikey", "apikey", run_apikey},
+	/* Authorize.Net's X-ANET-Signature: "sha512=" and upper-case hex */
+	{"authorizenet", "authorizenet", run_hmac, "sha512=", WEBHOOK_SHA512, WEBHOOK_HEX},
+	/* one value of X-Mollie-Signature: "sha256=" and hex */
+	{"mollie", "mollie", run_hmac, "sha256=", WEBHOOK_SHA256, WEBHOOK_HEX},
 };
 
 /* schemes another harness fuzzes: fuzz_paypal.c */

@@ -92,6 +92,42 @@ SELECT show(webhook_ingest('vipps', h - 'Authorization' || jsonb_build_object('X
   FROM (SELECT ev('CAPTURED', 'psp-10', 100) AS b) e,
        LATERAL webhook_sign_vipps(e.b, :'vv2_secret', '/wc-api/wc_gateway_vipps/?callback=webhook', 'shop.example.com', 'Mon, 14 Aug 2023 12:48:47 GMT') h;
 
+-- The Webhooks API's other events (reference/providers-next.md A.2.14): Recurring
+-- agreements and charges, QR check-ins and Login verify as ePayment events do; each
+-- is stored once under its own id and answers 200 ignored, a retry is a duplicate,
+-- and a delivery that does not verify answers 401
+\set agreement '{"agreementId":"agr_5kSeqz","eventType":"recurring.agreement-activated.v1","occurred":"2023-08-14T12:48:40Z","actor":"USER"}'
+\set charge '{"agreementId":"agr_5kSeqz","chargeId":"chr-123ab","eventType":"recurring.charge-canceled.v1","amount":35000,"currency":"NOK","occurred":"2023-08-14T12:48:41Z"}'
+\set checkin '{"msn":"123456","merchantQrId":"till-1","customerToken":"Q1VTVE9NRVItVE9LRU4=","initiatedAt":"2023-08-14T12:48:42Z"}'
+\set login '{"auth_req_id":"8b4f3e2a-6c1d-4a7e-9f0b-2d5c8e1a7b3c"}'
+SELECT show(vipps(:'agreement'));
+SELECT show(vipps(:'agreement'));
+SELECT show(vipps(:'charge'));
+SELECT show(vipps(:'charge'));
+SELECT show(vipps(:'checkin'));
+SELECT show(vipps(:'checkin'));
+SELECT show(vipps(:'login'));
+SELECT show(vipps(:'login'));
+SELECT show(vipps(:'agreement', secret => 'not-the-registration-secret'));
+SELECT show(vipps(:'charge', secret => 'not-the-registration-secret'));
+SELECT show(vipps(:'checkin', secret => 'not-the-registration-secret'));
+SELECT show(vipps(:'login', secret => 'not-the-registration-secret'));
+SELECT show(webhook_ingest('vipps', webhook_sign_vipps(:'charge'::text, :'vv2_secret', '/wc-api/wc_gateway_vipps/?callback=webhook', 'shop.example.com', 'Mon, 14 Aug 2023 12:48:47 GMT'),
+       replace(:'charge', '35000', '3500')));
+SELECT event_id, event_type, action, object_id, status, detail, deliveries,
+       occurred_at AT TIME ZONE 'UTC' AS occurred_utc
+  FROM webhook_events WHERE provider = 'vipps' AND event_type NOT LIKE 'epayments.%' ORDER BY id;
+-- a body of none of these kinds is still stored unmapped
+SELECT show(vipps('{"agreementId":"agr_5kSeqz"}'));
+-- config.actions may map such an event: a charge whose chargeId is a payment's external id
+SELECT webhook_add_provider('vipps_recurring', 'vipps', :'vv2_secret',
+       '{"public_url": "https://shop.example.com/wc-api/wc_gateway_vipps/?callback=webhook", "actions": {"recurring.charge-captured.v1": "capture"}}');
+INSERT INTO webhook_payments (provider, reference, external_id, amount, currency)
+VALUES ('vipps_recurring', 'sub-2023-08', 'chr-456cd', 350, 'NOK');
+SELECT show(vipps('{"agreementId":"agr_5kSeqz","chargeId":"chr-456cd","eventType":"recurring.charge-captured.v1","amount":35000,"currency":"NOK","occurred":"2023-08-14T12:48:43Z"}',
+       provider => 'vipps_recurring'));
+SELECT reference, state, amount_captured FROM webhook_payments WHERE provider = 'vipps_recurring';
+
 -- Without public_url: the Host header and the path argument are what was signed
 SELECT webhook_add_provider('vipps_direct', 'vipps', :'vv2_secret');
 INSERT INTO webhook_payments (provider, reference, amount, currency) VALUES ('vipps_direct', 'order-2', 10, 'NOK');
