@@ -55,7 +55,7 @@ recorded_headers(WebhookProvider *prov, Jsonb *headers)
 }
 
 /*
- * The parameters of a webhook_deliveries row (14, in the order of
+ * The parameters of a webhook_deliveries row (15, in the order of
  * WEBHOOK_PLAN_INSERT_DELIVERY).
  */
 static void
@@ -107,19 +107,23 @@ delivery_params(WebhookProvider *prov, const IngestRequest *req, const unsigned 
 	}
 	values[13] = Int64GetDatum(req->redelivery_of);
 	nulls[13] = req->redelivery_of ? ' ' : 'n';
+	values[14] = Int32GetDatum(r->nevents);
+	nulls[14] = ' ';
 }
+
 
 /* Insert the webhook_deliveries row; sets r->delivery_id. */
 void
 WebhookRecordDelivery(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 				const unsigned char *sha, IngestResult *r)
 {
-	Datum		values[14];
-	char		nulls[14];
+	Datum		values[15];
+	char		nulls[15];
 
 	delivery_params(prov, req, sha, r, values, nulls);
-	r->delivery_id = WebhookInsertRow(WEBHOOK_PLAN_INSERT_DELIVERY, cfg->schema, cfg->nspoid,
-									  values, nulls);
+	r->delivery_id = WebhookInsertRow(cfg->deliveries_count ?
+									  WEBHOOK_PLAN_INSERT_DELIVERY : WEBHOOK_PLAN_INSERT_DELIVERY_010,
+									  cfg->schema, cfg->nspoid, values, nulls);
 	WebhookStatsCount(cfg->schema, cfg->nspoid, req->provider, r->outcome, r->http_status,
 					  req->received_at, r->stored_event);
 }

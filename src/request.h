@@ -37,6 +37,10 @@ typedef struct IngestResult
 	char	   *order_state;
 	int64		delivery_id;
 	char	   *cert_url;		/* unknown_certificate: where to fetch it */
+	int			nevents;		/* the events the delivery carried, stored or known */
+	struct IngestResult *events;	/* a delivery of several: each one's, else NULL */
+	const char *response_body;	/* the body the provider expects in reply, or NULL */
+	const char *content_type;	/* its content type */
 } IngestResult;
 
 /* One request, as the three SQL forms hand it over. */
@@ -67,6 +71,7 @@ typedef struct WebhookVerifyCall
 	int			nhdrs;
 	const WebhookKey *keys;		/* in the order to try them */
 	int			nkeys;
+	Jsonb	   *event;			/* a scheme that signs each event (verify_each): it */
 } WebhookVerifyCall;
 
 #endif							/* WEBHOOK_REQUEST_H */

@@ -492,7 +492,8 @@ WebhookStoreUnmapped(const char *schema, WebhookProvider *prov, const IngestRequ
 
 		WebhookHexEncode(sha, 32, hex);
 		hex[64] = '\0';
-		ev->event_id = pstrdup(hex);
+		/* the reply and the delivery row read it after SPI_finish */
+		ev->event_id = MemoryContextStrdup(cxt, hex);
 	}
 	ev->action = NULL;
 	ev->amount = ev->amount_minor = NULL;

@@ -19,6 +19,8 @@
 	X(vipps) \
 	X(paypal) \
 	X(hmac) \
-	X(apikey)
+	X(apikey) \
+	X(adyen) \
+	X(gocardless)
 
 #endif							/* WEBHOOK_SCHEMES_REGISTRY_H */
