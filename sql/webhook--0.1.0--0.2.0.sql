@@ -591,8 +591,13 @@ $$;
 ALTER FUNCTION @extschema@.webhook_add_provider(text, text, text, jsonb) SET log_min_error_statement = panic;
 
 -- A delivery may carry several events (Adyen, GoCardless): the row counts
--- them.  Deliveries recorded by 0.1.0 keep NULL (no rewrite of the table).
+-- them (deliveries recorded by 0.1.0 keep NULL); and it may be an object
+-- the shop fetched (webhook_apply_object).  Neither rewrites the table.
 ALTER TABLE @extschema@.webhook_deliveries ADD COLUMN event_count int;
+ALTER TABLE @extschema@.webhook_deliveries ADD COLUMN kind text NOT NULL DEFAULT 'webhook'
+    CONSTRAINT webhook_deliveries_kind_check CHECK (kind IN ('webhook', 'object'));
+COMMENT ON COLUMN @extschema@.webhook_deliveries.kind IS
+    'webhook: a webhook_ingest call; object: an object the shop fetched from the provider, passed to webhook_apply_object.';
 COMMENT ON COLUMN @extschema@.webhook_deliveries.event_count IS
     'How many events the delivery carried (several for Adyen or GoCardless batches), once verified; 0 for a delivery refused or carrying none; NULL for deliveries recorded before 0.2.0.';
 
@@ -645,3 +650,13 @@ INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUE
     ('gocardless', 'refunds.paid', 'ignore'),
     ('gocardless', 'refunds.failed', 'ignore'),
     ('gocardless', 'refunds.refund_settled', 'ignore');
+
+-- Objects fetched from the provider after a webhook that carries no state
+-- (Mollie's classic webhooks, Stripe's thin events): src/fetch.c.
+CREATE FUNCTION @extschema@.webhook_apply_object(provider text, object jsonb)
+RETURNS jsonb LANGUAGE C CALLED ON NULL INPUT VOLATILE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'webhook_apply_object';
+REVOKE ALL ON FUNCTION @extschema@.webhook_apply_object(text, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.webhook_apply_object(text, jsonb) IS
+    'Apply an object fetched from the provider''s API (after a fetch.<provider> message) as authoritative: the payment follows it within the state machine.  Idempotent; answered as webhook_ingest; recorded as a delivery of kind object.  Grant it to the worker, never to the ingest role.';

@@ -159,6 +159,57 @@ batch_outcome(WebhookProvider *prov, IngestResult *r, IngestResult *events, int 
 	r->http_status = prov->scheme->never_5xx ? 200 : status;
 }
 
+/* Each event of items extracted (BatchEvent, palloc'd). */
+static BatchEvent *
+extract_events(WebhookConfig *cfg, WebhookProvider *prov, const WebhookHeader *hdrs, int nhdrs,
+			   Jsonb **items, int n)
+{
+	BatchEvent *events = palloc0(sizeof(BatchEvent) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+	{
+		events[i].payload = items[i];
+		extract_event(cfg, prov, hdrs, nhdrs, &events[i]);
+	}
+	return events;
+}
+
+/* Store, deduplicate and apply each event, and set the delivery's outcome from theirs. */
+static void
+store_events(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
+			 BatchEvent *events, int n, IngestResult *r, MemoryContext cxt)
+{
+	IngestResult *results = palloc0(sizeof(IngestResult) * Max(n, 1));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	for (int i = 0; i < n; i++)
+	{
+		BatchEvent *be = &events[i];
+		IngestResult *e = &results[i];
+
+		if (be->unmapped != NULL)
+			WebhookStoreUnmapped(cfg->schema, prov, req, be->sha, &be->ev, be->payload,
+								 be->unmapped, e, cxt);
+		else
+		{
+			e->event_id = be->ev.event_id;
+			WebhookStoreEvent(cfg, prov, req, &be->ev, be->payload, e, cxt);
+		}
+	}
+	SPI_finish();
+	r->nevents = n;
+	r->events = results;
+	batch_outcome(prov, r, results, n);
+}
+
+void
+WebhookApplyEvents(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
+				   Jsonb **items, int n, IngestResult *r, MemoryContext cxt)
+{
+	store_events(cfg, prov, req, extract_events(cfg, prov, NULL, 0, items, n), n, r, cxt);
+}
+
 void
 WebhookIngestBatch(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 				   const WebhookHeader *hdrs, int nhdrs, const unsigned char *sha,
@@ -168,7 +219,6 @@ WebhookIngestBatch(WebhookConfig *cfg, WebhookProvider *prov, const IngestReques
 	const char *why = NULL;
 	int			n = -1;
 	BatchEvent *events;
-	IngestResult *results;
 
 	if (JB_ROOT_IS_OBJECT(payload) && !JB_ROOT_IS_SCALAR(payload))
 		n = prov->scheme->split(payload, &items, &why);
@@ -202,34 +252,7 @@ WebhookIngestBatch(WebhookConfig *cfg, WebhookProvider *prov, const IngestReques
 		return;
 	}
 
-	events = palloc0(sizeof(BatchEvent) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		events[i].payload = items[i];
-		extract_event(cfg, prov, hdrs, nhdrs, &events[i]);
-	}
-	if (!authenticate_batch(cfg, prov, req, hdrs, nhdrs, events, n, r))
-		return;
-
-	results = palloc0(sizeof(IngestResult) * Max(n, 1));
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	for (int i = 0; i < n; i++)
-	{
-		BatchEvent *be = &events[i];
-		IngestResult *e = &results[i];
-
-		if (be->unmapped != NULL)
-			WebhookStoreUnmapped(cfg->schema, prov, req, be->sha, &be->ev, be->payload,
-								 be->unmapped, e, cxt);
-		else
-		{
-			e->event_id = be->ev.event_id;
-			WebhookStoreEvent(cfg, prov, req, &be->ev, be->payload, e, cxt);
-		}
-	}
-	SPI_finish();
-	r->nevents = n;
-	r->events = results;
-	batch_outcome(prov, r, results, n);
+	events = extract_events(cfg, prov, hdrs, nhdrs, items, n);
+	if (authenticate_batch(cfg, prov, req, hdrs, nhdrs, events, n, r))
+		store_events(cfg, prov, req, events, n, r, cxt);
 }

@@ -21,4 +21,12 @@ extern void WebhookIngestBatch(WebhookConfig *cfg, WebhookProvider *prov, const 
 							   const WebhookHeader *hdrs, int nhdrs, const unsigned char *sha,
 							   Jsonb *payload, IngestResult *r, MemoryContext cxt);
 
+/*
+ * Store, deduplicate and apply items, the events of a source trusted
+ * without a signature (an object fetched from the provider: fetch.c), as
+ * WebhookIngestBatch stores a delivery's once it verifies.
+ */
+extern void WebhookApplyEvents(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
+							   Jsonb **items, int n, IngestResult *r, MemoryContext cxt);
+
 #endif							/* WEBHOOK_BATCH_H */

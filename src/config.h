@@ -98,6 +98,15 @@ typedef struct WebhookSchemeInfo
 	int			invalid_status; /* the HTTP status of a signature refused; 0: 401 */
 
 	/*
+	 * An object fetched from the provider's API (README "Fetch and
+	 * apply"), as the events of the scheme's own webhooks it amounts to:
+	 * into *events (palloc'd), each with an event id made from id (id,
+	 * then id:2, ...); how many, or -1 with *why for an object the scheme
+	 * does not know.  NULL: the scheme has no objects to apply.
+	 */
+	int			(*object) (Jsonb *object, const char *id, Jsonb ***events, const char **why);
+
+	/*
 	 * The headers a sender sends for body signed with key (the secret as
 	 * decoded for a provider of config cfg), by the scheme's options; NULL
 	 * when the scheme cannot sign (PayPal signs with its own private key).
@@ -199,7 +208,7 @@ typedef struct WebhookConfig
 	struct WebhookActionRow *actions;	/* sorted by (scheme, event_type) */
 	int			ncurrencies;
 	WebhookCurrency *currencies;	/* webhook_currencies */
-	bool		deliveries_count;	/* webhook_deliveries has event_count (0.2.0) */
+	bool		deliveries_count;	/* webhook_deliveries has event_count and kind (0.2.0) */
 } WebhookConfig;
 
 /* The cache, rebuilt first if stale.  Raises if the extension is absent. */

@@ -447,6 +447,13 @@ webhook_redeliver(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("delivery %lld was not rejected, or its body was not kept", (long long) id),
 				 errhint("Only rejected deliveries (4xx, and 503 unknown_certificate) keep their body and can be run again.")));
+	(void) SPI_getbinval(tup, desc, 4, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("delivery %lld is an object passed to webhook_apply_object, not a webhook",
+						(long long) id),
+				 errhint("Fetch the object again and pass it to webhook_apply_object.")));
 	{
 		MemoryContext old = MemoryContextSwitchTo(cxt);
 

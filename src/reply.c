@@ -19,7 +19,7 @@ static const struct
 	int			http_status;
 }			outcome_status[] = {
 	{"applied", 200}, {"unchanged", 200}, {"superseded", 200}, {"ignored", 200},
-	{"unmatched", 200}, {"held", 200}, {"duplicate", 200}, {"failed", 500},
+	{"unmatched", 200}, {"held", 200}, {"fetch", 200}, {"duplicate", 200}, {"failed", 500},
 	{"missing_header", 400}, {"malformed_header", 400}, {"malformed_body", 400},
 	{"invalid_signature", 401}, {"stale_timestamp", 401}, {"unknown_provider", 404},
 	{"body_too_large", 413}, {"unknown_certificate", 503}

@@ -55,6 +55,7 @@ typedef struct IngestRequest
 	TimestampTz keys_now;		/* secrets valid at this time are tried */
 	int64		redelivery_of;	/* webhook_redeliver: the delivery run again */
 	TimestampTz received_at;
+	const char *kind;			/* the delivery row's kind: NULL is "webhook"; "object" */
 } IngestRequest;
 
 /* A statement parameter from a C string or NULL: values[i] and nulls[i] (' ' or 'n'). */

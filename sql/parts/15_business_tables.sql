@@ -100,7 +100,9 @@ CREATE TABLE @extschema@.webhook_deliveries (
     body_size    int,
     body         bytea,
     redelivery_of bigint,
-    event_count  int
+    event_count  int,
+    kind         text NOT NULL DEFAULT 'webhook'
+                 CONSTRAINT webhook_deliveries_kind_check CHECK (kind IN ('webhook', 'object'))
 );
 CREATE INDEX webhook_deliveries_received_idx ON @extschema@.webhook_deliveries (received_at);
 CREATE INDEX webhook_deliveries_event_idx ON @extschema@.webhook_deliveries (event_pk);
@@ -109,6 +111,8 @@ COMMENT ON TABLE @extschema@.webhook_deliveries IS
 COMMENT ON COLUMN @extschema@.webhook_deliveries.headers IS 'The request headers as passed; API keys are stored redacted.';
 COMMENT ON COLUMN @extschema@.webhook_deliveries.redelivery_of IS 'For a delivery run again by webhook_redeliver(): the delivery it repeats.';
 COMMENT ON COLUMN @extschema@.webhook_deliveries.secret_id IS 'The webhook_secrets row that verified the delivery.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.kind IS
+    'webhook: a webhook_ingest call; object: an object the shop fetched from the provider, passed to webhook_apply_object.';
 COMMENT ON COLUMN @extschema@.webhook_deliveries.event_count IS
     'How many events the delivery carried (several for Adyen or GoCardless batches), once verified; 0 for a delivery refused or carrying none; NULL for deliveries recorded before 0.2.0.';
 
