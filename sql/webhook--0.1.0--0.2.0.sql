@@ -615,3 +615,74 @@ INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUE
     ('mollie', 'refund.refunded', 'refund'),
     ('mollie', 'refund.failed', 'ignore'),
     ('mollie', 'refund.canceled', 'ignore');
+
+-- A delivery may carry several events (Adyen, GoCardless): the row counts
+-- them (deliveries recorded by 0.1.0 keep NULL); and it may be an object
+-- the shop fetched (webhook_apply_object).  Neither rewrites the table.
+ALTER TABLE @extschema@.webhook_deliveries ADD COLUMN event_count int;
+ALTER TABLE @extschema@.webhook_deliveries ADD COLUMN kind text NOT NULL DEFAULT 'webhook'
+    CONSTRAINT webhook_deliveries_kind_check CHECK (kind IN ('webhook', 'object'));
+COMMENT ON COLUMN @extschema@.webhook_deliveries.kind IS
+    'webhook: a webhook_ingest call; object: an object the shop fetched from the provider, passed to webhook_apply_object.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.event_count IS
+    'How many events the delivery carried (several for Adyen or GoCardless batches), once verified; 0 for a delivery refused or carrying none; NULL for deliveries recorded before 0.2.0.';
+
+--------------------------------------------------------------------------
+-- Seeds of scheme adyen: the action of each eventCode of Adyen's standard
+-- webhooks (an item whose success is "false" changes nothing, but an
+-- AUTHORISATION refused fails its payment: src/schemes/adyen.c).
+--------------------------------------------------------------------------
+
+INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
+    ('adyen', 'PENDING', 'pending'),
+    ('adyen', 'AUTHORISATION', 'authorize'),
+    ('adyen', 'CAPTURE', 'capture'),
+    ('adyen', 'CAPTURE_FAILED', 'ignore'),
+    ('adyen', 'CANCELLATION', 'cancel'),
+    ('adyen', 'OFFER_CLOSED', 'cancel'),
+    ('adyen', 'AUTHORISATION_ADJUSTMENT', 'ignore'),
+    ('adyen', 'REFUND', 'refund'),
+    ('adyen', 'CANCEL_OR_REFUND', 'refund'),
+    ('adyen', 'REFUND_FAILED', 'ignore'),
+    ('adyen', 'REFUNDED_REVERSED', 'ignore'),
+    ('adyen', 'CHARGEBACK', 'refund'),
+    ('adyen', 'CHARGEBACK_REVERSED', 'ignore'),
+    ('adyen', 'REPORT_AVAILABLE', 'ignore');
+
+--------------------------------------------------------------------------
+-- Seeds of scheme gocardless: the action of each resource_type.action.
+-- GoCardless events carry no amount: a capture is of the payment's
+-- amount, a chargeback or a late failure refunds what is left, and refund
+-- events (which say neither how much nor always for which payment) are
+-- ignored.
+--------------------------------------------------------------------------
+
+INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
+    ('gocardless', 'payments.created', 'pending'),
+    ('gocardless', 'payments.customer_approval_granted', 'pending'),
+    ('gocardless', 'payments.pending_submission', 'pending'),
+    ('gocardless', 'payments.submitted', 'pending'),
+    ('gocardless', 'payments.confirmed', 'capture'),
+    ('gocardless', 'payments.paid_out', 'capture'),
+    ('gocardless', 'payments.failed', 'fail'),
+    ('gocardless', 'payments.customer_approval_denied', 'fail'),
+    ('gocardless', 'payments.cancelled', 'cancel'),
+    ('gocardless', 'payments.charged_back', 'refund'),
+    ('gocardless', 'payments.late_failure_settled', 'refund'),
+    ('gocardless', 'payments.chargeback_settled', 'ignore'),
+    ('gocardless', 'payments.chargeback_cancelled', 'ignore'),
+    ('gocardless', 'payments.resubmission_requested', 'ignore'),
+    ('gocardless', 'refunds.created', 'ignore'),
+    ('gocardless', 'refunds.paid', 'ignore'),
+    ('gocardless', 'refunds.failed', 'ignore'),
+    ('gocardless', 'refunds.refund_settled', 'ignore');
+
+-- Objects fetched from the provider after a webhook that carries no state
+-- (Mollie's classic webhooks, Stripe's thin events): src/fetch.c.
+CREATE FUNCTION @extschema@.webhook_apply_object(provider text, object jsonb)
+RETURNS jsonb LANGUAGE C CALLED ON NULL INPUT VOLATILE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'webhook_apply_object';
+REVOKE ALL ON FUNCTION @extschema@.webhook_apply_object(text, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.webhook_apply_object(text, jsonb) IS
+    'Apply an object fetched from the provider''s API (after a fetch.<provider> message) as authoritative: the payment follows it within the state machine.  Idempotent; answered as webhook_ingest; recorded as a delivery of kind object.  Grant it to the worker, never to the ingest role.';

@@ -497,6 +497,9 @@ config_rebuild(void)
 	config_relids[1] = get_relname_relid("webhook_secrets", nspoid);
 	config_relids[2] = get_relname_relid("webhook_event_actions", nspoid);
 	config_relids[3] = get_relname_relid("webhook_currencies", nspoid);
+	/* ALTER EXTENSION UPDATE from 0.1.0 adds it, and changes the providers' CHECK */
+	cfg->deliveries_count = get_attnum(get_relname_relid("webhook_deliveries", nspoid),
+									   "event_count") != InvalidAttrNumber;
 
 	PG_TRY();
 	{

@@ -28,6 +28,7 @@ typedef enum WebhookSecretForm
 {
 	WEBHOOK_SECRET_FORM_AS_GIVEN,	/* its bytes */
 	WEBHOOK_SECRET_FORM_WHSEC,	/* whsec_ and base64 (Standard Webhooks) */
+	WEBHOOK_SECRET_FORM_HEX,	/* hex: the key's bytes (Adyen's HMAC keys) */
 	WEBHOOK_SECRET_FORM_CONFIG	/* as config.secret_encoding says */
 } WebhookSecretForm;
 
@@ -84,6 +85,27 @@ typedef struct WebhookSchemeInfo
 	/* The scheme's defaults of README "Schemes", Event mapping: fill ev from the payload. */
 	void		(*extract) (struct WebhookConfig *cfg, struct WebhookProvider *prov,
 							Jsonb *payload, struct WebhookEvent *ev);
+	/*
+	 * A delivery that carries several events (README "Deliveries with
+	 * several events"): its events, each a JSON object, into *events
+	 * (palloc'd); how many, or -1 with *why when the body has not the
+	 * scheme's shape.  NULL: a delivery is one event.
+	 */
+	int			(*split) (Jsonb *payload, Jsonb ***events, const char **why);
+	bool		verify_each;	/* each split event carries its own signature */
+	const char *response_body;	/* the reply body the provider expects, or NULL */
+	const char *content_type;	/* and its content type */
+	int			invalid_status; /* the HTTP status of a signature refused; 0: 401 */
+
+	/*
+	 * An object fetched from the provider's API (README "Fetch and
+	 * apply"), as the events of the scheme's own webhooks it amounts to:
+	 * into *events (palloc'd), each with an event id made from id (id,
+	 * then id:2, ...); how many, or -1 with *why for an object the scheme
+	 * does not know.  NULL: the scheme has no objects to apply.
+	 */
+	int			(*object) (Jsonb *object, const char *id, Jsonb ***events, const char **why);
+
 	/*
 	 * The headers a sender sends for body signed with key (the secret as
 	 * decoded for a provider of config cfg), by the scheme's options; NULL
@@ -186,6 +208,7 @@ typedef struct WebhookConfig
 	struct WebhookActionRow *actions;	/* sorted by (scheme, event_type) */
 	int			ncurrencies;
 	WebhookCurrency *currencies;	/* webhook_currencies */
+	bool		deliveries_count;	/* webhook_deliveries has event_count and kind (0.2.0) */
 } WebhookConfig;
 
 /* The cache, rebuilt first if stale.  Raises if the extension is absent. */

@@ -381,13 +381,16 @@ WebhookDecodeSecret(WebhookScheme scheme, const WebhookProviderConfig *cfg,
 			return false;
 		}
 	}
-	else if (scheme->secret_form == WEBHOOK_SECRET_FORM_CONFIG &&
-			 cfg->secret_encoding == WEBHOOK_SECRET_HEX)
+	else if (scheme->secret_form == WEBHOOK_SECRET_FORM_HEX ||
+			 (scheme->secret_form == WEBHOOK_SECRET_FORM_CONFIG &&
+			  cfg->secret_encoding == WEBHOOK_SECRET_HEX))
 	{
 		buf = palloc(len / 2 + 1);
 		if (!WebhookHexDecode(secret, len, buf, len / 2 + 1, &outlen) || outlen == 0)
 		{
-			*why = "the provider's secret_encoding is hex, and this secret is not hex";
+			*why = scheme->secret_form == WEBHOOK_SECRET_FORM_HEX ?
+				"this scheme's keys are hex, and this secret is not hex" :
+				"the provider's secret_encoding is hex, and this secret is not hex";
 			return false;
 		}
 	}

@@ -34,7 +34,7 @@ recorded_headers(WebhookProvider *prov, Jsonb *headers)
 	JsonbIteratorToken tok;
 	bool		redact_next = false;
 
-	if (prov == NULL || !prov->scheme->redact_header)
+	if (prov == NULL || headers == NULL || !prov->scheme->redact_header)
 		return headers;
 	it = JsonbIteratorInit(&headers->root);
 	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
@@ -55,7 +55,7 @@ recorded_headers(WebhookProvider *prov, Jsonb *headers)
 }
 
 /*
- * The parameters of a webhook_deliveries row (14, in the order of
+ * The parameters of a webhook_deliveries row (16, in the order of
  * WEBHOOK_PLAN_INSERT_DELIVERY).
  */
 static void
@@ -85,8 +85,8 @@ delivery_params(WebhookProvider *prov, const IngestRequest *req, const unsigned 
 	nulls[7] = r->secret_id ? ' ' : 'n';
 	values[8] = req->path ? PointerGetDatum(req->path) : (Datum) 0;
 	nulls[8] = req->path ? ' ' : 'n';
-	values[9] = JsonbPGetDatum(recorded_headers(prov, req->headers));
-	nulls[9] = ' ';
+	values[9] = req->headers ? JsonbPGetDatum(recorded_headers(prov, req->headers)) : (Datum) 0;
+	nulls[9] = req->headers ? ' ' : 'n';
 	values[10] = PointerGetDatum(hash);
 	nulls[10] = ' ';
 	values[11] = Int32GetDatum((int32) Min(req->body_len, (size_t) PG_INT32_MAX));
@@ -107,19 +107,25 @@ delivery_params(WebhookProvider *prov, const IngestRequest *req, const unsigned 
 	}
 	values[13] = Int64GetDatum(req->redelivery_of);
 	nulls[13] = req->redelivery_of ? ' ' : 'n';
+	values[14] = Int32GetDatum(r->nevents);
+	nulls[14] = ' ';
+	values[15] = CStringGetTextDatum(req->kind ? req->kind : "webhook");
+	nulls[15] = ' ';
 }
+
 
 /* Insert the webhook_deliveries row; sets r->delivery_id. */
 void
 WebhookRecordDelivery(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
 				const unsigned char *sha, IngestResult *r)
 {
-	Datum		values[14];
-	char		nulls[14];
+	Datum		values[16];
+	char		nulls[16];
 
 	delivery_params(prov, req, sha, r, values, nulls);
-	r->delivery_id = WebhookInsertRow(WEBHOOK_PLAN_INSERT_DELIVERY, cfg->schema, cfg->nspoid,
-									  values, nulls);
+	r->delivery_id = WebhookInsertRow(cfg->deliveries_count ?
+									  WEBHOOK_PLAN_INSERT_DELIVERY : WEBHOOK_PLAN_INSERT_DELIVERY_010,
+									  cfg->schema, cfg->nspoid, values, nulls);
 	WebhookStatsCount(cfg->schema, cfg->nspoid, req->provider, r->outcome, r->http_status,
 					  req->received_at, r->stored_event);
 }

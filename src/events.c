@@ -231,7 +231,7 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 
 		if (status != NULL && !WebhookOneOf(status, WebhookEventStatuses, WEBHOOK_NEVENT_STATUSES))
 			WebhookInvalidColumn("webhook_events", "status", status,
-						   "applied, unchanged, superseded, ignored, unmatched, held or failed");
+						   "applied, unchanged, superseded, ignored, unmatched, held, failed or fetch");
 		event_message(RelationGetNamespace(rel), desc, &a, trigdata->tg_newtuple,
 					  WebhookTupleText(trigdata->tg_trigtuple, desc, a.status), true);
 		return PointerGetDatum(trigdata->tg_newtuple);
@@ -245,7 +245,7 @@ webhook_events_apply(PG_FUNCTION_ARGS)
 		{
 			if (!WebhookOneOf(status, WebhookEventStatuses, WEBHOOK_NEVENT_STATUSES))
 				WebhookInvalidColumn("webhook_events", "status", status,
-							   "applied, unchanged, superseded, ignored, unmatched, held or failed");
+							   "applied, unchanged, superseded, ignored, unmatched, held, failed or fetch");
 			return PointerGetDatum(tup);
 		}
 	}

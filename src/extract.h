@@ -38,6 +38,13 @@ typedef struct WebhookEvent
 	 * never moves money.
 	 */
 	const char *invalid;
+	/*
+	 * The event carries no state (Mollie's classic webhooks, Stripe's thin
+	 * events): stored with status fetch, never applied; the shop fetches
+	 * object_id, of object_type, and passes it to webhook_apply_object.
+	 */
+	bool		fetch;
+	char	   *object_type;
 } WebhookEvent;
 
 /*

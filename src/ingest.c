@@ -38,6 +38,8 @@
 #include "clock.h"
 #include "config.h"
 #include "crypto.h"
+#include "authenticate.h"
+#include "batch.h"
 #include "delivery.h"
 #include "extract.h"
 #include "headers.h"
@@ -55,8 +57,6 @@
 PG_FUNCTION_INFO_V1(webhook_ingest_bytea);
 PG_FUNCTION_INFO_V1(webhook_ingest_text);
 PG_FUNCTION_INFO_V1(webhook_ingest_envelope);
-
-#define MAX_KEYS 64
 
 /*
  * The caller's headers object as an array of name/value pointers into the
@@ -148,7 +148,7 @@ parse_and_extract(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 		parsed = true;
 		if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
 			*unmapped = "the body is not a JSON object";
-		else
+		else if (prov->scheme->split == NULL)	/* a delivery of several: batch.c */
 			*unmapped = WebhookExtract(cfg, prov, jb, body_sha256, hdrs, nhdrs, ev);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
@@ -167,137 +167,16 @@ parse_and_extract(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 	return detail;
 }
 
-/*
- * The keys to try, in the order README "How it works" gives: the secrets of the event's payment
- * (read on demand, never cached), then the provider's own; only those
- * valid at now.  A secret for another payment is never a candidate.
- * ids[i] is the secret's id; the first *npayment keys are the payment's,
- * which the caller wipes after use.
- */
-static int
-candidate_keys(WebhookConfig *cfg, WebhookProvider *prov, const char *reference,
-			   TimestampTz now, WebhookKey *keys, int64 *ids, int *npayment)
+/* The fixed body a provider expects in reply to a delivery it need not send again. */
+static void
+reply_body(WebhookProvider *prov, IngestResult *r)
 {
-	int			n = WebhookConfigPaymentKeys(cfg, prov, reference, now, keys, ids, MAX_KEYS);
-
-	*npayment = n;
-	for (int i = 0; i < prov->nsecrets && n < MAX_KEYS; i++)
+	if (prov != NULL && prov->scheme->response_body != NULL &&
+		r->http_status >= 200 && r->http_status < 300)
 	{
-		WebhookSecret *s = &prov->secrets[i];
-
-		if (s->valid_from > now || s->valid_until <= now)
-			continue;
-		keys[n] = s->key;
-		ids[n] = s->id;
-		n++;
+		r->response_body = prov->scheme->response_body;
+		r->content_type = prov->scheme->content_type;
 	}
-	return n;
-}
-
-/*
- * The payment reference that scopes per-payment secrets: the event's own,
- * else, for a provider that has per-payment secrets, the reference of the
- * payment the event names by the provider's id.  NULL if none.
- */
-static const char *
-payment_reference(const char *schema, WebhookProvider *prov, const WebhookEvent *ev)
-{
-	Datum		values[2];
-	char	   *ref = NULL;
-
-	if (ev->reference != NULL || !prov->payment_secrets || ev->object_id == NULL)
-		return ev->reference;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	values[0] = CStringGetTextDatum(prov->name);
-	values[1] = CStringGetTextDatum(ev->object_id);
-	if (SPI_execute_plan(WebhookPlan(WEBHOOK_PLAN_PAYMENT_REFERENCE, schema), values, NULL,
-						 true, 1) == SPI_OK_SELECT && SPI_processed == 1)
-	{
-		char	   *s = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-		if (s != NULL)
-			ref = SPI_palloc(strlen(s) + 1), strcpy(ref, s);
-	}
-	SPI_finish();
-	return ref;
-}
-
-/*
- * Verify the request for its scheme with the candidate keys.  Returns true
- * when verified (and r->secret_id set); otherwise sets the outcome on r.
- */
-static bool
-verify_with_keys(const char *schema, WebhookProvider *prov, const IngestRequest *req,
-				 const WebhookHeader *hdrs, int nhdrs, const WebhookKey *keys,
-				 const int64 *ids, int nkeys, IngestResult *r)
-{
-	int			which = -1;
-	int64		ts = 0;
-	WebhookVerdict verdict = WEBHOOK_CRYPTO_FAILURE;
-	WebhookVerifyCall call;
-
-	call.schema = schema;
-	call.prov = prov;
-	call.req = req;
-	call.hdrs = hdrs;
-	call.nhdrs = nhdrs;
-	call.keys = keys;
-	call.nkeys = nkeys;
-	if (!prov->scheme->verify(&call, &verdict, &which, &ts, r))
-		return false;
-
-	switch (verdict)
-	{
-		case WEBHOOK_VERIFIED:
-			/* a scheme without secrets (PayPal) matches no key */
-			if (which >= 0)
-				r->secret_id = ids[which];
-			return true;
-		case WEBHOOK_MISSING_HEADER:
-			WebhookSetOutcome(r, "missing_header", "a header the scheme needs is missing");
-			break;
-		case WEBHOOK_MALFORMED_HEADER:
-			WebhookSetOutcome(r, "malformed_header", "the signature header cannot be parsed");
-			break;
-		case WEBHOOK_INVALID_SIGNATURE:
-			WebhookSetOutcome(r, "invalid_signature", nkeys == 0 ?
-						"no secret of this provider is valid now" :
-						"no configured key verifies the signature");
-			break;
-		case WEBHOOK_STALE_TIMESTAMP:
-			WebhookSetOutcome(r, "stale_timestamp",
-						psprintf("the signed timestamp is %lld seconds from now; the tolerance is %d",
-								 (long long) (WebhookTimestampToUnix(req->now) - ts),
-								 prov->tolerance));
-			break;
-		case WEBHOOK_CRYPTO_FAILURE:
-			elog(ERROR, "OpenSSL failed while verifying a signature");
-	}
-	return false;
-}
-
-/*
- * Verify the request: its keys are the payment's secrets (when the event
- * names a payment whose provider has any), then the provider's.  The
- * payment's decoded keys are wiped before returning.  As verify_with_keys.
- */
-static bool
-verify_request(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest *req,
-			   const WebhookHeader *hdrs, int nhdrs, const WebhookEvent *ev, IngestResult *r)
-{
-	WebhookKey	keys[MAX_KEYS];
-	int64		ids[MAX_KEYS];
-	int			npayment;
-	int			nkeys;
-	bool		verified;
-
-	nkeys = candidate_keys(cfg, prov, payment_reference(cfg->schema, prov, ev), req->keys_now,
-						   keys, ids, &npayment);
-	verified = verify_with_keys(cfg->schema, prov, req, hdrs, nhdrs, keys, ids, nkeys, r);
-	for (int i = 0; i < npayment; i++)
-		WebhookCleanse((void *) keys[i].data, keys[i].len);
-	return verified;
 }
 
 /*
@@ -343,11 +222,13 @@ ingest(IngestRequest *req)
 	else if ((detail = parse_and_extract(cfg, prov, req, sha, hdrs, nhdrs, &payload, &ev,
 										 &unmapped)) != NULL)
 		WebhookSetOutcome(&r, "malformed_body", detail);
+	else if (prov->scheme->split != NULL)
+		WebhookIngestBatch(cfg, prov, req, hdrs, nhdrs, sha, payload, &r, cxt);
 	else
 	{
 		/* the signature first: a body's shape is judged only once it verifies */
 		r.event_id = unmapped == NULL ? ev.event_id : NULL;
-		if (verify_request(cfg, prov, req, hdrs, nhdrs, &ev, &r))
+		if (WebhookAuthenticate(cfg, prov, req, hdrs, nhdrs, &ev, NULL, &r))
 		{
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "SPI_connect failed");
@@ -362,12 +243,15 @@ ingest(IngestRequest *req)
 			 */
 			if (prov->scheme->never_5xx && r.http_status >= 500)
 				r.http_status = 200;
+			r.nevents = 1;
+			reply_body(prov, &r);
 			WebhookRecordDelivery(cfg, prov, req, sha, &r);
 			SPI_finish();
 			return WebhookBuildReply(&r);
 		}
 	}
 
+	reply_body(prov, &r);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	WebhookRecordDelivery(cfg, prov, req, sha, &r);
@@ -563,6 +447,13 @@ webhook_redeliver(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("delivery %lld was not rejected, or its body was not kept", (long long) id),
 				 errhint("Only rejected deliveries (4xx, and 503 unknown_certificate) keep their body and can be run again.")));
+	(void) SPI_getbinval(tup, desc, 4, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("delivery %lld is an object passed to webhook_apply_object, not a webhook",
+						(long long) id),
+				 errhint("Fetch the object again and pass it to webhook_apply_object.")));
 	{
 		MemoryContext old = MemoryContextSwitchTo(cxt);
 

@@ -417,6 +417,14 @@ event_json(JsonbParseState **st, const WebhookOutboxEvent *e)
 		jb_text(st, "detail", e->detail);
 		jb_int8(st, "payment_id", e->payment_id);
 	}
+	if (e->object_id != NULL)
+	{
+		jb_key(st, "object");
+		(void) pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
+		jb_text(st, "id", e->object_id);
+		jb_text(st, "type", e->object_type);
+		(void) pushJsonbValue(st, WJB_END_OBJECT, NULL);
+	}
 	(void) pushJsonbValue(st, WJB_END_OBJECT, NULL);
 }
 
@@ -510,6 +518,13 @@ void
 WebhookOutboxEventMessage(Oid nspoid, const WebhookOutboxEvent *event)
 {
 	write_messages(nspoid, psprintf("event.%s", event->status), event->payment_id, NULL, NULL,
+				   event);
+}
+
+void
+WebhookOutboxFetchMessage(Oid nspoid, const WebhookOutboxEvent *event)
+{
+	write_messages(nspoid, psprintf("fetch.%s", event->provider), event->payment_id, NULL, NULL,
 				   event);
 }
 

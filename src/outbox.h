@@ -25,6 +25,8 @@ typedef struct WebhookOutboxEvent
 	const char *status;			/* for event.failed and event.held */
 	const char *detail;
 	int64		payment_id;		/* 0: none known */
+	const char *object_id;		/* for fetch.<provider>: what to fetch */
+	const char *object_type;
 } WebhookOutboxEvent;
 
 /* An order as a change left it (the "order" of a payload); amounts as numeric text. */
@@ -68,6 +70,9 @@ extern void WebhookOutboxChange(Oid nspoid, int64 payment_id, const char *paymen
 
 /* Write event.<status> for an event stored or set failed or held.  Connected to SPI. */
 extern void WebhookOutboxEventMessage(Oid nspoid, const WebhookOutboxEvent *event);
+
+/* The message fetch.<provider> of an event stored with status fetch.  Connected to SPI. */
+extern void WebhookOutboxFetchMessage(Oid nspoid, const WebhookOutboxEvent *event);
 
 /*
  * Append "key": value (a JSON string, or null) to an object being written

@@ -2,7 +2,7 @@
  *
  * reply.c
  *	  The jsonb reply of webhook_ingest, built in place from what the call
- *	  learned (ingest.h's IngestResult).
+ *	  learned (request.h's IngestResult).
  *
  *-------------------------------------------------------------------------
  */
@@ -19,7 +19,7 @@ static const struct
 	int			http_status;
 }			outcome_status[] = {
 	{"applied", 200}, {"unchanged", 200}, {"superseded", 200}, {"ignored", 200},
-	{"unmatched", 200}, {"held", 200}, {"duplicate", 200}, {"failed", 500},
+	{"unmatched", 200}, {"held", 200}, {"fetch", 200}, {"duplicate", 200}, {"failed", 500},
 	{"missing_header", 400}, {"malformed_header", 400}, {"malformed_body", 400},
 	{"invalid_signature", 401}, {"stale_timestamp", 401}, {"unknown_provider", 404},
 	{"body_too_large", 413}, {"unknown_certificate", 503}
@@ -45,7 +45,7 @@ WebhookSetOutcome(IngestResult *r, const char *outcome, const char *detail)
 typedef struct ReplyObject
 {
 	int			n;
-	JsonbPair	pairs[10];
+	JsonbPair	pairs[14];
 } ReplyObject;
 
 static JsonbPair *
@@ -123,6 +123,41 @@ reply_pair(ReplyObject *o, ReplyObject *sub, const char *key,
 	reply_object(sub, &reply_key(o, key)->value);
 }
 
+/* An event's part of a reply: its id, outcome and status, its payment and order, the detail. */
+static void
+reply_event(ReplyObject *o, ReplyObject *payment, ReplyObject *order, const IngestResult *r)
+{
+	reply_string(o, "outcome", r->outcome);
+	reply_string(o, "event_id", r->event_id);
+	reply_string(o, "event_status", r->event_status);
+	if (r->payment_state != NULL)
+		reply_pair(o, payment, "payment", "reference", r->payment_ref, "state", r->payment_state);
+	if (r->order_state != NULL)
+		reply_pair(o, order, "order", "ref", r->order_ref, "state", r->order_state);
+	reply_string(o, "detail", r->detail);
+}
+
+/* "events": [...], each event's part of the reply (a delivery of several). */
+static void
+reply_events(ReplyObject *o, const IngestResult *r)
+{
+	JsonbPair  *p = reply_key(o, "events");
+	JsonbValue *elems = palloc(sizeof(JsonbValue) * Max(r->nevents, 1));
+
+	for (int i = 0; i < r->nevents; i++)
+	{
+		ReplyObject *e = palloc(sizeof(ReplyObject) * 3);
+
+		e[0].n = 0;
+		reply_event(&e[0], &e[1], &e[2], &r->events[i]);
+		reply_object(&e[0], &elems[i]);
+	}
+	p->value.type = jbvArray;
+	p->value.val.array.nElems = r->nevents;
+	p->value.val.array.elems = elems;
+	p->value.val.array.rawScalar = false;
+}
+
 /* The reply of README "How it works". */
 Jsonb *
 WebhookBuildReply(const IngestResult *r)
@@ -134,16 +169,13 @@ WebhookBuildReply(const IngestResult *r)
 
 	o.n = 0;
 	reply_int(&o, "http_status", r->http_status);
-	reply_string(&o, "outcome", r->outcome);
 	reply_int(&o, "delivery_id", r->delivery_id);
-	reply_string(&o, "event_id", r->event_id);
-	reply_string(&o, "event_status", r->event_status);
-	if (r->payment_state != NULL)
-		reply_pair(&o, &payment, "payment", "reference", r->payment_ref, "state", r->payment_state);
-	if (r->order_state != NULL)
-		reply_pair(&o, &order, "order", "ref", r->order_ref, "state", r->order_state);
-	reply_string(&o, "detail", r->detail);
+	reply_event(&o, &payment, &order, r);
 	reply_string(&o, "cert_url", r->cert_url);
+	if (r->events != NULL)
+		reply_events(&o, r);
+	reply_string(&o, "response_body", r->response_body);
+	reply_string(&o, "content_type", r->content_type);
 	reply_object(&o, &v);
 	return JsonbValueToJsonb(&v);
 }

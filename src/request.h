@@ -37,6 +37,10 @@ typedef struct IngestResult
 	char	   *order_state;
 	int64		delivery_id;
 	char	   *cert_url;		/* unknown_certificate: where to fetch it */
+	int			nevents;		/* the events the delivery carried, stored or known */
+	struct IngestResult *events;	/* a delivery of several: each one's, else NULL */
+	const char *response_body;	/* the body the provider expects in reply, or NULL */
+	const char *content_type;	/* its content type */
 } IngestResult;
 
 /* One request, as the three SQL forms hand it over. */
@@ -51,6 +55,7 @@ typedef struct IngestRequest
 	TimestampTz keys_now;		/* secrets valid at this time are tried */
 	int64		redelivery_of;	/* webhook_redeliver: the delivery run again */
 	TimestampTz received_at;
+	const char *kind;			/* the delivery row's kind: NULL is "webhook"; "object" */
 } IngestRequest;
 
 /* A statement parameter from a C string or NULL: values[i] and nulls[i] (' ' or 'n'). */
@@ -67,6 +72,7 @@ typedef struct WebhookVerifyCall
 	int			nhdrs;
 	const WebhookKey *keys;		/* in the order to try them */
 	int			nkeys;
+	Jsonb	   *event;			/* a scheme that signs each event (verify_each): it */
 } WebhookVerifyCall;
 
 #endif							/* WEBHOOK_REQUEST_H */

@@ -173,6 +173,16 @@ static const WebhookPlanDef plan_defs[WEBHOOK_NPLANS] = {
 	[WEBHOOK_PLAN_INSERT_DELIVERY] = {
 		ROW_INSERT("webhook_deliveries",
 				   "provider, received_at, http_status, outcome, detail, event_id, event_pk, "
+				   "secret_id, path, headers, body_sha256, body_size, body, redelivery_of, "
+				   "event_count, kind"),
+		16,
+		{TEXTOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
+		TEXTOID, JSONBOID, BYTEAOID, INT4OID, BYTEAOID, INT8OID, INT4OID, TEXTOID}
+	},
+	/* the same row in a database not yet updated from 0.1.0: no event_count, no kind */
+	[WEBHOOK_PLAN_INSERT_DELIVERY_010] = {
+		ROW_INSERT("webhook_deliveries",
+				   "provider, received_at, http_status, outcome, detail, event_id, event_pk, "
 				   "secret_id, path, headers, body_sha256, body_size, body, redelivery_of"),
 		14,
 		{TEXTOID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,

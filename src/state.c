@@ -86,7 +86,7 @@ static const char *const payment_states[] = {
 static WebhookMoveContext move_context;
 
 const char *const WebhookEventStatuses[WEBHOOK_NEVENT_STATUSES] = {
-	"applied", "unchanged", "superseded", "ignored", "unmatched", "held", "failed"
+	"applied", "unchanged", "superseded", "ignored", "unmatched", "held", "failed", "fetch"
 };
 
 PG_FUNCTION_INFO_V1(webhook_transition_allowed);

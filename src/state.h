@@ -11,7 +11,7 @@
 
 #include "postgres.h"
 
-#define WEBHOOK_NEVENT_STATUSES 7
+#define WEBHOOK_NEVENT_STATUSES 8
 
 /* applied unchanged superseded ignored unmatched held failed */
 extern const char *const WebhookEventStatuses[WEBHOOK_NEVENT_STATUSES];

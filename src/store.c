@@ -274,9 +274,9 @@ store_settled(const char *schema, Oid nspoid, const char *status, const char *de
 	r->stored_event = true;
 	read_event(schema, r->event_pk, r, cxt);
 	WebhookSetOutcome(r, status, r->detail);
-	if (strcmp(status, "ignored") != 0 && WebhookOutboxWanted(nspoid))
+	if ((strcmp(status, "failed") == 0 || strcmp(status, "held") == 0) &&
+		WebhookOutboxWanted(nspoid))
 	{
-		/* failed or held */
 		WebhookOutboxEvent e = {r->event_pk, TextDatumGetCString(values[0]),
 			TextDatumGetCString(values[1]), nulls[2] == 'n' ? NULL : TextDatumGetCString(values[2]),
 		status, detail};
@@ -371,6 +371,34 @@ drop_rejected(const char *schema, IngestResult *r)
 }
 
 /*
+ * An event that carries no state (README "Fetch and apply"): stored with
+ * status fetch and never applied; a new one adds the message
+ * fetch.<provider>, naming the object the shop fetches.  Sets the outcome.
+ */
+static void
+store_fetch(WebhookConfig *cfg, WebhookProvider *prov, const WebhookEvent *ev, Datum *values,
+			char *nulls, IngestResult *r, MemoryContext cxt)
+{
+	store_settled(cfg->schema, cfg->nspoid, "fetch",
+				  psprintf("fetch: %s %s", ev->object_type ? ev->object_type : "object",
+						   ev->object_id ? ev->object_id : "(no id)"),
+				  values, nulls, r, cxt);
+	if (r->stored_event && WebhookOutboxWanted(cfg->nspoid))
+	{
+		WebhookOutboxEvent e;
+
+		memset(&e, 0, sizeof(e));
+		e.pk = r->event_pk;
+		e.provider = prov->name;
+		e.event_id = ev->event_id;
+		e.event_type = ev->event_type;
+		e.object_id = ev->object_id;
+		e.object_type = ev->object_type;
+		WebhookOutboxFetchMessage(cfg->nspoid, &e);
+	}
+}
+
+/*
  * Store the verified event, in a subtransaction.  In the common case the
  * payment moves first (WebhookMovePayment) and the event goes in applied;
  * when that move finds the payment where the event changes nothing, or the
@@ -402,6 +430,11 @@ WebhookStoreEvent(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 	volatile bool judged = false;
 
 	event_params(prov, req, ev, payload, values, nulls);
+	if (ev->fetch)
+	{
+		store_fetch(cfg, prov, ev, values, nulls, r, cxt);
+		return;
+	}
 	if (ev->invalid != NULL)
 	{
 		/* an amount that cannot be applied: kept, shown as held, never applied */
@@ -492,7 +525,8 @@ WebhookStoreUnmapped(const char *schema, WebhookProvider *prov, const IngestRequ
 
 		WebhookHexEncode(sha, 32, hex);
 		hex[64] = '\0';
-		ev->event_id = pstrdup(hex);
+		/* the reply and the delivery row read it after SPI_finish */
+		ev->event_id = MemoryContextStrdup(cxt, hex);
 	}
 	ev->action = NULL;
 	ev->amount = ev->amount_minor = NULL;

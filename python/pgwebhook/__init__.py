@@ -19,7 +19,7 @@ from . import _driver
 
 __version__ = "0.2.0"
 
-__all__ = ["ingest", "Worker", "Message", "Error", "StateError", "ConfigError",
+__all__ = ["ingest", "Worker", "Message", "fetch_handler", "FetchError", "Error", "StateError", "ConfigError",
            "translate_error", "translating", "__version__"]
 
 logging.getLogger("pgwebhook").addHandler(logging.NullHandler())
@@ -141,4 +141,4 @@ def ingest(conn: Any, provider: str, headers: Headers,
     return _driver.load_json(reply)
 
 
-from .worker import Message, Worker  # noqa: E402  (needs the errors above)
+from .worker import FetchError, Message, Worker, fetch_handler  # noqa: E402  (needs the errors above)

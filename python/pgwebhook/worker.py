@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence
 
 from . import _driver
 
@@ -33,6 +34,7 @@ _CLAIM = ("SELECT id, topic, payload, attempts, created_at "
 _ACK = "SELECT webhook_outbox_ack(%s::text, %s::bigint[])"
 _NACK = "SELECT webhook_outbox_nack(%s::text, %s::bigint, %s::text, %s::interval)"
 _SUBSCRIBE = "SELECT webhook_subscribe(%s::text, %s::text[])"
+_APPLY = "SELECT webhook_apply_object(%s::text, %s::jsonb)"
 _MAX_ATTEMPTS = "SELECT coalesce(current_setting('webhook.outbox_max_attempts', true), '10')"
 _ERROR_MAX = 4000
 
@@ -293,6 +295,48 @@ class Worker:
         """Forget the connection and what was set up on it."""
         self._session.close()
         self._listening = None
+
+
+Fetch = Callable[[str, str, Optional[str]], Mapping[str, Any]]
+
+
+class FetchError(Exception):
+    """webhook_apply_object answered 5xx for a fetched object: the message is retried."""
+
+    def __init__(self, reply: Mapping[str, Any]) -> None:
+        super().__init__("webhook_apply_object answered %s %s: %s" % (
+            reply.get("http_status"), reply.get("outcome"), reply.get("detail")))
+        self.reply = reply
+
+
+def fetch_handler(fetch: Fetch, other: Optional[Callable[[Message], Any]] = None
+                  ) -> Callable[[Message], Any]:
+    """Return a handler for fetch.<provider> messages (README "Fetch and apply").
+
+    For each, fetch(provider, object_id, object_type) returns the object from the
+    provider's API (a Mollie payment, a Stripe PaymentIntent); the handler passes it
+    to webhook_apply_object in the message's transaction, so the object is applied
+    and the message acked together.  A reply of 5xx raises FetchError (the message
+    is nacked and retried); one of 4xx (an object the scheme cannot apply) is logged
+    and the message acked, since fetching it again would give the same.  Messages of
+    other topics go to other, or are acked untouched when it is None.
+    """
+    def handle(msg: Message) -> Any:
+        if not msg.topic.startswith("fetch."):
+            return other(msg) if other is not None else None
+        provider = msg.topic[len("fetch."):]
+        obj = ((msg.payload or {}).get("event") or {}).get("object") or {}
+        fetched = fetch(provider, obj.get("id"), obj.get("type"))
+        reply = _driver.load_json(_scalar(msg.connection, _APPLY, [provider, json.dumps(fetched)]))
+        status = int(reply.get("http_status") or 500)
+        if status >= 500:
+            raise FetchError(reply)
+        if status >= 400:
+            log.warning("pgwebhook: fetched %s %s for %s was not applied: %s %s",
+                        obj.get("type"), obj.get("id"), provider, reply.get("outcome"),
+                        reply.get("detail"))
+        return reply
+    return handle
 
 
 def _scalar(conn: Any, sql: str, params: Sequence[Any]) -> Any:

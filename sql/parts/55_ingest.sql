@@ -81,3 +81,11 @@ COMMENT ON FUNCTION @extschema@.webhook_ingest(text, jsonb, text, text) IS
     'webhook_ingest with the body as text (its UTF-8 bytes are what was signed).';
 COMMENT ON FUNCTION @extschema@.webhook_ingest(jsonb) IS
     'webhook_ingest for callers that pass one JSON value: {provider, headers, path, body | body_base64}.';
+
+CREATE FUNCTION @extschema@.webhook_apply_object(provider text, object jsonb)
+RETURNS jsonb LANGUAGE C CALLED ON NULL INPUT VOLATILE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'webhook_apply_object';
+REVOKE ALL ON FUNCTION @extschema@.webhook_apply_object(text, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.webhook_apply_object(text, jsonb) IS
+    'Apply an object fetched from the provider''s API (after a fetch.<provider> message) as authoritative: the payment follows it within the state machine.  Idempotent; answered as webhook_ingest; recorded as a delivery of kind object.  Grant it to the worker, never to the ingest role.';

@@ -20,6 +20,8 @@
 	X(paypal) \
 	X(hmac) \
 	X(apikey) \
+	X(adyen) \
+	X(gocardless) \
 	X(authorizenet) \
 	X(mollie)
 

@@ -43,6 +43,33 @@ stripe_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *which, i
 	return true;
 }
 
+/*
+ * A thin event (v2 event destinations: object "v2.core.event"): no state,
+ * only the object it is about (related_object), or the event itself when
+ * it names none.  Stored with status fetch (README "Fetch and apply").
+ */
+static void
+extract_thin(JsonbContainer *root, WebhookEvent *ev)
+{
+	JsonbContainer *related = WebhookJsonGetObject(root, "related_object");
+	JsonbValue	buf;
+	JsonbValue *created = WebhookJsonGet(root, "created", &buf);
+
+	ev->event_id = WebhookJsonGetText(root, "id");
+	ev->event_type = WebhookJsonGetText(root, "type");
+	ev->fetch = true;
+	ev->object_id = related ? WebhookJsonGetText(related, "id") : NULL;
+	ev->object_type = related ? WebhookJsonGetText(related, "type") : NULL;
+	if (ev->object_id == NULL)
+	{
+		ev->object_id = ev->event_id;
+		ev->object_type = "v2.core.event";
+	}
+	/* an ISO 8601 string here, not v1's Unix seconds */
+	if (created != NULL && created->type == jbvString)
+		ev->has_occurred_at = WebhookJsonTime(created, &ev->occurred_at);
+}
+
 /* Stripe defaults (README "Schemes", Event mapping). */
 static void
 extract_stripe(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, WebhookEvent *ev)
@@ -51,11 +78,17 @@ extract_stripe(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhoo
 	JsonbContainer *data = WebhookJsonGetObject(root, "data");
 	JsonbContainer *obj = data ? WebhookJsonGetObject(data, "object") : NULL;
 	JsonbContainer *meta = obj ? WebhookJsonGetObject(obj, "metadata") : NULL;
-	char	   *objtype = obj ? WebhookJsonGetText(obj, "object") : NULL;
+	char	   *objtype;
 	const char *type;
 	JsonbValue	buf;
 	bool		overridden;
 
+	if ((objtype = WebhookJsonGetText(root, "object")) != NULL && strcmp(objtype, "v2.core.event") == 0)
+	{
+		extract_thin(root, ev);
+		return;
+	}
+	objtype = obj ? WebhookJsonGetText(obj, "object") : NULL;
 	ev->event_id = WebhookJsonGetText(root, "id");
 	ev->event_type = WebhookJsonGetText(root, "type");
 	type = ev->event_type ? ev->event_type : "";
@@ -135,6 +168,107 @@ extract_stripe(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhoo
 }
 
 
+/*
+ * The event type a fetched object's state amounts to, as a v1 event of
+ * it would name it: a PaymentIntent, a Charge, a Refund or a Checkout
+ * Session by its status; NULL for a status that says nothing yet.
+ */
+static const char *
+object_event_type(JsonbContainer *obj, const char *objtype)
+{
+	char	   *status = WebhookJsonGetText(obj, "status");
+
+	if (status == NULL)
+		return NULL;
+	if (strcmp(objtype, "payment_intent") == 0)
+	{
+		if (strcmp(status, "succeeded") == 0)
+			return "payment_intent.succeeded";
+		if (strcmp(status, "requires_capture") == 0)
+			return "payment_intent.amount_capturable_updated";
+		if (strcmp(status, "canceled") == 0)
+			return "payment_intent.canceled";
+		if (strcmp(status, "processing") == 0)
+			return "payment_intent.processing";
+		/* back to requires_payment_method after an attempt failed */
+		if (strcmp(status, "requires_payment_method") == 0 &&
+			WebhookJsonGetObject(obj, "last_payment_error") != NULL)
+			return "payment_intent.payment_failed";
+		return NULL;
+	}
+	if (strcmp(objtype, "charge") == 0)
+		return strcmp(status, "succeeded") == 0 ? "charge.succeeded" :
+			strcmp(status, "failed") == 0 ? "charge.failed" : NULL;
+	if (strcmp(objtype, "refund") == 0)
+		return "refund.updated";	/* a refund when its status is succeeded */
+	if (strcmp(objtype, "checkout.session") == 0)
+		return strcmp(status, "complete") == 0 ? "checkout.session.completed" :
+			strcmp(status, "expired") == 0 ? "checkout.session.expired" : NULL;
+	return NULL;
+}
+
+/* {"id": id, "object": "event", "type": type, "data": {"object": obj}} */
+static Jsonb *
+v1_event(const char *id, const char *type, JsonbValue *obj)
+{
+	JsonbParseState *st = NULL;
+	JsonbValue	k,
+				v;
+
+#define PUSH_STRING(key, value) 	do { k.type = jbvString; k.val.string.val = (char *) (key); k.val.string.len = strlen(key); 		 (void) pushJsonbValue(&st, WJB_KEY, &k); 		 v.type = jbvString; v.val.string.val = (char *) (value); v.val.string.len = strlen(value); 		 (void) pushJsonbValue(&st, WJB_VALUE, &v); } while (0)
+	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	PUSH_STRING("id", id);
+	PUSH_STRING("object", "event");
+	PUSH_STRING("type", type);
+	k.type = jbvString;
+	k.val.string.val = "data";
+	k.val.string.len = 4;
+	(void) pushJsonbValue(&st, WJB_KEY, &k);
+	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	k.val.string.val = "object";
+	k.val.string.len = 6;
+	(void) pushJsonbValue(&st, WJB_KEY, &k);
+	(void) pushJsonbValue(&st, WJB_VALUE, obj);
+	(void) pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+#undef PUSH_STRING
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+}
+
+/*
+ * A fetched Stripe object as the v1 events of its state: its status's
+ * event, and for a Charge with refunds also charge.refunded (cumulative).
+ */
+static int
+stripe_object(Jsonb *object, const char *id, Jsonb ***events, const char **why)
+{
+	JsonbContainer *obj = &object->root;
+	char	   *objtype = WebhookJsonGetText(obj, "object");
+	const char *type = objtype ? object_event_type(obj, objtype) : NULL;
+	char	   *refunded = objtype && strcmp(objtype, "charge") == 0 ?
+		WebhookJsonGetText(obj, "amount_refunded") : NULL;
+	JsonbValue	whole;
+	int			n = 0;
+
+	if (objtype == NULL || (strcmp(objtype, "payment_intent") != 0 && strcmp(objtype, "charge") != 0 &&
+							strcmp(objtype, "refund") != 0 && strcmp(objtype, "checkout.session") != 0))
+	{
+		*why = "the object is no PaymentIntent, Charge, Refund or Checkout Session";
+		return -1;
+	}
+	whole.type = jbvBinary;
+	whole.val.binary.data = obj;
+	whole.val.binary.len = VARSIZE(object) - VARHDRSZ;
+	*events = palloc(sizeof(Jsonb *) * 2);
+	if (type != NULL)
+		(*events)[n++] = v1_event(id, type, &whole);
+	if (refunded != NULL && strcmp(refunded, "0") != 0)
+	{
+		(*events)[n] = v1_event(n > 0 ? psprintf("%s:2", id) : id, "charge.refunded", &whole);
+		n++;
+	}
+	return n;
+}
+
 /* {"Stripe-Signature": "t=<ts>,v1=<hex>"}; options.ts (Unix seconds) or now. */
 static Jsonb *
 stripe_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsigned char *body,
@@ -159,4 +293,5 @@ const WebhookSchemeInfo webhook_scheme_stripe = {
 	.verify = stripe_verify,
 	.extract = extract_stripe,
 	.sign = stripe_sign,
+	.object = stripe_object,
 };

@@ -19,6 +19,8 @@
  *	shopify		X-Shopify-Hmac-Sha256 (base64, no prefix), body
  *	sha512-base64  "SHA512=" and an HMAC-SHA512 in base64, body
  *	apikey		the key header's value
+ *	adyen		hmacSignature (base64, no prefix), signing string or body
+ *	gocardless	Webhook-Signature (hex, no prefix), body
  *	authorizenet  X-ANET-Signature ("sha512=" hex), body
  *	mollie		one value of X-Mollie-Signature ("sha256=" hex), body
  *
@@ -1052,6 +1054,9 @@ static const FuzzCase cases[] = {
 	/* an upper-case prefix: case folding on both sides */
 	{"sha512-base64", "hmac", run_hmac, "SHA512=", WEBHOOK_SHA512, WEBHOOK_BASE64},
 	{"apikey", "apikey", run_apikey},
+	/* base64 HMAC-SHA256 of an item's signing string (or of the body, HmacSignature) */
+	{"adyen", "adyen", run_hmac, NULL, WEBHOOK_SHA256, WEBHOOK_BASE64},
+	{"gocardless", "gocardless", run_hmac, NULL, WEBHOOK_SHA256, WEBHOOK_HEX},
 	/* Authorize.Net's X-ANET-Signature: "sha512=" and upper-case hex */
 	{"authorizenet", "authorizenet", run_hmac, "sha512=", WEBHOOK_SHA512, WEBHOOK_HEX},
 	/* one value of X-Mollie-Signature: "sha256=" and hex */

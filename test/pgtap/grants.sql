@@ -61,7 +61,8 @@ INSERT INTO tap_roles VALUES ('shop_webhooks'), ('shop_app'), ('support'), ('sho
 -- what shop_worker may execute: the outbox's functions but retry
 CREATE TEMP TABLE tap_worker_funcs (proname name PRIMARY KEY);
 INSERT INTO tap_worker_funcs VALUES ('webhook_subscribe'), ('webhook_unsubscribe'),
-    ('webhook_outbox_claim'), ('webhook_outbox_ack'), ('webhook_outbox_nack'), ('webhook_listen');
+    ('webhook_outbox_claim'), ('webhook_outbox_ack'), ('webhook_outbox_nack'), ('webhook_listen'),
+    ('webhook_apply_object');
 
 CREATE TEMP VIEW tap_expected_rel_privs AS
 SELECT ro.role, r.schema, r.relname, r.relkind,

@@ -17,12 +17,15 @@ $$;
 SELECT webhook_add_provider('stripe', 'stripe', 'whsec_old');
 SELECT name, scheme, config, tolerance_seconds, enabled FROM webhook_providers;
 SELECT webhook_add_provider('stripe', 'stripe');
+-- an unknown scheme (its hint lists the registry: test/pgtap/schemes_registry.sql)
+\set VERBOSITY terse
 SELECT webhook_add_provider('x', 'soap');
+\set VERBOSITY default
 -- the registry's CHECK refuses an unknown scheme even with triggers off
 SET session_replication_role = replica;
 INSERT INTO webhook_providers (name, scheme, created_at) VALUES ('x', 'soap', '2026-01-01 00:00+00');
 RESET session_replication_role;
-SELECT webhook_schemes();
+SELECT (webhook_schemes())[1:6] AS first_schemes;
 SELECT webhook_add_provider(NULL, 'stripe');
 SELECT webhook_add_provider('x', 'hmac', NULL, '{"colour": "red"}');
 SELECT webhook_add_provider('x', 'hmac', NULL, '{"algorithm": "md5"}');

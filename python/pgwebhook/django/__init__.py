@@ -6,6 +6,6 @@ handlers in an app's `webhooks` module with `@pgwebhook.django.on(topic)`.
 Settings (all optional): PGWEBHOOK = {"DATABASE": "default", "PROVIDERS": None}.
 """
 
-from .handlers import on
+from .handlers import on, on_fetch
 
-__all__ = ["on"]
+__all__ = ["on", "on_fetch"]

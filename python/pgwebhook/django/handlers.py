@@ -26,6 +26,22 @@ def on(*patterns: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def on_fetch(*providers: str) -> Callable[[Handler], Handler]:
+    """Decorator: register fetch(provider, object_id, object_type) for fetch.<provider> messages.
+
+    The function returns the object from the provider's API; the worker passes it
+    to webhook_apply_object in the message's transaction (pgwebhook.fetch_handler).
+    """
+    if not providers:
+        raise TypeError("on_fetch() needs at least one provider")
+
+    def register(func: Handler) -> Handler:
+        from pgwebhook.worker import fetch_handler
+        on(*["fetch.%s" % p for p in providers])(fetch_handler(func))
+        return func
+    return register
+
+
 def matches(pattern: str, topic: str) -> bool:
     """Return True when topic matches pattern (exact, or a prefix before a trailing '*')."""
     if pattern.endswith("*"):

@@ -28,6 +28,7 @@ OUTBOX_FUNCTIONS = [
     "webhook_outbox_ack(text, bigint[])",
     "webhook_outbox_nack(text, bigint, text, interval)",
     "webhook_listen(text)",
+    "webhook_apply_object(text, jsonb)",
 ]
 
 

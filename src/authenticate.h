@@ -1,0 +1,26 @@
+/*-------------------------------------------------------------------------
+ *
+ * authenticate.h
+ *	  Verifying a request with its provider's keys (authenticate.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef WEBHOOK_AUTHENTICATE_H
+#define WEBHOOK_AUTHENTICATE_H
+
+#include "extract.h"
+#include "request.h"
+
+/*
+ * Verify the request: its keys are the payment's secrets (when ev names a
+ * payment whose provider has any), then the provider's.  event is the
+ * event whose own signature is checked (a scheme with verify_each), or
+ * NULL for the request's.  Returns true when verified (r->secret_id set);
+ * otherwise sets the outcome on r, with the scheme's invalid_status.  The
+ * payment's decoded keys are wiped before returning.
+ */
+extern bool WebhookAuthenticate(WebhookConfig *cfg, WebhookProvider *prov,
+								const IngestRequest *req, const WebhookHeader *hdrs, int nhdrs,
+								const WebhookEvent *ev, Jsonb *event, IngestResult *r);
+
+#endif							/* WEBHOOK_AUTHENTICATE_H */
