@@ -678,7 +678,10 @@ INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUE
     ('gocardless', 'refunds.refund_settled', 'ignore');
 
 -- Objects fetched from the provider after a webhook that carries no state
--- (Mollie's classic webhooks, Stripe's thin events): src/fetch.c.
+-- (Mollie's classic webhooks, Stripe's thin events): src/fetch.c; such an
+-- event's status is fetch.
+COMMENT ON COLUMN @extschema@.webhook_events.status IS
+    'Outcome of the first delivery (applied unchanged superseded ignored unmatched held failed fetch), updated when a parked, held or failed event is applied later; a fetch event never is (webhook_apply_object applies the object it names).';
 CREATE FUNCTION @extschema@.webhook_apply_object(provider text, object jsonb)
 RETURNS jsonb LANGUAGE C CALLED ON NULL INPUT VOLATILE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp

@@ -107,6 +107,13 @@ typedef struct WebhookSchemeInfo
 	int			(*object) (Jsonb *object, const char *id, Jsonb ***events, const char **why);
 
 	/*
+	 * A body that is no JSON, read by the scheme (Mollie's classic form
+	 * post "id=tr_..."): the object it stands for, or NULL to read it as
+	 * JSON.  NULL: every body is JSON.
+	 */
+	Jsonb	   *(*parse) (const char *body, size_t len);
+
+	/*
 	 * The headers a sender sends for body signed with key (the secret as
 	 * decoded for a provider of config cfg), by the scheme's options; NULL
 	 * when the scheme cannot sign (PayPal signs with its own private key).

@@ -143,7 +143,9 @@ parse_and_extract(WebhookConfig *cfg, WebhookProvider *prov, const IngestRequest
 		 * databases, what the server cannot hold is malformed.
 		 */
 		conv = GetDatabaseEncoding() == PG_UTF8 ? s : pg_any_to_server(s, (int) req->body_len, PG_UTF8);
-		jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(conv)));
+		jb = prov->scheme->parse ? prov->scheme->parse(s, req->body_len) : NULL;
+		if (jb == NULL)
+			jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(conv)));
 		*payload = jb;
 		parsed = true;
 		if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))

@@ -81,7 +81,7 @@ COMMENT ON COLUMN @extschema@.webhook_events.amount_minor IS 'The amount as sent
 COMMENT ON COLUMN @extschema@.webhook_events.cumulative IS 'The amount is a running total (Stripe charge.refunded amount_refunded), not one operation.';
 COMMENT ON COLUMN @extschema@.webhook_events.partial IS 'The amount is one capture of several (Vipps partial captures, each by its pspReference): it adds to the captured amount.';
 COMMENT ON COLUMN @extschema@.webhook_events.status IS
-    'Outcome of the first delivery (applied unchanged superseded ignored unmatched held failed), updated when a parked, held or failed event is applied later.';
+    'Outcome of the first delivery (applied unchanged superseded ignored unmatched held failed fetch), updated when a parked, held or failed event is applied later; a fetch event never is (webhook_apply_object applies the object it names).';
 COMMENT ON COLUMN @extschema@.webhook_events.deliveries IS 'How many times the provider delivered this event.';
 
 CREATE TABLE @extschema@.webhook_deliveries (

@@ -4,8 +4,13 @@
  *	  Mollie's next-gen (signed) webhooks: X-Mollie-Signature, the
  *	  HMAC-SHA256 of the raw body in hex, and Mollie's event objects.
  *
- * The classic webhooks (a form post of "id=tr_...", unsigned) are not
- * this scheme's: nothing in them can be verified.
+ * The classic webhooks (a form post of "id=tr_...", unsigned) carry no
+ * state and nothing that can be verified: a provider takes them only with
+ * config.classic true, and each is stored with status fetch, never
+ * applied, its id the payment's and the time it came (Mollie calls again
+ * at every change of the payment).  The shop fetches the payment and passes
+ * it to webhook_apply_object (README "Fetch and apply"), whose object
+ * callback reads it as the event of its status.
  *
  * Mollie's documentation and its own PHP client differ on the header's
  * value: the documentation's samples compare it with the bare hex digest,
@@ -25,7 +30,11 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 
 #include "config.h"
@@ -47,6 +56,55 @@
 
 /* Most values one header may list; more is malformed. */
 #define MOLLIE_MAX_SIGS 16
+
+/* Its own options: config.classic (take the classic, unsigned form posts). */
+typedef struct MollieOptions
+{
+	bool		classic;
+} MollieOptions;
+
+static void
+parse_classic(const char *key, JsonbValue *v, WebhookProviderConfig *out)
+{
+	if (v->type != jbvBool)
+		WebhookConfigError(key, "true or false");
+	((MollieOptions *) out->opts)->classic = v->val.boolean;
+}
+
+static const WebhookConfigKey key_classic = {"classic", parse_classic};
+
+/*
+ * A classic webhook's body, "id=<id>" (letters, digits, '_'), as the object
+ * {"classic": <the id>, "received_at": <now>}; NULL for any other body.
+ */
+static Jsonb *
+mollie_parse(const char *body, size_t len)
+{
+	char		stamp[MAXDATELEN + 1];
+	const char *keys[2] = {"classic", "received_at"};
+	const char *values[2];
+
+	if (len < 4 || len > 3 + 64 || strncmp(body, "id=", 3) != 0)
+		return NULL;
+	for (size_t i = 3; i < len; i++)
+		if (!isalnum((unsigned char) body[i]) && body[i] != '_')
+			return NULL;
+	JsonEncodeDateTime(stamp, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+					   TIMESTAMPTZOID, NULL);
+	values[0] = pnstrdup(body + 3, len - 3);
+	values[1] = stamp;
+	return WebhookJsonObject(keys, values, 2);
+}
+
+/* Whether the request is a classic webhook: its body the form post, no signature header. */
+static bool
+is_classic(const WebhookVerifyCall *c)
+{
+	const WebhookHeader *h;
+
+	return WebhookFindHeader(c->hdrs, c->nhdrs, MOLLIE_HEADER, &h) == WEBHOOK_HEADER_MISSING &&
+		c->req->body_len >= 4 && strncmp(c->req->body, "id=", 3) == 0;
+}
 
 /*
  * Judge the list of signatures in value over body with the keys: VERIFIED
@@ -125,6 +183,12 @@ mollie_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *which, i
 {
 	const WebhookHeader *h;
 
+	/* nothing to verify: taken only as a hint to fetch (the extractor makes it one) */
+	if (((const MollieOptions *) c->prov->config.opts)->classic && is_classic(c))
+	{
+		*verdict = WEBHOOK_VERIFIED;
+		return true;
+	}
 	if (WebhookNeedHeader(c->hdrs, c->nhdrs, MOLLIE_HEADER, &h, r))
 		return false;
 	*verdict = verify_list(h->value, (size_t) h->value_len, (const unsigned char *) c->req->body,
@@ -172,8 +236,22 @@ extract_mollie(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload, Webhoo
 	JsonbContainer *root = &payload->root;
 	JsonbContainer *entity = embedded_entity(root);
 	char	   *entity_id = WebhookJsonGetText(root, "entityId");
+	char	   *classic = WebhookJsonGetText(root, "classic");
 	JsonbValue	buf;
 
+	if (classic != NULL)
+	{
+		/* a classic webhook: the payment's id, nothing else; fetch it */
+		const char *parts[2] = {classic, WebhookJsonGetText(root, "received_at")};
+
+		ev->event_id = parts[1] ? WebhookJoinId(parts, 2) : NULL;
+		ev->event_type = "classic";
+		ev->object_id = classic;
+		ev->object_type = strncmp(classic, "tr_", 3) == 0 ? "payment" :
+			strncmp(classic, "ord_", 4) == 0 ? "order" : "resource";
+		ev->fetch = true;
+		return;
+	}
 	ev->event_id = WebhookJsonGetText(root, "id");
 	ev->event_type = WebhookJsonGetText(root, "type");
 	ev->has_occurred_at = WebhookJsonTime(WebhookJsonGet(root, "createdAt", &buf),
@@ -228,15 +306,69 @@ mollie_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsig
 	return WebhookJsonObject(&name, (const char *const *) &value, 1);
 }
 
-static const WebhookConfigKey *const mollie_keys[] = {NULL};
+/*
+ * A payment fetched from Mollie's API (GET /v2/payments/:id) as the event
+ * of its status ("payment.paid", say) that a next-gen webhook with the
+ * payment embedded would be; a status that says nothing (open) is no event.
+ * Refunds are not read from it (amountRefunded is a total Mollie's events
+ * do not carry): they come with their own refund events.
+ */
+static int
+mollie_object(Jsonb *object, const char *id, Jsonb ***events, const char **why)
+{
+	JsonbContainer *obj = &object->root;
+	char	   *resource = WebhookJsonGetText(obj, "resource");
+	char	   *status = WebhookJsonGetText(obj, "status");
+	char	   *pid = WebhookJsonGetText(obj, "id");
+	JsonbParseState *st = NULL;
+	JsonbValue	k,
+				v,
+				whole;
+
+	if (resource == NULL || strcmp(resource, "payment") != 0 || pid == NULL)
+	{
+		*why = "the object is no Mollie payment";
+		return -1;
+	}
+	if (status == NULL || strcmp(status, "open") == 0)
+		return 0;
+#define PUSH_KEY(key) \
+	do { k.type = jbvString; k.val.string.val = (char *) (key); k.val.string.len = strlen(key); \
+		 (void) pushJsonbValue(&st, WJB_KEY, &k); } while (0)
+#define PUSH_STRING(key, value) \
+	do { PUSH_KEY(key); v.type = jbvString; v.val.string.val = (char *) (value); \
+		 v.val.string.len = strlen(value); (void) pushJsonbValue(&st, WJB_VALUE, &v); } while (0)
+	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	PUSH_STRING("id", id);
+	PUSH_STRING("type", psprintf("payment.%s", status));
+	PUSH_STRING("entityId", pid);
+	PUSH_KEY("_embedded");
+	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	PUSH_KEY("payment");
+	whole.type = jbvBinary;
+	whole.val.binary.data = obj;
+	whole.val.binary.len = VARSIZE(object) - VARHDRSZ;
+	(void) pushJsonbValue(&st, WJB_VALUE, &whole);
+	(void) pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+#undef PUSH_STRING
+#undef PUSH_KEY
+	*events = palloc(sizeof(Jsonb *));
+	(*events)[0] = JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+	return 1;
+}
+
+static const WebhookConfigKey *const mollie_keys[] = {&key_classic, NULL};
 
 const WebhookSchemeInfo webhook_scheme_mollie = {
 	.name = "mollie",
 	.config_keys = mollie_keys,
+	.opts_size = sizeof(MollieOptions),
 	.own_action = true,
 	.needs_type = true,
 	.no_id = "the event has no id",
 	.verify = mollie_verify,
 	.extract = extract_mollie,
 	.sign = mollie_sign,
+	.object = mollie_object,
+	.parse = mollie_parse,
 };

@@ -153,5 +153,36 @@ SELECT d.event_id, d.outcome, s.id = (SELECT max(id) FROM webhook_secrets WHERE 
  WHERE d.provider = 'mollie' AND d.event_id LIKE 'event_Rt%'
  ORDER BY d.id;
 
+-- Classic webhooks (README "Fetch and apply"): the form post "id=tr_..." is unsigned, so a provider
+-- takes it only with config.classic; each is stored fetch, never applied, and asks to fetch the payment
+SELECT show(webhook_ingest('mollie', '{"Content-Type": "application/x-www-form-urlencoded"}',
+                           'id=tr_5B8cwPMGnU6qLbRvo7qEZo'));
+SELECT webhook_add_provider('mollie_classic', 'mollie', 'test_mollie_secret', '{"classic": "yes"}');
+SELECT webhook_add_provider('mollie_classic', 'mollie', 'test_mollie_secret', '{"classic": true}');
+INSERT INTO webhook_payments (provider, reference, external_id, amount, currency)
+VALUES ('mollie_classic', 'R-3001', 'tr_C1assic0001', 10, 'EUR');
+SELECT webhook_subscribe('fetcher', '{fetch.*}');
+SET webhook.clock_override = '2026-03-01 14:00:00+00';
+BEGIN;
+SELECT show(webhook_ingest('mollie_classic', '{"Content-Type": "application/x-www-form-urlencoded"}',
+                           'id=tr_C1assic0001'));
+COMMIT;
+-- Mollie calls again at the payment's next change: the same body is another event, another fetch
+BEGIN;
+SELECT show(webhook_ingest('mollie_classic', '{}', 'id=tr_C1assic0001'));
+COMMIT;
+-- what is no classic body, or is JSON without a signature, is refused as before
+SELECT show(webhook_ingest('mollie_classic', '{}', 'id=tr_1&x=2'));
+SELECT show(webhook_ingest('mollie_classic', '{}', '{"id": "tr_C1assic0001"}'));
+SELECT event_type, object_id, status, detail FROM webhook_events WHERE provider = 'mollie_classic' ORDER BY id;
+SELECT state FROM webhook_payments WHERE reference = 'R-3001';
+SELECT topic, payload->'event'->'object' AS object FROM webhook_outbox_claim('fetcher') ORDER BY id;
+-- The shop fetches GET /v2/payments/tr_C1assic0001 and applies it: the payment follows its status
+SELECT show(webhook_apply_object('mollie_classic', payment('tr_C1assic0001', 'open', '10.00')));
+SELECT show(webhook_apply_object('mollie_classic', payment('tr_C1assic0001', 'paid', '10.00')));
+SELECT show(webhook_apply_object('mollie_classic', payment('tr_C1assic0001', 'paid', '10.00')));
+SELECT show(webhook_apply_object('mollie_classic', refund('re_1', 'tr_C1assic0001', '1.00')));
+SELECT state, amount_captured FROM webhook_payments WHERE reference = 'R-3001';
+
 RESET search_path;
 DROP SCHEMA mollie_test CASCADE;

@@ -107,6 +107,9 @@ def create_database():
         cur.execute("SELECT to_regproc('webhook_outbox_claim') IS NOT NULL")
         if cur.fetchone()[0]:
             cur.execute("GRANT EXECUTE ON FUNCTION %s TO %s" % (", ".join(OUTBOX_FUNCTIONS), WORKER_ROLE))
+        cur.execute("SELECT to_regproc('webhook_apply_object') IS NOT NULL")
+        if cur.fetchone()[0]:
+            cur.execute("GRANT EXECUTE ON FUNCTION webhook_apply_object(text, jsonb) TO %s" % WORKER_ROLE)
     conn.close()
 
 

@@ -375,3 +375,61 @@ class ApplyToTransaction(OutboxCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FetchAndApply(OutboxCase):
+    """fetch.<provider> messages (README "Fetch and apply"): the Odoo cron's
+    fetch_applier fetches the object and applies it in the message's savepoint."""
+
+    def setUp(self):
+        super().setUp()
+        with self.admin.cursor() as cur:
+            cur.execute("SELECT webhook_subscribe(%s, ARRAY['payment.*', 'fetch.*'])", [self.consumer])
+        self.calls = []
+
+    def thin(self, ext):
+        body = __import__("json").dumps({
+            "id": "evt_thin_" + ext, "object": "v2.core.event", "type": "v1.payment_intent.succeeded",
+            "created": "2026-03-01T12:00:00.000Z",
+            "related_object": {"id": ext, "type": "payment_intent", "url": "/v1/payment_intents/" + ext}}).encode()
+        with self.admin.cursor() as cur:
+            cur.execute("SELECT webhook_ingest('stripe', %s::jsonb, %s::bytea, '/hooks/stripe')",
+                        [__import__("json").dumps(support.stripe_headers(body)), body])
+            return cur.fetchone()[0]
+
+    def fetch(self, provider, object_id, object_type):
+        self.calls.append((provider, object_id, object_type))
+        return {"id": object_id, "object": "payment_intent", "status": "succeeded",
+                "amount": 1099, "amount_received": 1099, "currency": "eur"}
+
+    def test_fetched_object_applied_once_then_its_payment_message(self):
+        ref, ext, _ = self.payment()
+        self.assertEqual(self.thin(ext)["outcome"], "fetch")
+        seen = []
+        with self.worker.cursor() as cur:
+            stats = outbox.consume(cur, self.consumer, outbox.fetch_applier(cur, self.fetch, seen.append),
+                                   topics=outbox.TOPICS, lease="1 minute", max_batches=5,
+                                   commit=self.worker.commit)
+        self.assertEqual(self.calls, [("stripe", ext, "payment_intent")])
+        self.assertEqual(stats.failed, 0)
+        # the apply moved the payment: its payment.captured message came next, to the other applier
+        self.assertEqual([(m.topic, m.payload["payment"]["reference"]) for m in seen],
+                         [("payment.captured", ref)])
+        with self.admin.cursor() as cur:
+            cur.execute("SELECT state FROM webhook_payments WHERE reference = %s", [ref])
+            self.assertEqual(cur.fetchone()[0], "captured")
+        self.assertEqual({r[2] for r in self.outbox_rows()}, {"done"})
+
+    def test_a_failing_fetch_is_nacked_and_nothing_applied(self):
+        ref, ext, _ = self.payment()
+        self.thin(ext)
+
+        def down(provider, object_id, object_type):
+            raise ConnectionError("the provider's API is down")
+        with self.worker.cursor() as cur:
+            stats = outbox.consume(cur, self.consumer, outbox.fetch_applier(cur, down),
+                                   topics=outbox.TOPICS, lease="1 minute", commit=self.worker.commit)
+        self.assertEqual((stats.claimed, stats.failed), (1, 1))
+        with self.admin.cursor() as cur:
+            cur.execute("SELECT state FROM webhook_payments WHERE reference = %s", [ref])
+            self.assertEqual(cur.fetchone()[0], "pending")

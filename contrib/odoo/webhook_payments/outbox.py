@@ -24,7 +24,7 @@ except ImportError:           # loaded on its own (the tests), not as the addon'
 
 _logger = logging.getLogger(__name__)
 
-TOPICS = ("payment.*",)
+TOPICS = ("payment.*", "fetch.*")
 
 Message = namedtuple("Message", "id topic payload attempts created_at")
 
@@ -268,4 +268,39 @@ def transaction_applier(find_transaction, odoo_major):
                          message.id, reference)
             return None
         return apply_to_transaction(tx, message, odoo_major)
+    return apply
+
+
+# --- fetch.<provider> messages: fetch the object, apply it -------------------
+
+def apply_object(cur, provider, obj, schema=None):
+    """webhook_apply_object(provider, obj) on ``cur``: the reply, as a dict."""
+    fn = "%s.webhook_apply_object" % schema if schema else "webhook_apply_object"
+    cur.execute("SELECT %s(%%s, %%s::jsonb)" % fn, [provider, json.dumps(obj)])
+    reply = cur.fetchone()[0]
+    return json.loads(reply) if isinstance(reply, str) else reply
+
+
+def fetch_applier(cur, fetch, other=None, schema=None):
+    """The apply callback for ``consume`` of README "Fetch and apply": a
+    ``fetch.<provider>`` message's object fetched with ``fetch(provider,
+    object_id, object_type)`` (a dict, as the provider's API returns it) and
+    passed to webhook_apply_object on ``cur``, in the message's savepoint;
+    a 5xx reply raises (the message is nacked and retried), a 4xx one is
+    logged and acknowledged.  Other topics go to ``other``."""
+    def apply(message):
+        if not message.topic.startswith("fetch."):
+            return other(message) if other is not None else None
+        provider = message.topic[len("fetch."):]
+        obj = ((message.payload or {}).get("event") or {}).get("object") or {}
+        reply = apply_object(cur, provider, fetch(provider, obj.get("id"), obj.get("type")), schema)
+        status = int(reply.get("http_status") or 500)
+        if status >= 500:
+            raise RuntimeError("webhook_apply_object answered %s %s: %s"
+                               % (status, reply.get("outcome"), reply.get("detail")))
+        if status >= 400:
+            _logger.warning("outbox message %s: the fetched %s %s was not applied: %s %s",
+                            message.id, obj.get("type"), obj.get("id"), reply.get("outcome"),
+                            reply.get("detail"))
+        return reply
     return apply
