@@ -188,3 +188,31 @@ WebhookOptionTs(Jsonb *options)
 				 errmsg("options.ts must be Unix seconds: at least 0 and at most 18 digits")));
 	return ts;
 }
+
+int
+WebhookJsonArrayItems(JsonbContainer *c, const char *key, const char *unwrap, Jsonb ***items)
+{
+	JsonbValue	buf;
+	JsonbValue *arr = WebhookJsonGet(c, key, &buf);
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			n = 0;
+
+	if (arr == NULL || arr->type != jbvBinary || !JsonContainerIsArray(arr->val.binary.data))
+		return -1;
+	*items = palloc(sizeof(Jsonb *) * Max(JsonContainerSize(arr->val.binary.data), 1));
+	it = JsonbIteratorInit(arr->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		JsonbValue	ibuf;
+		JsonbValue *inner = NULL;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (unwrap != NULL && v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data))
+			inner = WebhookJsonGet(v.val.binary.data, unwrap, &ibuf);
+		(*items)[n++] = JsonbValueToJsonb(inner != NULL ? inner : &v);
+	}
+	return n;
+}

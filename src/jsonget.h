@@ -44,6 +44,15 @@ extern char *WebhookJoinId(const char *const *parts, int nparts);
  */
 extern bool WebhookJsonTime(const JsonbValue *v, TimestampTz *out);
 
+/*
+ * The elements of the array at key of c, each a Jsonb of its own (an
+ * object element's member unwrap instead, when unwrap is set and the
+ * element has it), into *items (palloc'd); how many, or -1 when key holds
+ * no array.  A batch's events (a scheme's split callback).
+ */
+extern int	WebhookJsonArrayItems(JsonbContainer *c, const char *key, const char *unwrap,
+								  Jsonb ***items);
+
 /* An object of n string members, keys[i]: values[i] (palloc'd): headers, say. */
 extern Jsonb *WebhookJsonObject(const char *const *keys, const char *const *values, int n);
 

@@ -333,6 +333,35 @@ WebhookSignStripe(const unsigned char *body, size_t body_len,
 	return result;
 }
 
+char *
+WebhookSignHmacHeader(const char *prefix, WebhookDigest alg, WebhookEncoding enc, bool upper,
+					  const WebhookKey *key, const unsigned char *body, size_t body_len)
+{
+	unsigned char mac[WEBHOOK_MAX_DIGEST];
+	char		out[WEBHOOK_BASE64_ENCODED_LEN(WEBHOOK_MAX_DIGEST) + 2 * WEBHOOK_MAX_DIGEST + 1];
+	int			maclen = WebhookHmac(alg, key->data, key->len, body, body_len, mac);
+	size_t		n;
+	char	   *value;
+
+	if (maclen <= 0)
+		return NULL;
+	if (enc == WEBHOOK_HEX)
+	{
+		WebhookHexEncode(mac, maclen, out);
+		n = 2 * (size_t) maclen;
+		if (upper)
+			for (size_t i = 0; i < n; i++)
+				out[i] = pg_ascii_toupper((unsigned char) out[i]);
+	}
+	else
+		n = WebhookBase64Encode(mac, maclen, out);
+	out[n] = '\0';
+	value = psprintf("%s%s", prefix ? prefix : "", out);
+	WebhookCleanse(mac, sizeof(mac));
+	WebhookCleanse(out, sizeof(out));
+	return value;
+}
+
 /*
  * WebhookVerifyHmacHeader: judge value = prefix + encode(HMAC(alg, key,
  * body)) with the given keys (see verify.h).  A NULL or empty prefix

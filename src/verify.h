@@ -71,6 +71,15 @@ extern WebhookVerdict WebhookVerifyHmacHeader(const char *value, size_t value_le
 											  const WebhookKey *keys, int nkeys,
 											  int *which);
 
+/*
+ * The value a sender of such a header sends: prefix + encode(HMAC(alg,
+ * key, body)), hex in upper case when upper (palloc'd; the MAC wiped);
+ * NULL if OpenSSL failed.
+ */
+extern char *WebhookSignHmacHeader(const char *prefix, WebhookDigest alg, WebhookEncoding enc,
+								   bool upper, const WebhookKey *key,
+								   const unsigned char *body, size_t body_len);
+
 /* API key: value equal to one key, constant time whatever the lengths. */
 extern WebhookVerdict WebhookVerifyApiKey(const char *value, size_t value_len,
 										  const WebhookKey *keys, int nkeys,

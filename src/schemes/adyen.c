@@ -96,32 +96,12 @@ adyen_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *which, in
 static int
 adyen_split(Jsonb *payload, Jsonb ***events, const char **why)
 {
-	JsonbValue	buf;
-	JsonbValue *arr = WebhookJsonGet(&payload->root, "notificationItems", &buf);
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	int			n = 0;
+	/* an element without its NotificationRequestItem is an event that cannot be mapped */
+	int			n = WebhookJsonArrayItems(&payload->root, "notificationItems",
+										  "NotificationRequestItem", events);
 
-	if (arr == NULL || arr->type != jbvBinary || !JsonContainerIsArray(arr->val.binary.data))
-	{
+	if (n < 0)
 		*why = "the body has no notificationItems array";
-		return -1;
-	}
-	*events = palloc(sizeof(Jsonb *) * Max(JsonContainerSize(arr->val.binary.data), 1));
-	it = JsonbIteratorInit(arr->val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		JsonbValue	ibuf;
-		JsonbValue *item;
-
-		if (tok != WJB_ELEM)
-			continue;
-		/* an element without its NotificationRequestItem is an event that cannot be mapped */
-		item = v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data) ?
-			WebhookJsonGet(v.val.binary.data, "NotificationRequestItem", &ibuf) : NULL;
-		(*events)[n++] = JsonbValueToJsonb(item != NULL ? item : &v);
-	}
 	return n;
 }
 
@@ -201,16 +181,12 @@ static Jsonb *
 adyen_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsigned char *body,
 		   size_t len, Jsonb *options)
 {
-	unsigned char mac[WEBHOOK_MAX_DIGEST];
-	char		enc[WEBHOOK_BASE64_ENCODED_LEN(WEBHOOK_MAX_DIGEST) + 1];
 	const char *name = "HmacSignature";
-	const char *value = enc;
+	const char *value;
 	const unsigned char *msg = body;
 	size_t		msglen = len;
 	char	   *text = pnstrdup((const char *) body, len);
 	Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
-	int			maclen;
-	Jsonb	   *headers;
 
 	if (JB_ROOT_IS_OBJECT(jb) && !JB_ROOT_IS_SCALAR(jb) &&
 		WebhookJsonGetText(&jb->root, "pspReference") != NULL)
@@ -219,14 +195,10 @@ adyen_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsign
 		msg = (const unsigned char *) signing_string(&jb->root);
 		msglen = strlen((const char *) msg);
 	}
-	maclen = WebhookHmac(WEBHOOK_SHA256, key->data, key->len, msg, msglen, mac);
-	if (maclen <= 0)
+	value = WebhookSignHmacHeader(NULL, WEBHOOK_SHA256, WEBHOOK_BASE64, false, key, msg, msglen);
+	if (value == NULL)
 		elog(ERROR, "could not compute an hmac");
-	enc[WebhookBase64Encode(mac, maclen, enc)] = '\0';
-	headers = WebhookJsonObject(&name, &value, 1);
-	WebhookCleanse(mac, sizeof(mac));
-	WebhookCleanse(enc, sizeof(enc));
-	return headers;
+	return WebhookJsonObject(&name, &value, 1);
 }
 
 static const WebhookConfigKey *const adyen_keys[] = {NULL};

@@ -124,20 +124,12 @@ authorizenet_sign(const WebhookProviderConfig *cfg, const WebhookKey *key,
 				  const unsigned char *body, size_t len, Jsonb *options)
 {
 	const char *name = ANET_HEADER;
-	unsigned char mac[WEBHOOK_MAX_DIGEST];
-	char		hex[2 * ANET_MAC_LEN + 1];
-	char	   *value;
+	const char *value = WebhookSignHmacHeader(ANET_PREFIX, WEBHOOK_SHA512, WEBHOOK_HEX, true,
+											  key, body, len);
 
-	if (WebhookHmac(WEBHOOK_SHA512, key->data, key->len, body, len, mac) != ANET_MAC_LEN)
+	if (value == NULL)
 		elog(ERROR, "could not compute an hmac");
-	WebhookHexEncode(mac, ANET_MAC_LEN, hex);
-	hex[2 * ANET_MAC_LEN] = '\0';
-	for (char *p = hex; *p; p++)
-		*p = pg_ascii_toupper((unsigned char) *p);
-	value = psprintf("%s%s", ANET_PREFIX, hex);
-	WebhookCleanse(mac, sizeof(mac));
-	WebhookCleanse(hex, sizeof(hex));
-	return WebhookJsonObject(&name, (const char *const *) &value, 1);
+	return WebhookJsonObject(&name, &value, 1);
 }
 
 /* The Signature Key is its ASCII bytes or its hex digits decoded: never base64. */

@@ -49,23 +49,10 @@ gocardless_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *whic
 static int
 gocardless_split(Jsonb *payload, Jsonb ***events, const char **why)
 {
-	JsonbValue	buf;
-	JsonbValue *arr = WebhookJsonGet(&payload->root, "events", &buf);
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	int			n = 0;
+	int			n = WebhookJsonArrayItems(&payload->root, "events", NULL, events);
 
-	if (arr == NULL || arr->type != jbvBinary || !JsonContainerIsArray(arr->val.binary.data))
-	{
+	if (n < 0)
 		*why = "the body has no events array";
-		return -1;
-	}
-	*events = palloc(sizeof(Jsonb *) * Max(JsonContainerSize(arr->val.binary.data), 1));
-	it = JsonbIteratorInit(arr->val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-		if (tok == WJB_ELEM)
-			(*events)[n++] = JsonbValueToJsonb(&v);
 	return n;
 }
 
@@ -104,21 +91,12 @@ static Jsonb *
 gocardless_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsigned char *body,
 				size_t len, Jsonb *options)
 {
-	unsigned char mac[WEBHOOK_MAX_DIGEST];
-	char		hex[2 * WEBHOOK_MAX_DIGEST + 1];
-	int			maclen = WebhookHmac(WEBHOOK_SHA256, key->data, key->len, body, len, mac);
 	const char *name = "Webhook-Signature";
-	const char *value = hex;
-	Jsonb	   *headers;
+	const char *value = WebhookSignHmacHeader(NULL, WEBHOOK_SHA256, WEBHOOK_HEX, false, key, body, len);
 
-	if (maclen <= 0)
+	if (value == NULL)
 		elog(ERROR, "could not compute an hmac");
-	WebhookHexEncode(mac, maclen, hex);
-	hex[2 * maclen] = '\0';
-	headers = WebhookJsonObject(&name, &value, 1);
-	WebhookCleanse(mac, sizeof(mac));
-	WebhookCleanse(hex, sizeof(hex));
-	return headers;
+	return WebhookJsonObject(&name, &value, 1);
 }
 
 static const WebhookConfigKey *const gocardless_keys[] = {NULL};

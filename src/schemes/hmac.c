@@ -49,25 +49,11 @@ static Jsonb *
 hmac_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsigned char *body,
 		  size_t len, Jsonb *options)
 {
-	unsigned char mac[WEBHOOK_MAX_DIGEST];
-	char		enc[WEBHOOK_BASE64_ENCODED_LEN(WEBHOOK_MAX_DIGEST) + 2 * WEBHOOK_MAX_DIGEST + 1];
-	int			maclen = WebhookHmac(cfg->algorithm, key->data, key->len, body, len, mac);
-	size_t		n;
-	const char *value;
+	const char *value = WebhookSignHmacHeader(cfg->prefix, cfg->algorithm, cfg->encoding, false,
+											  key, body, len);
 
-	if (maclen <= 0)
+	if (value == NULL)
 		elog(ERROR, "could not compute an hmac");
-	if (cfg->encoding == WEBHOOK_HEX)
-	{
-		WebhookHexEncode(mac, maclen, enc);
-		n = 2 * (size_t) maclen;
-	}
-	else
-		n = WebhookBase64Encode(mac, maclen, enc);
-	enc[n] = '\0';
-	value = psprintf("%s%s", cfg->prefix, enc);
-	WebhookCleanse(mac, sizeof(mac));
-	WebhookCleanse(enc, sizeof(enc));
 	return WebhookJsonObject((const char *const *) &cfg->header, &value, 1);
 }
 

@@ -292,18 +292,12 @@ mollie_sign(const WebhookProviderConfig *cfg, const WebhookKey *key, const unsig
 			size_t len, Jsonb *options)
 {
 	const char *name = MOLLIE_HEADER;
-	unsigned char mac[WEBHOOK_MAX_DIGEST];
-	char		hex[2 * MOLLIE_MAC_LEN + 1];
-	char	   *value;
+	const char *value = WebhookSignHmacHeader(MOLLIE_PREFIX, WEBHOOK_SHA256, WEBHOOK_HEX, false,
+											  key, body, len);
 
-	if (WebhookHmac(WEBHOOK_SHA256, key->data, key->len, body, len, mac) != MOLLIE_MAC_LEN)
+	if (value == NULL)
 		elog(ERROR, "could not compute an hmac");
-	WebhookHexEncode(mac, MOLLIE_MAC_LEN, hex);
-	hex[2 * MOLLIE_MAC_LEN] = '\0';
-	value = psprintf("%s%s", MOLLIE_PREFIX, hex);
-	WebhookCleanse(mac, sizeof(mac));
-	WebhookCleanse(hex, sizeof(hex));
-	return WebhookJsonObject(&name, (const char *const *) &value, 1);
+	return WebhookJsonObject(&name, &value, 1);
 }
 
 /*
