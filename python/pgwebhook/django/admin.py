@@ -261,7 +261,8 @@ class EventAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "received_at", "provider", "http_status", "outcome", "detail", "event_id")
+    list_display = ("id", "received_at", "provider", "kind", "http_status", "outcome", "detail", "event_id",
+                    "event_count")
     list_filter = (filters.table_filter("provider", "provider", "Provider", "name"),
                    filters.choice_filter("outcome", "outcome", filters.OUTCOMES),
                    filters.choice_filter("http_status", "HTTP status", filters.HTTP_STATUSES))

@@ -231,6 +231,8 @@ class Delivery(models.Model):
     body_size = models.IntegerField(null=True)
     body = models.BinaryField(null=True)
     redelivery_of = models.BigIntegerField(null=True)
+    event_count = models.IntegerField(null=True)       # its events (several for Adyen, GoCardless)
+    kind = models.CharField(max_length=10, default="webhook")   # webhook, or object (webhook_apply_object)
 
     class Meta:
         managed = False
