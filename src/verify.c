@@ -5,7 +5,7 @@
  *
  * Pure functions shared by webhook_ingest and the SQL-callable helpers so
  * that both judge alike: no SPI, no ereport, no allocation except the
- * string WebhookSignStripe returns.  Every comparison of a MAC or key is
+ * strings the signing functions return.  Every comparison of a MAC or key is
  * constant time; every buffer that held a computed MAC is cleansed before
  * returning.
  *
@@ -17,13 +17,13 @@
 #include "headers.h"
 #include "verify.h"
 
-/* Most items a Stripe-Signature header may hold; more is malformed. */
+/* Most items a timestamped header (Stripe-Signature) may hold; more is malformed. */
 #define WEBHOOK_STRIPE_MAX_ITEMS	64
 
-/* Most v1 values tried from one header. */
+/* Most signatures (Stripe's v1) tried from one header. */
 #define WEBHOOK_STRIPE_MAX_V1		16
 
-/* Bytes in a Stripe v1 signature (HMAC-SHA256). */
+/* Bytes in one such signature (HMAC-SHA256). */
 #define WEBHOOK_STRIPE_MAC_LEN		32
 
 /* Base64 values up to this long are decoded whole by decode_mac. */
@@ -137,18 +137,29 @@ decode_mac(const char *in, size_t len, WebhookEncoding enc,
 	}
 }
 
+/* Stripe-Signature: "t=<unix>,v1=<hex>[,v1=<hex>...]" over "t.body". */
+static const WebhookTsHeader stripe_format = {',', "t", "v1", "."};
+
+/* key_is: whether a k=v item's key is exactly the NUL-terminated name. */
+static bool
+key_is(const WebhookKV *kv, const char *name)
+{
+	return (size_t) kv->key_len == strlen(name) && memcmp(kv->key, name, kv->key_len) == 0;
+}
+
 /*
- * WebhookVerifyStripe: judge a Stripe-Signature header over body with the
- * given keys (see verify.h).  *which is the matching key's index on
- * VERIFIED and on STALE_TIMESTAMP (a key did match), else -1; *ts is the
- * header's t whenever it parsed.  Either pointer may be NULL.
+ * WebhookVerifyTsHeader: judge a header of k=v items laid out as fmt says
+ * over body with the given keys (see verify.h).  *which is the matching
+ * key's index on VERIFIED and on STALE_TIMESTAMP (a key did match), else
+ * -1; *ts is the header's timestamp whenever it parsed.  Either pointer
+ * may be NULL.
  */
 WebhookVerdict
-WebhookVerifyStripe(const char *header, size_t header_len,
-					const unsigned char *body, size_t body_len,
-					const WebhookKey *keys, int nkeys,
-					int64 now, int tolerance,
-					int *which, int64 *ts)
+WebhookVerifyTsHeader(const WebhookTsHeader *fmt, const char *header, size_t header_len,
+					  const unsigned char *body, size_t body_len,
+					  const WebhookKey *keys, int nkeys,
+					  int64 now, int tolerance,
+					  int *which, int64 *ts)
 {
 	WebhookKV	items[WEBHOOK_STRIPE_MAX_ITEMS];
 	unsigned char sigs[WEBHOOK_STRIPE_MAX_V1][WEBHOOK_STRIPE_MAC_LEN];
@@ -172,7 +183,7 @@ WebhookVerifyStripe(const char *header, size_t header_len,
 	if (header == NULL)
 		return WEBHOOK_MISSING_HEADER;
 
-	nitems = WebhookSplitKV(header, header_len, ',', items,
+	nitems = WebhookSplitKV(header, header_len, fmt->sep, items,
 							WEBHOOK_STRIPE_MAX_ITEMS);
 	if (nitems < 0)
 		return WEBHOOK_MALFORMED_HEADER;
@@ -181,24 +192,24 @@ WebhookVerifyStripe(const char *header, size_t header_len,
 	{
 		const WebhookKV *kv = &items[i];
 
-		if (kv->key_len == 1 && kv->key[0] == 't')
+		if (key_is(kv, fmt->ts_key))
 		{
 			t_count++;
 			t_text = kv->val;
 			t_len = (size_t) kv->val_len;
 		}
-		else if (kv->key_len == 2 && kv->key[0] == 'v' && kv->key[1] == '1')
+		else if (key_is(kv, fmt->sig_key))
 		{
 			size_t		n;
 
-			/* a malformed v1 is skipped, as is any beyond the limit */
+			/* a malformed signature is skipped, as is any beyond the limit */
 			if (nsigs < WEBHOOK_STRIPE_MAX_V1 &&
 				WebhookHexDecode(kv->val, (size_t) kv->val_len,
 								 sigs[nsigs], WEBHOOK_STRIPE_MAC_LEN, &n) &&
 				n == WEBHOOK_STRIPE_MAC_LEN)
 				nsigs++;
 		}
-		/* v0 and any other scheme: ignored */
+		/* any other key (Stripe's v0, say): ignored */
 	}
 
 	if (t_count != 1 || !WebhookParseUnsigned(t_text, t_len, &t))
@@ -209,11 +220,11 @@ WebhookVerifyStripe(const char *header, size_t header_len,
 	if (nsigs == 0)
 		return WEBHOOK_INVALID_SIGNATURE;
 
-	/* signed payload: t exactly as sent, ".", the raw body */
+	/* signed payload: the timestamp exactly as sent, the joiner, the raw body */
 	parts[0] = (const unsigned char *) t_text;
 	lens[0] = t_len;
-	parts[1] = (const unsigned char *) ".";
-	lens[1] = 1;
+	parts[1] = (const unsigned char *) fmt->joiner;
+	lens[1] = strlen(fmt->joiner);
 	parts[2] = body;
 	lens[2] = body_len;
 
@@ -227,7 +238,7 @@ WebhookVerifyStripe(const char *header, size_t header_len,
 			WebhookCleanse(mac, sizeof(mac));
 			return WEBHOOK_CRYPTO_FAILURE;
 		}
-		/* look at every v1, so the time does not say which one matched */
+		/* look at every signature, so the time does not say which one matched */
 		for (i = 0; i < nsigs; i++)
 			ok |= WebhookCtEqual(mac, sigs[i], WEBHOOK_STRIPE_MAC_LEN);
 		if (ok)
@@ -250,13 +261,13 @@ WebhookVerifyStripe(const char *header, size_t header_len,
 }
 
 /*
- * WebhookSignStripe: "t=<ts>,v1=<hex>" for body signed with key at ts, in
- * a palloc'd string (palloc may raise on out of memory; nothing else
- * does).  NULL if OpenSSL failed.
+ * WebhookSignTsHeader: "<ts_key>=<ts><sep><sig_key>=<hex>" for body signed
+ * with key at ts, in a palloc'd string (palloc may raise on out of memory;
+ * nothing else does).  NULL if OpenSSL failed.
  */
 char *
-WebhookSignStripe(const unsigned char *body, size_t body_len,
-				  const WebhookKey *key, int64 ts)
+WebhookSignTsHeader(const WebhookTsHeader *fmt, const unsigned char *body, size_t body_len,
+					const WebhookKey *key, int64 ts)
 {
 	char		tbuf[32];
 	unsigned char mac[WEBHOOK_MAX_DIGEST];
@@ -269,8 +280,8 @@ WebhookSignStripe(const unsigned char *body, size_t body_len,
 
 	parts[0] = (const unsigned char *) tbuf;
 	lens[0] = strlen(tbuf);
-	parts[1] = (const unsigned char *) ".";
-	lens[1] = 1;
+	parts[1] = (const unsigned char *) fmt->joiner;
+	lens[1] = strlen(fmt->joiner);
 	parts[2] = body;
 	lens[2] = body_len;
 
@@ -284,9 +295,29 @@ WebhookSignStripe(const unsigned char *body, size_t body_len,
 	hex[2 * WEBHOOK_STRIPE_MAC_LEN] = '\0';
 	WebhookCleanse(mac, sizeof(mac));
 
-	result = psprintf("t=%s,v1=%s", tbuf, hex);
+	result = psprintf("%s=%s%c%s=%s", fmt->ts_key, tbuf, fmt->sep, fmt->sig_key, hex);
 	WebhookCleanse(hex, sizeof(hex));
 	return result;
+}
+
+/* WebhookVerifyStripe: Stripe-Signature, as WebhookVerifyTsHeader. */
+WebhookVerdict
+WebhookVerifyStripe(const char *header, size_t header_len,
+					const unsigned char *body, size_t body_len,
+					const WebhookKey *keys, int nkeys,
+					int64 now, int tolerance,
+					int *which, int64 *ts)
+{
+	return WebhookVerifyTsHeader(&stripe_format, header, header_len, body, body_len,
+								 keys, nkeys, now, tolerance, which, ts);
+}
+
+/* WebhookSignStripe: "t=<ts>,v1=<hex>", as WebhookSignTsHeader. */
+char *
+WebhookSignStripe(const unsigned char *body, size_t body_len,
+				  const WebhookKey *key, int64 ts)
+{
+	return WebhookSignTsHeader(&stripe_format, body, body_len, key, ts);
 }
 
 /*
