@@ -57,4 +57,4 @@ $(CURRENT_SCRIPT): $(SCRIPT_PARTS) sql/parts sql/parts/schemes
 all: $(CURRENT_SCRIPT)
 
 # PGXS does not track headers: rebuild every object when one changes.
-$(OBJS): $(wildcard src/*.h)
+$(OBJS): $(wildcard src/*.h src/schemes/*.h)
