@@ -589,3 +589,16 @@ END
 $$;
 -- CREATE OR REPLACE resets the function's settings: its secret argument stays out of the log
 ALTER FUNCTION @extschema@.webhook_add_provider(text, text, text, jsonb) SET log_min_error_statement = panic;
+
+-- The seeds of the scheme paddle (sql/parts/schemes/):
+-- its default event map, as a fresh install writes it.
+INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
+    ('paddle', 'transaction.created', 'pending'),
+    ('paddle', 'transaction.ready', 'pending'),
+    ('paddle', 'transaction.billed', 'pending'),
+    ('paddle', 'transaction.paid', 'capture'),
+    ('paddle', 'transaction.completed', 'capture'),
+    ('paddle', 'transaction.payment_failed', 'fail'),
+    ('paddle', 'transaction.canceled', 'cancel'),
+    ('paddle', 'adjustment.created', 'refund'),
+    ('paddle', 'adjustment.updated', 'refund');

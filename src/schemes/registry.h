@@ -19,6 +19,7 @@
 	X(vipps) \
 	X(paypal) \
 	X(hmac) \
-	X(apikey)
+	X(apikey) \
+	X(paddle)
 
 #endif							/* WEBHOOK_SCHEMES_REGISTRY_H */

@@ -2,7 +2,7 @@
  *
  * fuzz_verify.c
  *	  libFuzzer harness for the signature header parsers of src/verify.c:
- *	  the timestamped headers (Stripe-Signature),
+ *	  the timestamped headers (Stripe-Signature, Paddle-Signature),
  *	  Standard Webhooks, Vipps MobilePay, the HMAC header (GitHub, Shopify
  *	  and the like) and the API key.
  *
@@ -19,6 +19,7 @@
  *	shopify		X-Shopify-Hmac-Sha256 (base64, no prefix), body
  *	sha512-base64  "SHA512=" and an HMAC-SHA512 in base64, body
  *	apikey		the key header's value
+ *	paddle		Paddle-Signature, body
  *
  * Every verdict, the index of the key that matched and the timestamp
  * reported are compared with a reference verifier written here from the
@@ -71,6 +72,12 @@ int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const WebhookKey stripe_keys[NKEYS] = {
 	{(const unsigned char *) "whsec_previous_rotated_away_0000", 32},
 	{(const unsigned char *) "whsec_test_6d1e5b1f2a9c4e7d8b3a0f5c2e9d7a41", 43},
+};
+
+/* Paddle: the whole pdl_ntf_ string is the key; [1] passes Paddle's SDK test (PD-1). */
+static const WebhookKey paddle_keys[NKEYS] = {
+	{(const unsigned char *) "pdl_ntf_01hbpjmytsa32fhr36nqgc3kgb_TjIG2BXbm83HPXqNfziwe506sBEdqL/4", 67},
+	{(const unsigned char *) "pdl_ntf_01hbpjmytsa32fhr36nqgc3kgb_WvRO0eL4Bj9rgYYIBZY6wZhG4EHy9jzh", 67},
 };
 
 /* Standard Webhooks: decoded secrets; [1] is the specification's example. */
@@ -238,6 +245,7 @@ typedef struct TsScheme
 } TsScheme;
 
 static const TsScheme stripe_scheme = {{',', "t", "v1", "."}, stripe_keys, true};
+static const TsScheme paddle_scheme = {{';', "ts", "h1", ":"}, paddle_keys, false};
 
 static WebhookVerdict
 ref_ts_header(const TsScheme *sc, const char *h, size_t hlen, const unsigned char *body,
@@ -1080,6 +1088,7 @@ typedef struct FuzzCase
 } FuzzCase;
 
 static void run_stripe(FuzzCursor *c, const FuzzCase *fc) { fuzz_ts(c, &stripe_scheme); }
+static void run_paddle(FuzzCursor *c, const FuzzCase *fc) { fuzz_ts(c, &paddle_scheme); }
 static void run_standard(FuzzCursor *c, const FuzzCase *fc) { fuzz_standard(c); }
 static void run_vipps(FuzzCursor *c, const FuzzCase *fc) { fuzz_vipps(c); }
 static void run_hmac(FuzzCursor *c, const FuzzCase *fc) { fuzz_hmac_header(c, fc->prefix, fc->alg, fc->enc, fc->keys ? fc->keys : hmac_keys, fc->url); }
@@ -1095,6 +1104,7 @@ static const FuzzCase cases[] = {
 	/* an upper-case prefix: case folding on both sides */
 	{"sha512-base64", "hmac", run_hmac, "SHA512=", WEBHOOK_SHA512, WEBHOOK_BASE64},
 	{"apikey", "apikey", run_apikey},
+	{"paddle", "paddle", run_paddle},
 };
 
 /* schemes another harness fuzzes: fuzz_paypal.c */

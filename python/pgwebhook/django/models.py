@@ -23,7 +23,8 @@ import pgwebhook
 PAYMENT_STATES = ["pending", "authorized", "captured", "failed", "canceled",
                   "partially_refunded", "refunded"]
 ORDER_STATES = ["open", "partially_paid", "paid", "partially_refunded", "refunded"]
-SCHEMES = ["stripe", "standard", "vipps", "paypal", "hmac", "apikey"]
+SCHEMES = ["stripe", "standard", "vipps", "paypal", "hmac", "apikey",
+           "paddle"]
 OUTBOX_STATUSES = ["ready", "leased", "done", "dead"]
 
 
