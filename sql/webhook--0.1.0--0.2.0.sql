@@ -590,8 +590,8 @@ $$;
 -- CREATE OR REPLACE resets the function's settings: its secret argument stays out of the log
 ALTER FUNCTION @extschema@.webhook_add_provider(text, text, text, jsonb) SET log_min_error_statement = panic;
 
--- The seeds of the scheme paddle (sql/parts/schemes/):
--- its default event map, as a fresh install writes it.
+-- The seeds of the schemes paddle and razorpay (sql/parts/schemes/):
+-- their default event maps, as a fresh install writes them.
 INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
     ('paddle', 'transaction.created', 'pending'),
     ('paddle', 'transaction.ready', 'pending'),
@@ -602,3 +602,14 @@ INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUE
     ('paddle', 'transaction.canceled', 'cancel'),
     ('paddle', 'adjustment.created', 'refund'),
     ('paddle', 'adjustment.updated', 'refund');
+INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
+    ('razorpay', 'payment.authorized', 'authorize'),
+    ('razorpay', 'payment.captured', 'capture'),
+    ('razorpay', 'payment.failed', 'fail'),
+    ('razorpay', 'order.paid', 'capture'),
+    ('razorpay', 'refund.created', 'refund'),
+    ('razorpay', 'refund.processed', 'refund'),
+    ('razorpay', 'refund.failed', 'ignore'),
+    ('razorpay', 'payment_link.paid', 'capture'),
+    ('razorpay', 'payment_link.cancelled', 'cancel'),
+    ('razorpay', 'payment_link.expired', 'cancel');

@@ -20,6 +20,7 @@
 	X(paypal) \
 	X(hmac) \
 	X(apikey) \
-	X(paddle)
+	X(paddle) \
+	X(razorpay)
 
 #endif							/* WEBHOOK_SCHEMES_REGISTRY_H */

@@ -3,7 +3,7 @@
  * fuzz_verify.c
  *	  libFuzzer harness for the signature header parsers of src/verify.c:
  *	  the timestamped headers (Stripe-Signature, Paddle-Signature),
- *	  Standard Webhooks, Vipps MobilePay, the HMAC header (GitHub, Shopify
+ *	  Standard Webhooks, Vipps MobilePay, the HMAC header (GitHub, Shopify, Razorpay
  *	  and the like) and the API key.
  *
  * Input: the first line names the case (see cases[]; any other
@@ -20,6 +20,7 @@
  *	sha512-base64  "SHA512=" and an HMAC-SHA512 in base64, body
  *	apikey		the key header's value
  *	paddle		Paddle-Signature, body
+ *	razorpay	X-Razorpay-Signature (hex, no prefix), body
  *
  * Every verdict, the index of the key that matched and the timestamp
  * reported are compared with a reference verifier written here from the
@@ -101,6 +102,12 @@ static const WebhookKey vipps_keys[NKEYS] = {
 static const WebhookKey hmac_keys[NKEYS] = {
 	{(const unsigned char *) "old secret", 10},
 	{(const unsigned char *) "It's a Secret to Everybody", 26},
+};
+
+/* Razorpay: the webhook secret as given; [1] is razorpay-python's test secret (RZ-1). */
+static const WebhookKey razorpay_keys[NKEYS] = {
+	{(const unsigned char *) "old razorpay webhook secret", 27},
+	{(const unsigned char *) "key_secret", 10},
 };
 
 static const WebhookKey api_keys[NKEYS] = {
@@ -1105,6 +1112,8 @@ static const FuzzCase cases[] = {
 	{"sha512-base64", "hmac", run_hmac, "SHA512=", WEBHOOK_SHA512, WEBHOOK_BASE64},
 	{"apikey", "apikey", run_apikey},
 	{"paddle", "paddle", run_paddle},
+	/* X-Razorpay-Signature: hex, no prefix */
+	{"razorpay", "razorpay", run_hmac, NULL, WEBHOOK_SHA256, WEBHOOK_HEX, razorpay_keys},
 };
 
 /* schemes another harness fuzzes: fuzz_paypal.c */
