@@ -590,7 +590,7 @@ $$;
 -- CREATE OR REPLACE resets the function's settings: its secret argument stays out of the log
 ALTER FUNCTION @extschema@.webhook_add_provider(text, text, text, jsonb) SET log_min_error_statement = panic;
 
--- The seeds of the schemes paddle and razorpay (sql/parts/schemes/):
+-- The seeds of the schemes paddle, razorpay and square (sql/parts/schemes/):
 -- their default event maps, as a fresh install writes them.
 INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
     ('paddle', 'transaction.created', 'pending'),
@@ -613,3 +613,13 @@ INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUE
     ('razorpay', 'payment_link.paid', 'capture'),
     ('razorpay', 'payment_link.cancelled', 'cancel'),
     ('razorpay', 'payment_link.expired', 'cancel');
+INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
+    ('square', 'payment.PENDING', 'pending'),
+    ('square', 'payment.APPROVED', 'authorize'),
+    ('square', 'payment.COMPLETED', 'capture'),
+    ('square', 'payment.FAILED', 'fail'),
+    ('square', 'payment.CANCELED', 'cancel'),
+    ('square', 'refund.PENDING', 'ignore'),
+    ('square', 'refund.COMPLETED', 'refund'),
+    ('square', 'refund.REJECTED', 'ignore'),
+    ('square', 'refund.FAILED', 'ignore');

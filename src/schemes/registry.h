@@ -21,6 +21,7 @@
 	X(hmac) \
 	X(apikey) \
 	X(paddle) \
-	X(razorpay)
+	X(razorpay) \
+	X(square)
 
 #endif							/* WEBHOOK_SCHEMES_REGISTRY_H */

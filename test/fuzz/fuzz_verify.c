@@ -3,8 +3,8 @@
  * fuzz_verify.c
  *	  libFuzzer harness for the signature header parsers of src/verify.c:
  *	  the timestamped headers (Stripe-Signature, Paddle-Signature),
- *	  Standard Webhooks, Vipps MobilePay, the HMAC header (GitHub, Shopify, Razorpay
- *	  and the like) and the API key.
+ *	  Standard Webhooks, Vipps MobilePay, the HMAC header (GitHub, Shopify,
+ *	  Razorpay, Square and the like) and the API key.
  *
  * Input: the first line names the case (see cases[]; any other
  * first line picks one from its bytes), the following lines are that
@@ -21,6 +21,8 @@
  *	apikey		the key header's value
  *	paddle		Paddle-Signature, body
  *	razorpay	X-Razorpay-Signature (hex, no prefix), body
+ *	square		the notification URL, x-square-hmacsha256-signature
+ *				(base64 over the URL and the body), body
  *
  * Every verdict, the index of the key that matched and the timestamp
  * reported are compared with a reference verifier written here from the
@@ -108,6 +110,12 @@ static const WebhookKey hmac_keys[NKEYS] = {
 static const WebhookKey razorpay_keys[NKEYS] = {
 	{(const unsigned char *) "old razorpay webhook secret", 27},
 	{(const unsigned char *) "key_secret", 10},
+};
+
+/* Square: the signature key as given; [1] is square-python-sdk's test key (SQ-1). */
+static const WebhookKey square_keys[NKEYS] = {
+	{(const unsigned char *) "MCmhFRxGX82xMwg5FsaoQA", 22},
+	{(const unsigned char *) "Ibxx_5AKakO-3qeNVR61Dw", 22},
 };
 
 static const WebhookKey api_keys[NKEYS] = {
@@ -1114,6 +1122,8 @@ static const FuzzCase cases[] = {
 	{"paddle", "paddle", run_paddle},
 	/* X-Razorpay-Signature: hex, no prefix */
 	{"razorpay", "razorpay", run_hmac, NULL, WEBHOOK_SHA256, WEBHOOK_HEX, razorpay_keys},
+	/* x-square-hmacsha256-signature: base64 over the notification URL and the body */
+	{"square", "square", run_hmac, NULL, WEBHOOK_SHA256, WEBHOOK_BASE64, square_keys, true},
 };
 
 /* schemes another harness fuzzes: fuzz_paypal.c */

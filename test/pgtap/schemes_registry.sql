@@ -1,7 +1,7 @@
 -- schemes_registry.sql: the scheme registry of the library (src/schemes.c)
 -- is the one list of schemes.
 --
---   * webhook_schemes() lists the eight schemes, in the registry's order, and
+--   * webhook_schemes() lists the nine schemes, in the registry's order, and
 --     webhook_scheme_known() answers for exactly those (case-sensitively);
 --   * webhook_providers.scheme is checked by the named CHECK
 --     webhook_providers_scheme_known, which asks webhook_scheme_known():
@@ -60,8 +60,8 @@ SELECT plan(
 --------------------------------------------------------------------------
 
 SELECT is(webhook_schemes(), ARRAY['stripe', 'standard', 'vipps', 'paypal', 'hmac', 'apikey',
-                                  'paddle', 'razorpay'],
-    'webhook_schemes() lists the eight schemes in the registry''s order');
+                                  'paddle', 'razorpay', 'square'],
+    'webhook_schemes() lists the nine schemes in the registry''s order');
 SELECT ok(webhook_scheme_known('stripe') AND webhook_scheme_known('apikey'),
     'webhook_scheme_known knows stripe and apikey');
 SELECT ok(NOT webhook_scheme_known('soap'), 'webhook_scheme_known does not know soap');

@@ -24,7 +24,7 @@ PAYMENT_STATES = ["pending", "authorized", "captured", "failed", "canceled",
                   "partially_refunded", "refunded"]
 ORDER_STATES = ["open", "partially_paid", "paid", "partially_refunded", "refunded"]
 SCHEMES = ["stripe", "standard", "vipps", "paypal", "hmac", "apikey",
-           "paddle", "razorpay"]
+           "paddle", "razorpay", "square"]
 OUTBOX_STATUSES = ["ready", "leased", "done", "dead"]
 
 
