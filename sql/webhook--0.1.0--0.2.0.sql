@@ -550,7 +550,7 @@ RETURNS pg_catalog.jsonb LANGUAGE C VOLATILE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'webhook_sign';
 REVOKE ALL ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) IS
-    'The headers a sender of scheme sends for body signed with secret.  options: ts (stripe, standard; NULL: now), msg_id (standard), path, host and date (vipps), and the scheme''s config keys (hmac: header, prefix, algorithm, encoding, secret_encoding; standard: header_prefix).  paypal cannot sign here.';
+    'The headers a sender of scheme sends for body signed with secret.  options: ts (stripe, standard, paddle; NULL: now), msg_id (standard), event_id (razorpay), path, host and date (vipps), and the scheme''s config keys (hmac: header, prefix, algorithm, encoding, secret_encoding; standard: header_prefix; square: notification_url).  paypal cannot sign here.';
 
 -- The scheme registry (src/schemes.c): the providers' CHECK asks it instead
 -- of listing the schemes, and webhook_add_provider leaves an unknown scheme
