@@ -23,7 +23,7 @@
 #
 # Environment: see bench/lib.sh, and
 #   BENCH_SCHEMES   the schemes beside stripe (default "adyen gocardless
-#                   authorizenet mollie")
+#                   authorizenet mollie paddle razorpay square")
 #   BENCH_PER_RUN   events each run ingests (default 4000); the data
 #                   holds BENCH_ROUNDS times that of each workload
 set -euo pipefail
@@ -33,7 +33,7 @@ BENCH_EVENTS=${BENCH_EVENTS:-20000}
 BENCH_HISTORY=${BENCH_HISTORY:-0}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-SCHEMES="stripe ${BENCH_SCHEMES:-adyen gocardless authorizenet mollie}"
+SCHEMES="stripe ${BENCH_SCHEMES:-adyen gocardless authorizenet mollie paddle razorpay square}"
 ROUNDS=${BENCH_ROUNDS:-3}
 PER_RUN=${BENCH_PER_RUN:-4000}			# events each run ingests
 NDEL=$((ROUNDS * PER_RUN))

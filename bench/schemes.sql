@@ -21,6 +21,12 @@ CREATE OR REPLACE FUNCTION bench_scheme_secret(scheme text) RETURNS text LANGUAG
         ELSE 'bench_' || scheme || '_secret_0123456789' END
 $$;
 
+-- The config of provider b_<scheme>.
+CREATE OR REPLACE FUNCTION bench_scheme_config(scheme text) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT CASE scheme WHEN 'square' THEN '{"notification_url": "https://shop.example/hooks/square"}'::jsonb
+                       ELSE '{}' END
+$$;
+
 -- An event of scheme that captures payment i (references R-<scheme>-<i>), as that scheme sends it.
 CREATE OR REPLACE FUNCTION bench_event(scheme text, i int, tag text DEFAULT '') RETURNS jsonb LANGUAGE sql AS $$
     SELECT CASE scheme
@@ -43,6 +49,25 @@ CREATE OR REPLACE FUNCTION bench_event(scheme text, i int, tag text DEFAULT '') 
             'eventType', 'net.authorize.payment.authcapture.created', 'eventDate', '2024-07-25T23:03:20.0Z',
             'webhookId', 'bench', 'payload', jsonb_build_object('responseCode', 1, 'authAmount', 10.99,
                 'entityName', 'transaction', 'id', 'TX' || tag || i, 'invoiceNumber', 'R-authorizenet-' || tag || i))
+        WHEN 'paddle' THEN jsonb_build_object('event_id', 'evt_' || tag || i, 'event_type', 'transaction.completed',
+            'occurred_at', '2024-07-25T23:03:20.000Z', 'notification_id', 'ntf_' || tag || i,
+            'data', jsonb_build_object('id', 'txn_' || tag || i, 'status', 'completed', 'currency_code', 'EUR',
+                'custom_data', jsonb_build_object('reference', 'R-paddle-' || tag || i),
+                'details', jsonb_build_object('totals', jsonb_build_object('subtotal', '1099', 'tax', '0',
+                    'total', '1099', 'grand_total', '1099'))))
+        WHEN 'razorpay' THEN jsonb_build_object('entity', 'event', 'account_id', 'acc_bench', 'event', 'payment.captured',
+            'contains', jsonb_build_array('payment'), 'created_at', 1721948600,
+            'payload', jsonb_build_object('payment', jsonb_build_object('entity', jsonb_build_object(
+                'id', 'pay_' || tag || i, 'entity', 'payment', 'amount', 1099, 'currency', 'EUR',
+                'status', 'captured', 'notes', jsonb_build_object('reference', 'R-razorpay-' || tag || i),
+                'created_at', 1721948600))))
+        WHEN 'square' THEN jsonb_build_object('merchant_id', 'MLBENCH', 'type', 'payment.updated',
+            'event_id', 'sq-' || tag || i, 'created_at', '2024-07-25T23:03:20.000Z',
+            'data', jsonb_build_object('type', 'payment', 'id', 'sqp_' || tag || i, 'object', jsonb_build_object(
+                'payment', jsonb_build_object('id', 'sqp_' || tag || i, 'status', 'COMPLETED',
+                    'reference_id', 'R-square-' || tag || i,
+                    'amount_money', jsonb_build_object('amount', 1099, 'currency', 'EUR'),
+                    'total_money', jsonb_build_object('amount', 1099, 'currency', 'EUR'), 'version', 1))))
         WHEN 'mollie' THEN jsonb_build_object('resource', 'event', 'id', 'event_' || tag || i, 'type', 'payment.paid',
             'entityId', 'tr_' || tag || i, 'createdAt', '2024-07-25T23:03:20.0Z',
             '_embedded', jsonb_build_object('payment', jsonb_build_object('resource', 'payment', 'id', 'tr_' || tag || i,
@@ -54,7 +79,8 @@ $$;
 -- The provider's id of payment i, as the event names it.
 CREATE OR REPLACE FUNCTION bench_external(scheme text, i int, tag text DEFAULT '') RETURNS text LANGUAGE sql AS $$
     SELECT CASE scheme WHEN 'stripe' THEN 'pi_' WHEN 'gocardless' THEN 'PM' WHEN 'adyen' THEN 'PSP'
-                       WHEN 'authorizenet' THEN 'TX' WHEN 'mollie' THEN 'tr_' END || tag || i
+                       WHEN 'authorizenet' THEN 'TX' WHEN 'mollie' THEN 'tr_' WHEN 'paddle' THEN 'txn_'
+                       WHEN 'razorpay' THEN 'pay_' WHEN 'square' THEN 'sqp_' END || tag || i
 $$;
 
 -- A delivery of the events, as the scheme sends them: the body (padded to size) and its headers.
@@ -73,7 +99,11 @@ BEGIN
     END IF;
     body := b::text;
     headers := webhook_sign(scheme, convert_to(body, 'UTF8'), bench_scheme_secret(scheme),
-                            CASE scheme WHEN 'stripe' THEN '{"ts": 1721948600}'::jsonb ELSE '{}' END);
+                            bench_scheme_config(scheme) || CASE scheme
+                                WHEN 'stripe' THEN '{"ts": 1721948600}'::jsonb
+                                WHEN 'paddle' THEN '{"ts": 1721948600}'::jsonb
+                                WHEN 'razorpay' THEN jsonb_build_object('event_id', 'rz-' || md5(body))
+                                ELSE '{}' END);
 END
 $$;
 
@@ -84,7 +114,7 @@ DECLARE
 BEGIN
     FOREACH s IN ARRAY string_to_array(current_setting('bench.schemes'), ' ') LOOP
         DELETE FROM webhook_providers WHERE name = 'b_' || s;
-        PERFORM webhook_add_provider('b_' || s, s, bench_scheme_secret(s));
+        PERFORM webhook_add_provider('b_' || s, s, bench_scheme_secret(s), bench_scheme_config(s));
         INSERT INTO webhook_orders (ref, total, currency)
         SELECT 'SO-' || s || '-' || i, 10.99, CASE s WHEN 'authorizenet' THEN 'USD' ELSE 'EUR' END
           FROM generate_series(1, n) i;

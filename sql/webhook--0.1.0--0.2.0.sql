@@ -550,7 +550,7 @@ RETURNS pg_catalog.jsonb LANGUAGE C VOLATILE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'webhook_sign';
 REVOKE ALL ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) IS
-    'The headers a sender of scheme sends for body signed with secret.  options: ts (stripe, standard; NULL: now), msg_id (standard), path, host and date (vipps), and the scheme''s config keys (hmac: header, prefix, algorithm, encoding, secret_encoding; standard: header_prefix; authorizenet: secret_encoding).  paypal cannot sign here.';
+    'The headers a sender of scheme sends for body signed with secret.  options: the scheme''s signing inputs (a timestamp, a message or event id, a URL) and its config keys, as README "Functions" lists them.  A scheme whose provider signs with a key the shop does not hold cannot sign here.';
 
 -- The scheme registry (src/schemes.c): the providers' CHECK asks it instead
 -- of listing the schemes, and webhook_add_provider leaves an unknown scheme
@@ -689,3 +689,37 @@ AS 'MODULE_PATHNAME', 'webhook_apply_object';
 REVOKE ALL ON FUNCTION @extschema@.webhook_apply_object(text, jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.webhook_apply_object(text, jsonb) IS
     'Apply an object fetched from the provider''s API (after a fetch.<provider> message) as authoritative: the payment follows it within the state machine.  Idempotent; answered as webhook_ingest; recorded as a delivery of kind object.  Grant it to the worker, never to the ingest role.';
+
+-- The seeds of the schemes paddle, razorpay and square (sql/parts/schemes/):
+-- their default event maps, as a fresh install writes them.
+INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
+    ('paddle', 'transaction.created', 'pending'),
+    ('paddle', 'transaction.ready', 'pending'),
+    ('paddle', 'transaction.billed', 'pending'),
+    ('paddle', 'transaction.paid', 'capture'),
+    ('paddle', 'transaction.completed', 'capture'),
+    ('paddle', 'transaction.payment_failed', 'fail'),
+    ('paddle', 'transaction.canceled', 'cancel'),
+    ('paddle', 'adjustment.created', 'refund'),
+    ('paddle', 'adjustment.updated', 'refund');
+INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
+    ('razorpay', 'payment.authorized', 'authorize'),
+    ('razorpay', 'payment.captured', 'capture'),
+    ('razorpay', 'payment.failed', 'fail'),
+    ('razorpay', 'order.paid', 'capture'),
+    ('razorpay', 'refund.created', 'refund'),
+    ('razorpay', 'refund.processed', 'refund'),
+    ('razorpay', 'refund.failed', 'ignore'),
+    ('razorpay', 'payment_link.paid', 'capture'),
+    ('razorpay', 'payment_link.cancelled', 'cancel'),
+    ('razorpay', 'payment_link.expired', 'cancel');
+INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUES
+    ('square', 'payment.PENDING', 'pending'),
+    ('square', 'payment.APPROVED', 'authorize'),
+    ('square', 'payment.COMPLETED', 'capture'),
+    ('square', 'payment.FAILED', 'fail'),
+    ('square', 'payment.CANCELED', 'cancel'),
+    ('square', 'refund.PENDING', 'ignore'),
+    ('square', 'refund.COMPLETED', 'refund'),
+    ('square', 'refund.REJECTED', 'ignore'),
+    ('square', 'refund.FAILED', 'ignore');

@@ -5,7 +5,7 @@
  *
  * Pure functions shared by webhook_ingest and the SQL-callable helpers so
  * that both judge alike: no SPI, no ereport, no allocation except the
- * string WebhookSignStripe returns.  Every comparison of a MAC or key is
+ * strings the signing functions return.  Every comparison of a MAC or key is
  * constant time; every buffer that held a computed MAC is cleansed before
  * returning.
  *
@@ -17,13 +17,13 @@
 #include "headers.h"
 #include "verify.h"
 
-/* Most items a Stripe-Signature header may hold; more is malformed. */
+/* Most items a timestamped header (Stripe-Signature) may hold; more is malformed. */
 #define WEBHOOK_STRIPE_MAX_ITEMS	64
 
-/* Most v1 values tried from one header. */
+/* Most signatures (Stripe's v1) tried from one header. */
 #define WEBHOOK_STRIPE_MAX_V1		16
 
-/* Bytes in a Stripe v1 signature (HMAC-SHA256). */
+/* Bytes in one such signature (HMAC-SHA256). */
 #define WEBHOOK_STRIPE_MAC_LEN		32
 
 /* Base64 values up to this long are decoded whole by decode_mac. */
@@ -137,131 +137,45 @@ decode_mac(const char *in, size_t len, WebhookEncoding enc,
 	}
 }
 
-/* A Stripe-Signature header's parts: its t and the v1 values that decoded. */
-typedef struct StripeSignature
-{
-	const char *t_text;			/* t exactly as sent, for the signed payload */
-	size_t		t_len;
-	int64		t;
-	int			nsigs;
-	unsigned char sigs[WEBHOOK_STRIPE_MAX_V1][WEBHOOK_STRIPE_MAC_LEN];
-} StripeSignature;
+/* Stripe-Signature: "t=<unix>,v1=<hex>[,v1=<hex>...]" over "t.body". */
+static const WebhookTsHeader stripe_format = {',', "t", "v1", "."};
 
-/*
- * stripe_parse: a Stripe-Signature header's one t (a strict integer) and
- * its v1 values that hex-decode (either case) to a MAC, up to
- * WEBHOOK_STRIPE_MAX_V1 of them, into *sig; malformed v1 values, v0 and
- * any other scheme are skipped.  false if the header is malformed: more
- * than WEBHOOK_STRIPE_MAX_ITEMS items, or not exactly one t that parses.
- */
+/* key_is: whether a k=v item's key is exactly the NUL-terminated name. */
 static bool
-stripe_parse(const char *header, size_t header_len, StripeSignature *sig)
+key_is(const WebhookKV *kv, const char *name)
 {
-	WebhookKV	items[WEBHOOK_STRIPE_MAX_ITEMS];
-	int			t_count = 0;
-	int			nitems;
-	int			i;
-
-	sig->t_text = NULL;
-	sig->t_len = 0;
-	sig->t = 0;
-	sig->nsigs = 0;
-
-	nitems = WebhookSplitKV(header, header_len, ',', items,
-							WEBHOOK_STRIPE_MAX_ITEMS);
-	if (nitems < 0)
-		return false;
-
-	for (i = 0; i < nitems; i++)
-	{
-		const WebhookKV *kv = &items[i];
-
-		if (kv->key_len == 1 && kv->key[0] == 't')
-		{
-			t_count++;
-			sig->t_text = kv->val;
-			sig->t_len = (size_t) kv->val_len;
-		}
-		else if (kv->key_len == 2 && kv->key[0] == 'v' && kv->key[1] == '1')
-		{
-			size_t		n;
-
-			/* a malformed v1 is skipped, as is any beyond the limit */
-			if (sig->nsigs < WEBHOOK_STRIPE_MAX_V1 &&
-				WebhookHexDecode(kv->val, (size_t) kv->val_len,
-								 sig->sigs[sig->nsigs], WEBHOOK_STRIPE_MAC_LEN, &n) &&
-				n == WEBHOOK_STRIPE_MAC_LEN)
-				sig->nsigs++;
-		}
-		/* v0 and any other scheme: ignored */
-	}
-
-	return t_count == 1 && WebhookParseUnsigned(sig->t_text, sig->t_len, &sig->t);
+	return (size_t) kv->key_len == strlen(name) && memcmp(kv->key, name, kv->key_len) == 0;
 }
 
 /*
- * stripe_match: into *matched, the index of the first of keys whose
- * HMAC-SHA256 of the signed payload (t exactly as sent, ".", the raw
- * body) equals one of sig's v1 values, or -1 if none does.  Each key's
- * MAC is compared with every v1 in constant time, so the time does not
- * say which one matched; the MAC is cleansed before returning.  false if
- * OpenSSL failed.
+ * WebhookVerifyTsHeader: judge a header of k=v items laid out as fmt says
+ * over body with the given keys (see verify.h).  *which is the matching
+ * key's index on VERIFIED and on STALE_TIMESTAMP (a key did match), else
+ * -1; *ts is the header's timestamp whenever it parsed.  Either pointer
+ * may be NULL.
  */
-static bool
-stripe_match(const StripeSignature *sig, const unsigned char *body,
-			 size_t body_len, const WebhookKey *keys, int nkeys, int *matched)
+WebhookVerdict
+WebhookVerifyTsHeader(const WebhookTsHeader *fmt, const char *header, size_t header_len,
+					  const unsigned char *body, size_t body_len,
+					  const WebhookKey *keys, int nkeys,
+					  int64 now, int tolerance,
+					  int *which, int64 *ts)
 {
+	WebhookKV	items[WEBHOOK_STRIPE_MAX_ITEMS];
+	unsigned char sigs[WEBHOOK_STRIPE_MAX_V1][WEBHOOK_STRIPE_MAC_LEN];
 	unsigned char mac[WEBHOOK_MAX_DIGEST];
 	const unsigned char *parts[3];
 	size_t		lens[3];
+	const char *t_text = NULL;
+	size_t		t_len = 0;
+	int			t_count = 0;
+	int64		t = 0;
+	int64		age;
+	int			nitems;
+	int			nsigs = 0;
+	int			matched = -1;
 	int			i;
 	int			k;
-
-	*matched = -1;
-
-	parts[0] = (const unsigned char *) sig->t_text;
-	lens[0] = sig->t_len;
-	parts[1] = (const unsigned char *) ".";
-	lens[1] = 1;
-	parts[2] = body;
-	lens[2] = body_len;
-
-	for (k = 0; k < nkeys && *matched < 0; k++)
-	{
-		bool		ok = false;
-
-		if (WebhookHmacParts(WEBHOOK_SHA256, keys[k].data, keys[k].len,
-							 parts, lens, 3, mac) != WEBHOOK_STRIPE_MAC_LEN)
-		{
-			WebhookCleanse(mac, sizeof(mac));
-			return false;
-		}
-		/* look at every v1, so the time does not say which one matched */
-		for (i = 0; i < sig->nsigs; i++)
-			ok |= WebhookCtEqual(mac, sig->sigs[i], WEBHOOK_STRIPE_MAC_LEN);
-		if (ok)
-			*matched = k;
-	}
-	WebhookCleanse(mac, sizeof(mac));
-	return true;
-}
-
-/*
- * WebhookVerifyStripe: judge a Stripe-Signature header over body with the
- * given keys (see verify.h).  *which is the matching key's index on
- * VERIFIED and on STALE_TIMESTAMP (a key did match), else -1; *ts is the
- * header's t whenever it parsed.  Either pointer may be NULL.
- */
-WebhookVerdict
-WebhookVerifyStripe(const char *header, size_t header_len,
-					const unsigned char *body, size_t body_len,
-					const WebhookKey *keys, int nkeys,
-					int64 now, int tolerance,
-					int *which, int64 *ts)
-{
-	StripeSignature sig;
-	int64		age;
-	int			matched;
 
 	if (which != NULL)
 		*which = -1;
@@ -269,23 +183,76 @@ WebhookVerifyStripe(const char *header, size_t header_len,
 	if (header == NULL)
 		return WEBHOOK_MISSING_HEADER;
 
-	if (!stripe_parse(header, header_len, &sig))
+	nitems = WebhookSplitKV(header, header_len, fmt->sep, items,
+							WEBHOOK_STRIPE_MAX_ITEMS);
+	if (nitems < 0)
+		return WEBHOOK_MALFORMED_HEADER;
+
+	for (i = 0; i < nitems; i++)
+	{
+		const WebhookKV *kv = &items[i];
+
+		if (key_is(kv, fmt->ts_key))
+		{
+			t_count++;
+			t_text = kv->val;
+			t_len = (size_t) kv->val_len;
+		}
+		else if (key_is(kv, fmt->sig_key))
+		{
+			size_t		n;
+
+			/* a malformed signature is skipped, as is any beyond the limit */
+			if (nsigs < WEBHOOK_STRIPE_MAX_V1 &&
+				WebhookHexDecode(kv->val, (size_t) kv->val_len,
+								 sigs[nsigs], WEBHOOK_STRIPE_MAC_LEN, &n) &&
+				n == WEBHOOK_STRIPE_MAC_LEN)
+				nsigs++;
+		}
+		/* any other key (Stripe's v0, say): ignored */
+	}
+
+	if (t_count != 1 || !WebhookParseUnsigned(t_text, t_len, &t))
 		return WEBHOOK_MALFORMED_HEADER;
 	if (ts != NULL)
-		*ts = sig.t;
+		*ts = t;
 
-	if (sig.nsigs == 0)
+	if (nsigs == 0)
 		return WEBHOOK_INVALID_SIGNATURE;
 
-	if (!stripe_match(&sig, body, body_len, keys, nkeys, &matched))
-		return WEBHOOK_CRYPTO_FAILURE;
+	/* signed payload: the timestamp exactly as sent, the joiner, the raw body */
+	parts[0] = (const unsigned char *) t_text;
+	lens[0] = t_len;
+	parts[1] = (const unsigned char *) fmt->joiner;
+	lens[1] = strlen(fmt->joiner);
+	parts[2] = body;
+	lens[2] = body_len;
+
+	for (k = 0; k < nkeys && matched < 0; k++)
+	{
+		bool		ok = false;
+
+		if (WebhookHmacParts(WEBHOOK_SHA256, keys[k].data, keys[k].len,
+							 parts, lens, 3, mac) != WEBHOOK_STRIPE_MAC_LEN)
+		{
+			WebhookCleanse(mac, sizeof(mac));
+			return WEBHOOK_CRYPTO_FAILURE;
+		}
+		/* look at every signature, so the time does not say which one matched */
+		for (i = 0; i < nsigs; i++)
+			ok |= WebhookCtEqual(mac, sigs[i], WEBHOOK_STRIPE_MAC_LEN);
+		if (ok)
+			matched = k;
+	}
+	WebhookCleanse(mac, sizeof(mac));
+
 	if (matched < 0)
 		return WEBHOOK_INVALID_SIGNATURE;
 	if (which != NULL)
 		*which = matched;
 
 	/* t has at most 18 digits, so this cannot overflow for any sane now */
-	age = now - sig.t;
+	age = now - t;
 	if (age < 0)
 		age = -age;
 	if (tolerance < 0 || age > (int64) tolerance)
@@ -294,13 +261,13 @@ WebhookVerifyStripe(const char *header, size_t header_len,
 }
 
 /*
- * WebhookSignStripe: "t=<ts>,v1=<hex>" for body signed with key at ts, in
- * a palloc'd string (palloc may raise on out of memory; nothing else
- * does).  NULL if OpenSSL failed.
+ * WebhookSignTsHeader: "<ts_key>=<ts><sep><sig_key>=<hex>" for body signed
+ * with key at ts, in a palloc'd string (palloc may raise on out of memory;
+ * nothing else does).  NULL if OpenSSL failed.
  */
 char *
-WebhookSignStripe(const unsigned char *body, size_t body_len,
-				  const WebhookKey *key, int64 ts)
+WebhookSignTsHeader(const WebhookTsHeader *fmt, const unsigned char *body, size_t body_len,
+					const WebhookKey *key, int64 ts)
 {
 	char		tbuf[32];
 	unsigned char mac[WEBHOOK_MAX_DIGEST];
@@ -313,8 +280,8 @@ WebhookSignStripe(const unsigned char *body, size_t body_len,
 
 	parts[0] = (const unsigned char *) tbuf;
 	lens[0] = strlen(tbuf);
-	parts[1] = (const unsigned char *) ".";
-	lens[1] = 1;
+	parts[1] = (const unsigned char *) fmt->joiner;
+	lens[1] = strlen(fmt->joiner);
 	parts[2] = body;
 	lens[2] = body_len;
 
@@ -328,9 +295,29 @@ WebhookSignStripe(const unsigned char *body, size_t body_len,
 	hex[2 * WEBHOOK_STRIPE_MAC_LEN] = '\0';
 	WebhookCleanse(mac, sizeof(mac));
 
-	result = psprintf("t=%s,v1=%s", tbuf, hex);
+	result = psprintf("%s=%s%c%s=%s", fmt->ts_key, tbuf, fmt->sep, fmt->sig_key, hex);
 	WebhookCleanse(hex, sizeof(hex));
 	return result;
+}
+
+/* WebhookVerifyStripe: Stripe-Signature, as WebhookVerifyTsHeader. */
+WebhookVerdict
+WebhookVerifyStripe(const char *header, size_t header_len,
+					const unsigned char *body, size_t body_len,
+					const WebhookKey *keys, int nkeys,
+					int64 now, int tolerance,
+					int *which, int64 *ts)
+{
+	return WebhookVerifyTsHeader(&stripe_format, header, header_len, body, body_len,
+								 keys, nkeys, now, tolerance, which, ts);
+}
+
+/* WebhookSignStripe: "t=<ts>,v1=<hex>", as WebhookSignTsHeader. */
+char *
+WebhookSignStripe(const unsigned char *body, size_t body_len,
+				  const WebhookKey *key, int64 ts)
+{
+	return WebhookSignTsHeader(&stripe_format, body, body_len, key, ts);
 }
 
 char *

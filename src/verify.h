@@ -40,13 +40,45 @@ typedef enum WebhookEncoding
 } WebhookEncoding;
 
 /*
- * Stripe-Signature: "t=<unix>,v1=<hex>[,v1=<hex>...][,v0=...]".
- * Exactly one t (strict integer) else MALFORMED_HEADER; v1 values are
- * hex-decoded (either case), malformed ones skipped; no usable v1 gives
- * INVALID_SIGNATURE.  Keys are tried in order, each against every v1; the
- * key is used as given (the whole whsec_ string).  After a match,
- * |now - t| > tolerance gives STALE_TIMESTAMP.  On VERIFIED, *which is
- * the index of the key that matched; *ts the header's t when parsed.
+ * A header of k=v items holding one timestamp and HMAC-SHA256 signatures
+ * in hex over "<timestamp><joiner><body>", as Stripe-Signature
+ * ("t=<unix>,v1=<hex>", joiner ".") lays one out.
+ */
+typedef struct WebhookTsHeader
+{
+	char		sep;			/* between items */
+	const char *ts_key;			/* the timestamp's key */
+	const char *sig_key;		/* each signature's key */
+	const char *joiner;			/* between the timestamp and the body */
+} WebhookTsHeader;
+
+/*
+ * Judge a header laid out as fmt says.  Items split on sep at their first
+ * '=' (an item without one is MALFORMED_HEADER); exactly one ts_key item,
+ * a strict integer, else MALFORMED_HEADER; sig_key values are hex-decoded
+ * (either case), malformed ones skipped; other keys are ignored; no usable
+ * signature gives INVALID_SIGNATURE.  Keys are tried in order, each
+ * against every signature, over the timestamp exactly as sent, the joiner
+ * and the body.  After a match, |now - ts| > tolerance gives
+ * STALE_TIMESTAMP.  On VERIFIED, *which is the index of the key that
+ * matched; *ts the header's timestamp when parsed.
+ */
+extern WebhookVerdict WebhookVerifyTsHeader(const WebhookTsHeader *fmt,
+											const char *header, size_t header_len,
+											const unsigned char *body, size_t body_len,
+											const WebhookKey *keys, int nkeys,
+											int64 now, int tolerance,
+											int *which, int64 *ts);
+
+/* "<ts_key>=<ts><sep><sig_key>=<hex>" for body signed with key at ts (palloc'd), or NULL. */
+extern char *WebhookSignTsHeader(const WebhookTsHeader *fmt,
+								 const unsigned char *body, size_t body_len,
+								 const WebhookKey *key, int64 ts);
+
+/*
+ * Stripe-Signature: "t=<unix>,v1=<hex>[,v1=<hex>...][,v0=...]", judged as
+ * WebhookVerifyTsHeader judges it with t, v1 and "."; v0 is ignored.  The
+ * key is used as given (the whole whsec_ string).
  */
 extern WebhookVerdict WebhookVerifyStripe(const char *header, size_t header_len,
 										  const unsigned char *body, size_t body_len,

@@ -115,7 +115,7 @@ RETURNS pg_catalog.jsonb LANGUAGE C VOLATILE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'webhook_sign';
 REVOKE ALL ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.webhook_sign(pg_catalog.text, pg_catalog.bytea, pg_catalog.text, pg_catalog.jsonb) IS
-    'The headers a sender of scheme sends for body signed with secret.  options: ts (stripe, standard; NULL: now), msg_id (standard), path, host and date (vipps), and the scheme''s config keys (hmac: header, prefix, algorithm, encoding, secret_encoding; standard: header_prefix; authorizenet: secret_encoding).  paypal cannot sign here.';
+    'The headers a sender of scheme sends for body signed with secret.  options: the scheme''s signing inputs (a timestamp, a message or event id, a URL) and its config keys, as README "Functions" lists them.  A scheme whose provider signs with a key the shop does not hold cannot sign here.';
 
 CREATE FUNCTION @extschema@.webhook_sign_standard(body bytea, secret text, msg_id text, ts bigint DEFAULT NULL)
 RETURNS text LANGUAGE C VOLATILE PARALLEL SAFE

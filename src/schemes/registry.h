@@ -23,6 +23,9 @@
 	X(adyen) \
 	X(gocardless) \
 	X(authorizenet) \
-	X(mollie)
+	X(mollie) \
+	X(paddle) \
+	X(razorpay) \
+	X(square)
 
 #endif							/* WEBHOOK_SCHEMES_REGISTRY_H */

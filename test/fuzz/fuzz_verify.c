@@ -2,9 +2,10 @@
  *
  * fuzz_verify.c
  *	  libFuzzer harness for the signature header parsers of src/verify.c:
- *	  Stripe-Signature, Standard Webhooks, Vipps MobilePay, the generic
- *	  HMAC header (GitHub, Shopify and the like, and as Authorize.Net and
- *	  Mollie sign) and the API key.
+ *	  the timestamped headers (Stripe-Signature, Paddle-Signature),
+ *	  Standard Webhooks, Vipps MobilePay, the HMAC header (GitHub, Shopify,
+ *	  Razorpay, Square, Adyen, GoCardless, Authorize.Net, Mollie and the
+ *	  like) and the API key.
  *
  * Input: the first line names the case (see cases[]; any other
  * first line picks one from its bytes), the following lines are that
@@ -23,6 +24,10 @@
  *	gocardless	Webhook-Signature (hex, no prefix), body
  *	authorizenet  X-ANET-Signature ("sha512=" hex), body
  *	mollie		one value of X-Mollie-Signature ("sha256=" hex), body
+ *	paddle		Paddle-Signature, body
+ *	razorpay	X-Razorpay-Signature (hex, no prefix), body
+ *	square		the notification URL, x-square-hmacsha256-signature
+ *				(base64 over the URL and the body), body
  *
  * Every verdict, the index of the key that matched and the timestamp
  * reported are compared with a reference verifier written here from the
@@ -77,6 +82,12 @@ static const WebhookKey stripe_keys[NKEYS] = {
 	{(const unsigned char *) "whsec_test_6d1e5b1f2a9c4e7d8b3a0f5c2e9d7a41", 43},
 };
 
+/* Paddle: the whole pdl_ntf_ string is the key; [1] passes Paddle's SDK test (PD-1). */
+static const WebhookKey paddle_keys[NKEYS] = {
+	{(const unsigned char *) "pdl_ntf_01hbpjmytsa32fhr36nqgc3kgb_TjIG2BXbm83HPXqNfziwe506sBEdqL/4", 67},
+	{(const unsigned char *) "pdl_ntf_01hbpjmytsa32fhr36nqgc3kgb_WvRO0eL4Bj9rgYYIBZY6wZhG4EHy9jzh", 67},
+};
+
 /* Standard Webhooks: decoded secrets; [1] is the specification's example. */
 static const unsigned char std_key0[] = "previous standard webhooks key";
 static const unsigned char std_key1[24] = {
@@ -98,6 +109,18 @@ static const WebhookKey vipps_keys[NKEYS] = {
 static const WebhookKey hmac_keys[NKEYS] = {
 	{(const unsigned char *) "old secret", 10},
 	{(const unsigned char *) "It's a Secret to Everybody", 26},
+};
+
+/* Razorpay: the webhook secret as given; [1] is razorpay-python's test secret (RZ-1). */
+static const WebhookKey razorpay_keys[NKEYS] = {
+	{(const unsigned char *) "old razorpay webhook secret", 27},
+	{(const unsigned char *) "key_secret", 10},
+};
+
+/* Square: the signature key as given; [1] is square-python-sdk's test key (SQ-1). */
+static const WebhookKey square_keys[NKEYS] = {
+	{(const unsigned char *) "MCmhFRxGX82xMwg5FsaoQA", 22},
+	{(const unsigned char *) "Ibxx_5AKakO-3qeNVR61Dw", 22},
 };
 
 static const WebhookKey api_keys[NKEYS] = {
@@ -226,16 +249,27 @@ concat(const char *a, size_t alen, const char *b, size_t blen,
 }
 
 /* ------------------------------------------------------------------------
- * Stripe
+ * Timestamped headers: Stripe-Signature and Paddle-Signature
  * ------------------------------------------------------------------------
  */
 
 #define STRIPE_MAX_ITEMS 64
 #define STRIPE_MAX_V1 16
 
+/* A timestamped header's layout, its keys, and whether it is Stripe's. */
+typedef struct TsScheme
+{
+	WebhookTsHeader fmt;
+	const WebhookKey *keys;
+	bool		stripe;			/* also through WebhookVerifyStripe and WebhookSignStripe */
+} TsScheme;
+
+static const TsScheme stripe_scheme = {{',', "t", "v1", "."}, stripe_keys, true};
+static const TsScheme paddle_scheme = {{';', "ts", "h1", ":"}, paddle_keys, false};
+
 static WebhookVerdict
-ref_stripe(const char *h, size_t hlen, const unsigned char *body, size_t blen,
-		   int nkeys, int *which, int64 *ts)
+ref_ts_header(const TsScheme *sc, const char *h, size_t hlen, const unsigned char *body,
+			  size_t blen, int nkeys, int *which, int64 *ts)
 {
 	unsigned char sigs[STRIPE_MAX_V1][32];
 	const char *t_text = NULL;
@@ -244,6 +278,8 @@ ref_stripe(const char *h, size_t hlen, const unsigned char *body, size_t blen,
 	int			nitems = 0;
 	int			nsigs = 0;
 	size_t		start = 0;
+	size_t		tk = strlen(sc->fmt.ts_key);
+	size_t		sk = strlen(sc->fmt.sig_key);
 	int64		t;
 	int			k;
 
@@ -255,21 +291,23 @@ ref_stripe(const char *h, size_t hlen, const unsigned char *body, size_t blen,
 		const char *item = h + start;
 		const char *eq;
 		size_t		klen;
+		size_t		vlen;
 
-		while (end < hlen && h[end] != ',')
+		while (end < hlen && h[end] != sc->fmt.sep)
 			end++;
 		eq = memchr(item, '=', end - start);
 		if (eq == NULL || ++nitems > STRIPE_MAX_ITEMS)
 			return WEBHOOK_MALFORMED_HEADER;
 		klen = (size_t) (eq - item);
-		if (klen == 1 && item[0] == 't')
+		vlen = end - start - klen - 1;
+		if (klen == tk && memcmp(item, sc->fmt.ts_key, tk) == 0)
 		{
 			t_count++;
 			t_text = eq + 1;
-			t_len = end - start - 2;
+			t_len = vlen;
 		}
-		else if (klen == 2 && item[0] == 'v' && item[1] == '1' &&
-				 nsigs < STRIPE_MAX_V1 && end - start - 3 == 64 &&
+		else if (klen == sk && memcmp(item, sc->fmt.sig_key, sk) == 0 &&
+				 nsigs < STRIPE_MAX_V1 && vlen == 64 &&
 				 ref_hex_decode(eq + 1, 64, sigs[nsigs]))
 			nsigs++;
 		if (end >= hlen)
@@ -282,10 +320,10 @@ ref_stripe(const char *h, size_t hlen, const unsigned char *body, size_t blen,
 	if (nsigs == 0)
 		return WEBHOOK_INVALID_SIGNATURE;
 	{
-		const void *parts[3] = {t_text, ".", body};
-		size_t		lens[3] = {t_len, 1, blen};
+		const void *parts[3] = {t_text, sc->fmt.joiner, body};
+		size_t		lens[3] = {t_len, strlen(sc->fmt.joiner), blen};
 
-		k = ref_first_key(WEBHOOK_SHA256, stripe_keys, nkeys, parts, lens, 3, sigs[0], nsigs, 32);
+		k = ref_first_key(WEBHOOK_SHA256, sc->keys, nkeys, parts, lens, 3, sigs[0], nsigs, 32);
 	}
 	if (k < 0)
 		return WEBHOOK_INVALID_SIGNATURE;
@@ -293,9 +331,30 @@ ref_stripe(const char *h, size_t hlen, const unsigned char *body, size_t blen,
 	return stale(t) ? WEBHOOK_STALE_TIMESTAMP : WEBHOOK_VERIFIED;
 }
 
-/* check_stripe: the verifier against the reference, with 2, 1 and 0 keys. */
+/* ts_verify: the verifier under test, Stripe's through its own entry too. */
 static WebhookVerdict
-check_stripe(const char *h, size_t hlen, const unsigned char *body, size_t blen)
+ts_verify(const TsScheme *sc, const char *h, size_t hlen, const unsigned char *body,
+		  size_t blen, int nkeys, int *which, int64 *ts)
+{
+	WebhookVerdict v = WebhookVerifyTsHeader(&sc->fmt, h, hlen, body, blen, sc->keys,
+											 nkeys, FUZZ_NOW, FUZZ_TOLERANCE, which, ts);
+
+	if (sc->stripe)
+	{
+		int			which2 = NO_WHICH;
+		int64		ts2 = NO_TS;
+
+		CHECK(WebhookVerifyStripe(h, hlen, body, blen, sc->keys, nkeys, FUZZ_NOW,
+								  FUZZ_TOLERANCE, &which2, &ts2) == v);
+		CHECK(which == NULL || which2 == *which);
+		CHECK(ts == NULL || ts2 == *ts);
+	}
+	return v;
+}
+
+/* check_ts: the verifier against the reference, with 2, 1 and 0 keys. */
+static WebhookVerdict
+check_ts(const TsScheme *sc, const char *h, size_t hlen, const unsigned char *body, size_t blen)
 {
 	WebhookVerdict first = WEBHOOK_VERIFIED;
 	int			nkeys;
@@ -306,14 +365,11 @@ check_stripe(const char *h, size_t hlen, const unsigned char *body, size_t blen)
 		int64		ts = NO_TS;
 		int			ref_which;
 		int64		ref_ts;
-		WebhookVerdict ref = ref_stripe(h, hlen, body, blen, nkeys, &ref_which, &ref_ts);
-		WebhookVerdict v = WebhookVerifyStripe(h, hlen, body, blen, stripe_keys,
-											   nkeys, FUZZ_NOW, FUZZ_TOLERANCE,
-											   &which, &ts);
+		WebhookVerdict ref = ref_ts_header(sc, h, hlen, body, blen, nkeys, &ref_which, &ref_ts);
+		WebhookVerdict v = ts_verify(sc, h, hlen, body, blen, nkeys, &which, &ts);
 
 		CHECK_SAME(v, which, ts, ref, ref_which, ref_ts);
-		CHECK(WebhookVerifyStripe(h, hlen, body, blen, stripe_keys, nkeys,
-								  FUZZ_NOW, FUZZ_TOLERANCE, NULL, NULL) == v);
+		CHECK(ts_verify(sc, h, hlen, body, blen, nkeys, NULL, NULL) == v);
 		if (nkeys == NKEYS)
 			first = v;
 	}
@@ -321,7 +377,7 @@ check_stripe(const char *h, size_t hlen, const unsigned char *body, size_t blen)
 }
 
 static void
-fuzz_stripe(FuzzCursor *c)
+fuzz_ts(FuzzCursor *c, const TsScheme *sc)
 {
 	const char *hline;
 	size_t		hlen;
@@ -337,59 +393,65 @@ fuzz_stripe(FuzzCursor *c)
 	int64		ts = FUZZ_NOW - 17;
 	int			which = NO_WHICH;
 	int64		got_ts = NO_TS;
+	char		sep[2] = {sc->fmt.sep, '\0'};
 
 	fuzz_line(c, &hline, &hlen);
 	h = fuzz_dup(hline, hlen);
 	body = (unsigned char *) fuzz_dup(c->p, c->len);
 	blen = c->len;
 
-	check_stripe(h, hlen, body, blen);
-	CHECK(WebhookVerifyStripe(NULL, 0, body, blen, stripe_keys, NKEYS, FUZZ_NOW,
-							  FUZZ_TOLERANCE, &which, &got_ts) == WEBHOOK_MISSING_HEADER);
+	check_ts(sc, h, hlen, body, blen);
+	CHECK(ts_verify(sc, NULL, 0, body, blen, NKEYS, &which, &got_ts) == WEBHOOK_MISSING_HEADER);
 	CHECK(which == -1 && got_ts == NO_TS);
 
 	/* sign, compare with the reference, verify */
-	signed_hdr = WebhookSignStripe(body, blen, &stripe_keys[1], ts);
+	signed_hdr = WebhookSignTsHeader(&sc->fmt, body, blen, &sc->keys[1], ts);
 	CHECK(signed_hdr != NULL);
+	if (sc->stripe)
+	{
+		char	   *s2 = WebhookSignStripe(body, blen, &sc->keys[1], ts);
+
+		CHECK(s2 != NULL && strcmp(s2, signed_hdr) == 0);
+		pfree(s2);
+	}
 	snprintf(tbuf, sizeof(tbuf), "%lld", (long long) ts);
 	{
-		const void *parts[3] = {tbuf, ".", body};
-		size_t		lens[3] = {strlen(tbuf), 1, blen};
+		const void *parts[3] = {tbuf, sc->fmt.joiner, body};
+		size_t		lens[3] = {strlen(tbuf), strlen(sc->fmt.joiner), blen};
 
-		ref_hmac(WEBHOOK_SHA256, &stripe_keys[1], parts, lens, 3, mac);
+		ref_hmac(WEBHOOK_SHA256, &sc->keys[1], parts, lens, 3, mac);
 	}
 	hex_lower(mac, 32, hex);
-	snprintf(ref_hdr, sizeof(ref_hdr), "t=%s,v1=%s", tbuf, hex);
+	snprintf(ref_hdr, sizeof(ref_hdr), "%s=%s%s%s=%s", sc->fmt.ts_key, tbuf, sep,
+			 sc->fmt.sig_key, hex);
 	CHECK(strcmp(signed_hdr, ref_hdr) == 0);
 	{
 		size_t		slen = strlen(signed_hdr);
 		char	   *s = fuzz_dup(signed_hdr, slen);
 		char	   *both;
-		const char *v1;
-		size_t		v1_len;
+		const char *sig;
+		size_t		sig_len;
 
-		CHECK(WebhookVerifyStripe(s, slen, body, blen, stripe_keys, NKEYS, FUZZ_NOW,
-								  FUZZ_TOLERANCE, &which, &got_ts) == WEBHOOK_VERIFIED);
+		CHECK(ts_verify(sc, s, slen, body, blen, NKEYS, &which, &got_ts) == WEBHOOK_VERIFIED);
 		CHECK(which == 1 && got_ts == ts);
-		CHECK(check_stripe(s, slen, body, blen) == WEBHOOK_VERIFIED);
+		CHECK(check_ts(sc, s, slen, body, blen) == WEBHOOK_VERIFIED);
 
 		/* one byte more of body: no longer the signed message */
 		body2 = (unsigned char *) concat((const char *) body, blen, "x", 1, NULL, 0);
-		CHECK(WebhookVerifyStripe(s, slen, body2, blen + 1, stripe_keys, NKEYS,
-								  FUZZ_NOW, FUZZ_TOLERANCE, &which, &got_ts) ==
+		CHECK(ts_verify(sc, s, slen, body2, blen + 1, NKEYS, &which, &got_ts) ==
 			  WEBHOOK_INVALID_SIGNATURE);
 		CHECK(which == -1);
 		free(body2);
 
-		/* the fuzzed header with the good v1 after it; the good header
-		 * with the fuzzed items after it */
-		v1 = s + strlen("t=") + strlen(tbuf) + 1;
-		v1_len = slen - (size_t) (v1 - s);
-		both = concat(h, hlen, ",", 1, v1, v1_len);
-		check_stripe(both, hlen + 1 + v1_len, body, blen);
+		/* the fuzzed header with the good signature after it; the good
+		 * header with the fuzzed items after it */
+		sig = s + strlen(sc->fmt.ts_key) + 1 + strlen(tbuf) + 1;
+		sig_len = slen - (size_t) (sig - s);
+		both = concat(h, hlen, sep, 1, sig, sig_len);
+		check_ts(sc, both, hlen + 1 + sig_len, body, blen);
 		free(both);
-		both = concat(s, slen, ",", 1, h, hlen);
-		check_stripe(both, slen + 1 + hlen, body, blen);
+		both = concat(s, slen, sep, 1, h, hlen);
+		check_ts(sc, both, slen + 1 + hlen, body, blen);
 		free(both);
 		free(s);
 	}
@@ -799,7 +861,7 @@ fuzz_vipps(FuzzCursor *c)
 
 static WebhookVerdict
 ref_hmac_header(const char *value, size_t vlen, const char *prefix,
-				WebhookDigest alg, WebhookEncoding enc,
+				WebhookDigest alg, WebhookEncoding enc, const WebhookKey *keys,
 				const unsigned char *body, size_t blen, int nkeys, int *which)
 {
 	size_t		plen = prefix ? strlen(prefix) : 0;
@@ -833,7 +895,7 @@ ref_hmac_header(const char *value, size_t vlen, const char *prefix,
 		const void *parts[1] = {body};
 		size_t		lens[1] = {blen};
 
-		k = ref_first_key(alg, hmac_keys, nkeys, parts, lens, 1, sig, 1, siglen);
+		k = ref_first_key(alg, keys, nkeys, parts, lens, 1, sig, 1, siglen);
 	}
 	free(sig);
 	if (k < 0)
@@ -844,7 +906,7 @@ ref_hmac_header(const char *value, size_t vlen, const char *prefix,
 
 static WebhookVerdict
 check_hmac_header(const char *value, size_t vlen, const char *prefix,
-				  WebhookDigest alg, WebhookEncoding enc,
+				  WebhookDigest alg, WebhookEncoding enc, const WebhookKey *keys,
 				  const unsigned char *body, size_t blen)
 {
 	WebhookVerdict first = WEBHOOK_VERIFIED;
@@ -854,16 +916,16 @@ check_hmac_header(const char *value, size_t vlen, const char *prefix,
 	{
 		int			which = NO_WHICH;
 		int			ref_which;
-		WebhookVerdict ref = ref_hmac_header(value, vlen, prefix, alg, enc,
+		WebhookVerdict ref = ref_hmac_header(value, vlen, prefix, alg, enc, keys,
 											 body, blen, nkeys, &ref_which);
 		WebhookVerdict v = WebhookVerifyHmacHeader(value, vlen, prefix, alg, enc,
-												   body, blen, hmac_keys, nkeys,
+												   body, blen, keys, nkeys,
 												   &which);
 
 		CHECK_SAME(v, which, NO_TS, ref, ref_which, NO_TS);
 		if (prefix == NULL)
 			CHECK(WebhookVerifyHmacHeader(value, vlen, "", alg, enc, body, blen,
-										  hmac_keys, nkeys, NULL) == v);
+										  keys, nkeys, NULL) == v);
 		if (nkeys == NKEYS)
 			first = v;
 	}
@@ -872,7 +934,7 @@ check_hmac_header(const char *value, size_t vlen, const char *prefix,
 
 static void
 fuzz_hmac_header(FuzzCursor *c, const char *prefix, WebhookDigest alg,
-				 WebhookEncoding enc)
+				 WebhookEncoding enc, const WebhookKey *keys, bool url)
 {
 	const char *line;
 	size_t		vlen;
@@ -885,14 +947,19 @@ fuzz_hmac_header(FuzzCursor *c, const char *prefix, WebhookDigest alg,
 	char	   *good;
 	size_t		glen;
 	int			which = NO_WHICH;
+	const char *uline = NULL;
+	size_t		ulen = 0;
 
+	/* with url, a first line the message starts with (Square's notification URL) */
+	if (url)
+		fuzz_line(c, &uline, &ulen);
 	fuzz_line(c, &line, &vlen);
 	value = fuzz_dup(line, vlen);
-	body = (unsigned char *) fuzz_dup(c->p, c->len);
-	blen = c->len;
+	body = (unsigned char *) concat(uline, ulen, c->p, c->len, NULL, 0);
+	blen = ulen + c->len;
 
-	check_hmac_header(value, vlen, prefix, alg, enc, body, blen);
-	CHECK(WebhookVerifyHmacHeader(NULL, 0, prefix, alg, enc, body, blen, hmac_keys,
+	check_hmac_header(value, vlen, prefix, alg, enc, keys, body, blen);
+	CHECK(WebhookVerifyHmacHeader(NULL, 0, prefix, alg, enc, body, blen, keys,
 								  NKEYS, &which) == WEBHOOK_MISSING_HEADER);
 	CHECK(which == -1);
 
@@ -901,7 +968,7 @@ fuzz_hmac_header(FuzzCursor *c, const char *prefix, WebhookDigest alg,
 		const void *parts[1] = {body};
 		size_t		lens[1] = {blen};
 
-		maclen = ref_hmac(alg, &hmac_keys[1], parts, lens, 1, mac);
+		maclen = ref_hmac(alg, &keys[1], parts, lens, 1, mac);
 	}
 	good = fuzz_alloc(plen + 2 * maclen + 4);
 	if (plen > 0)
@@ -918,7 +985,7 @@ fuzz_hmac_header(FuzzCursor *c, const char *prefix, WebhookDigest alg,
 		glen = plen + ref_b64_encode(mac, maclen, good + plen);
 
 	CHECK(WebhookVerifyHmacHeader(good, glen, prefix, alg, enc, body, blen,
-								  hmac_keys, NKEYS, &which) == WEBHOOK_VERIFIED);
+								  keys, NKEYS, &which) == WEBHOOK_VERIFIED);
 	CHECK(which == 1);
 	{
 		/* prefix and hex in upper case; base64 without its padding */
@@ -944,21 +1011,21 @@ fuzz_hmac_header(FuzzCursor *c, const char *prefix, WebhookDigest alg,
 			while (alen > plen && alt[alen - 1] == '=')
 				alen--;
 		}
-		CHECK(check_hmac_header(alt, alen, prefix, alg, enc, body, blen) == WEBHOOK_VERIFIED);
+		CHECK(check_hmac_header(alt, alen, prefix, alg, enc, keys, body, blen) == WEBHOOK_VERIFIED);
 		free(alt);
 	}
 	{
 		unsigned char *body2 = (unsigned char *) concat((const char *) body, blen, "x", 1, NULL, 0);
 
 		CHECK(WebhookVerifyHmacHeader(good, glen, prefix, alg, enc, body2, blen + 1,
-									  hmac_keys, NKEYS, &which) == WEBHOOK_INVALID_SIGNATURE);
+									  keys, NKEYS, &which) == WEBHOOK_INVALID_SIGNATURE);
 		free(body2);
 	}
 	/* the fuzzed value after the prefix */
 	{
 		char	   *pv = concat(prefix ? prefix : "", plen, value, vlen, NULL, 0);
 
-		check_hmac_header(pv, plen + vlen, prefix, alg, enc, body, blen);
+		check_hmac_header(pv, plen + vlen, prefix, alg, enc, keys, body, blen);
 		free(pv);
 	}
 	free(good);
@@ -1036,12 +1103,15 @@ typedef struct FuzzCase
 	const char *prefix;			/* hmac: the header's prefix */
 	WebhookDigest alg;
 	WebhookEncoding enc;
+	const WebhookKey *keys;		/* hmac: the keys (NULL: hmac_keys) */
+	bool		url;			/* hmac: the message starts with a line of its own */
 } FuzzCase;
 
-static void run_stripe(FuzzCursor *c, const FuzzCase *fc) { fuzz_stripe(c); }
+static void run_stripe(FuzzCursor *c, const FuzzCase *fc) { fuzz_ts(c, &stripe_scheme); }
+static void run_paddle(FuzzCursor *c, const FuzzCase *fc) { fuzz_ts(c, &paddle_scheme); }
 static void run_standard(FuzzCursor *c, const FuzzCase *fc) { fuzz_standard(c); }
 static void run_vipps(FuzzCursor *c, const FuzzCase *fc) { fuzz_vipps(c); }
-static void run_hmac(FuzzCursor *c, const FuzzCase *fc) { fuzz_hmac_header(c, fc->prefix, fc->alg, fc->enc); }
+static void run_hmac(FuzzCursor *c, const FuzzCase *fc) { fuzz_hmac_header(c, fc->prefix, fc->alg, fc->enc, fc->keys ? fc->keys : hmac_keys, fc->url); }
 static void run_apikey(FuzzCursor *c, const FuzzCase *fc) { fuzz_api_key(c); }
 
 static const FuzzCase cases[] = {
@@ -1061,6 +1131,11 @@ static const FuzzCase cases[] = {
 	{"authorizenet", "authorizenet", run_hmac, "sha512=", WEBHOOK_SHA512, WEBHOOK_HEX},
 	/* one value of X-Mollie-Signature: "sha256=" and hex */
 	{"mollie", "mollie", run_hmac, "sha256=", WEBHOOK_SHA256, WEBHOOK_HEX},
+	{"paddle", "paddle", run_paddle},
+	/* X-Razorpay-Signature: hex, no prefix */
+	{"razorpay", "razorpay", run_hmac, NULL, WEBHOOK_SHA256, WEBHOOK_HEX, razorpay_keys},
+	/* x-square-hmacsha256-signature: base64 over the notification URL and the body */
+	{"square", "square", run_hmac, NULL, WEBHOOK_SHA256, WEBHOOK_BASE64, square_keys, true},
 };
 
 /* schemes another harness fuzzes: fuzz_paypal.c */

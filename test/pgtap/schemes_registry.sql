@@ -60,7 +60,7 @@ SELECT plan(
 --------------------------------------------------------------------------
 
 SELECT is(webhook_schemes(), ARRAY['stripe', 'standard', 'vipps', 'paypal', 'hmac', 'apikey',
-                                  'adyen', 'gocardless', 'authorizenet', 'mollie'],
+                                  'adyen', 'gocardless', 'authorizenet', 'mollie', 'paddle', 'razorpay', 'square'],
     'webhook_schemes() lists the registry''s schemes in its order');
 SELECT ok(webhook_scheme_known('stripe') AND webhook_scheme_known('apikey'),
     'webhook_scheme_known knows stripe and apikey');
