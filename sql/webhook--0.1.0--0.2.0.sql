@@ -620,8 +620,7 @@ INSERT INTO @extschema@.webhook_event_actions (scheme, event_type, action) VALUE
 -- them (deliveries recorded by 0.1.0 keep NULL); and it may be an object
 -- the shop fetched (webhook_apply_object).  Neither rewrites the table.
 ALTER TABLE @extschema@.webhook_deliveries ADD COLUMN event_count int;
-ALTER TABLE @extschema@.webhook_deliveries ADD COLUMN kind text NOT NULL DEFAULT 'webhook'
-    CONSTRAINT webhook_deliveries_kind_check CHECK (kind IN ('webhook', 'object'));
+ALTER TABLE @extschema@.webhook_deliveries ADD COLUMN kind text NOT NULL DEFAULT 'webhook';
 COMMENT ON COLUMN @extschema@.webhook_deliveries.kind IS
     'webhook: a webhook_ingest call; object: an object the shop fetched from the provider, passed to webhook_apply_object.';
 COMMENT ON COLUMN @extschema@.webhook_deliveries.event_count IS

@@ -101,8 +101,7 @@ CREATE TABLE @extschema@.webhook_deliveries (
     body         bytea,
     redelivery_of bigint,
     event_count  int,
-    kind         text NOT NULL DEFAULT 'webhook'
-                 CONSTRAINT webhook_deliveries_kind_check CHECK (kind IN ('webhook', 'object'))
+    kind         text NOT NULL DEFAULT 'webhook'     -- no CHECK: every delivery insert would plan it
 );
 CREATE INDEX webhook_deliveries_received_idx ON @extschema@.webhook_deliveries (received_at);
 CREATE INDEX webhook_deliveries_event_idx ON @extschema@.webhook_deliveries (event_pk);
