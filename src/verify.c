@@ -320,6 +320,70 @@ WebhookSignStripe(const unsigned char *body, size_t body_len,
 	return WebhookSignTsHeader(&stripe_format, body, body_len, key, ts);
 }
 
+/* A list of HMAC header values (verify.h): each judged by WebhookVerifyHmacHeader. */
+WebhookVerdict
+WebhookVerifyHmacList(const char *value, size_t len, const char *prefix, WebhookDigest alg,
+					  WebhookEncoding enc, int max, const unsigned char *body, size_t body_len,
+					  const WebhookKey *keys, int nkeys, int *which)
+{
+	size_t		pos = 0;
+	size_t		plen = prefix ? strlen(prefix) : 0;
+	int			n = 0;
+	bool		verified = false;
+	bool		malformed = false;
+
+	*which = -1;
+	for (;;)
+	{
+		size_t		start = pos;
+		size_t		end;
+
+		while (pos < len && value[pos] != ',')
+			pos++;
+		end = pos;
+		while (start < end && (value[start] == ' ' || value[start] == '\t'))
+			start++;
+		while (end > start && (value[end - 1] == ' ' || value[end - 1] == '\t'))
+			end--;
+		if (++n > max)
+			return WEBHOOK_MALFORMED_HEADER;
+		if (start == end)
+			malformed = true;
+		else
+		{
+			const char *item = value + start;
+			size_t		ilen = end - start;
+			bool		prefixed = plen > 0 && ilen >= plen && pg_strncasecmp(item, prefix, plen) == 0;
+			int			w = -1;
+
+			switch (WebhookVerifyHmacHeader(item, ilen, prefixed ? prefix : NULL, alg, enc,
+											body, body_len, keys, nkeys, &w))
+			{
+				case WEBHOOK_VERIFIED:
+					if (!verified || w < *which)
+						*which = w;
+					verified = true;
+					break;
+				case WEBHOOK_MALFORMED_HEADER:
+					malformed = true;
+					break;
+				case WEBHOOK_CRYPTO_FAILURE:
+					*which = -1;
+					return WEBHOOK_CRYPTO_FAILURE;
+				default:
+					break;
+			}
+		}
+		if (pos >= len)
+			break;
+		pos++;					/* the comma */
+	}
+	if (verified)
+		return WEBHOOK_VERIFIED;
+	return malformed ? WEBHOOK_MALFORMED_HEADER : WEBHOOK_INVALID_SIGNATURE;
+}
+
+/* What WebhookVerifyHmacHeader accepts for body: prefix and the encoded MAC. */
 char *
 WebhookSignHmacHeader(const char *prefix, WebhookDigest alg, WebhookEncoding enc, bool upper,
 					  const WebhookKey *key, const unsigned char *body, size_t body_len)

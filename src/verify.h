@@ -104,6 +104,20 @@ extern WebhookVerdict WebhookVerifyHmacHeader(const char *value, size_t value_le
 											  int *which);
 
 /*
+ * A list of such values, separated by commas (a header sent more than
+ * once, folded; Mollie's while a secret rotates), each with or without
+ * prefix (in any case), spaces and tabs around each ignored: VERIFIED when
+ * some value matches some key (*which the lowest such key's index); else
+ * MALFORMED_HEADER when a value is empty or malformed, or the list has
+ * more than max values; else INVALID_SIGNATURE.  Each value is judged
+ * whole by WebhookVerifyHmacHeader (constant-time compares).
+ */
+extern WebhookVerdict WebhookVerifyHmacList(const char *value, size_t len, const char *prefix,
+											WebhookDigest alg, WebhookEncoding enc, int max,
+											const unsigned char *body, size_t body_len,
+											const WebhookKey *keys, int nkeys, int *which);
+
+/*
  * The value a sender of such a header sends: prefix + encode(HMAC(alg,
  * key, body)), hex in upper case when upper (palloc'd; the MAC wiped);
  * NULL if OpenSSL failed.

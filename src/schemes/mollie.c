@@ -106,76 +106,6 @@ is_classic(const WebhookVerifyCall *c)
 		c->req->body_len >= 4 && strncmp(c->req->body, "id=", 3) == 0;
 }
 
-/*
- * Judge the list of signatures in value over body with the keys: VERIFIED
- * when some value matches some key (*which the lowest such key's index);
- * else MALFORMED_HEADER when a value is empty, or is not hex after an
- * optional "sha256=", or the list is longer than MOLLIE_MAX_SIGS; else
- * INVALID_SIGNATURE.  Each value is judged whole by
- * WebhookVerifyHmacHeader (constant-time compares).
- */
-static WebhookVerdict
-verify_list(const char *value, size_t len, const unsigned char *body, size_t body_len,
-			const WebhookKey *keys, int nkeys, int *which)
-{
-	size_t		pos = 0;
-	size_t		plen = strlen(MOLLIE_PREFIX);
-	int			n = 0;
-	bool		verified = false;
-	bool		malformed = false;
-
-	*which = -1;
-	for (;;)
-	{
-		size_t		start = pos;
-		size_t		end;
-
-		while (pos < len && value[pos] != ',')
-			pos++;
-		end = pos;
-		while (start < end && (value[start] == ' ' || value[start] == '\t'))
-			start++;
-		while (end > start && (value[end - 1] == ' ' || value[end - 1] == '\t'))
-			end--;
-		if (++n > MOLLIE_MAX_SIGS)
-			return WEBHOOK_MALFORMED_HEADER;
-		if (start == end)
-			malformed = true;
-		else
-		{
-			const char *item = value + start;
-			size_t		ilen = end - start;
-			bool		prefixed = ilen >= plen && pg_strncasecmp(item, MOLLIE_PREFIX, plen) == 0;
-			int			w = -1;
-
-			switch (WebhookVerifyHmacHeader(item, ilen, prefixed ? MOLLIE_PREFIX : NULL,
-											WEBHOOK_SHA256, WEBHOOK_HEX, body, body_len,
-											keys, nkeys, &w))
-			{
-				case WEBHOOK_VERIFIED:
-					if (!verified || w < *which)
-						*which = w;
-					verified = true;
-					break;
-				case WEBHOOK_MALFORMED_HEADER:
-					malformed = true;
-					break;
-				case WEBHOOK_CRYPTO_FAILURE:
-					*which = -1;
-					return WEBHOOK_CRYPTO_FAILURE;
-				default:
-					break;
-			}
-		}
-		if (pos >= len)
-			break;
-		pos++;					/* the comma */
-	}
-	if (verified)
-		return WEBHOOK_VERIFIED;
-	return malformed ? WEBHOOK_MALFORMED_HEADER : WEBHOOK_INVALID_SIGNATURE;
-}
-
 /* X-Mollie-Signature over the raw body, with every key. */
 static bool
 mollie_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *which, int64 *ts,
@@ -191,8 +121,10 @@ mollie_verify(const WebhookVerifyCall *c, WebhookVerdict *verdict, int *which, i
 	}
 	if (WebhookNeedHeader(c->hdrs, c->nhdrs, MOLLIE_HEADER, &h, r))
 		return false;
-	*verdict = verify_list(h->value, (size_t) h->value_len, (const unsigned char *) c->req->body,
-						   c->req->body_len, c->keys, c->nkeys, which);
+	*verdict = WebhookVerifyHmacList(h->value, (size_t) h->value_len, MOLLIE_PREFIX, WEBHOOK_SHA256,
+									 WEBHOOK_HEX, MOLLIE_MAX_SIGS,
+									 (const unsigned char *) c->req->body, c->req->body_len,
+									 c->keys, c->nkeys, which);
 	return true;
 }
 

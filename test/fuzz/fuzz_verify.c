@@ -23,7 +23,8 @@
  *	adyen		hmacSignature (base64, no prefix), signing string or body
  *	gocardless	Webhook-Signature (hex, no prefix), body
  *	authorizenet  X-ANET-Signature ("sha512=" hex), body
- *	mollie		one value of X-Mollie-Signature ("sha256=" hex), body
+ *	mollie		X-Mollie-Signature, a list of values with or without
+ *				"sha256=" (WebhookVerifyHmacList), body
  *	paddle		Paddle-Signature, body
  *	razorpay	X-Razorpay-Signature (hex, no prefix), body
  *	square		the notification URL, x-square-hmacsha256-signature
@@ -1088,6 +1089,120 @@ fuzz_api_key(FuzzCursor *c)
 	CHECK(which == -1);
 }
 
+/*
+ * ref_hmac_list: the reference of WebhookVerifyHmacList from its contract
+ * in verify.h: comma-separated values, each trimmed of spaces and tabs,
+ * each with or without prefix, judged by the reference single value.
+ */
+#define FUZZ_LIST_MAX 16
+
+static WebhookVerdict
+ref_hmac_list(const char *value, size_t vlen, const char *prefix, WebhookDigest alg,
+			  WebhookEncoding enc, const WebhookKey *keys, const unsigned char *body,
+			  size_t blen, int nkeys, int *which)
+{
+	size_t		plen = prefix ? strlen(prefix) : 0;
+	size_t		pos = 0;
+	int			n = 0;
+	int			best = NO_WHICH;
+	bool		malformed = false;
+
+	*which = NO_WHICH;
+	for (;;)
+	{
+		size_t		start = pos,
+					end;
+
+		while (pos < vlen && value[pos] != ',')
+			pos++;
+		end = pos;
+		while (start < end && (value[start] == ' ' || value[start] == '\t'))
+			start++;
+		while (end > start && (value[end - 1] == ' ' || value[end - 1] == '\t'))
+			end--;
+		if (++n > FUZZ_LIST_MAX)
+			return WEBHOOK_MALFORMED_HEADER;
+		if (start == end)
+			malformed = true;
+		else
+		{
+			bool		prefixed = plen > 0 && end - start >= plen &&
+				ref_eq_nocase(value + start, prefix, plen);
+			int			w;
+			WebhookVerdict v = ref_hmac_header(value + start, end - start,
+											   prefixed ? prefix : NULL, alg, enc, keys,
+											   body, blen, nkeys, &w);
+
+			if (v == WEBHOOK_VERIFIED && (best == NO_WHICH || w < best))
+				best = w;
+			else if (v == WEBHOOK_MALFORMED_HEADER)
+				malformed = true;
+		}
+		if (pos >= vlen)
+			break;
+		pos++;
+	}
+	if (best != NO_WHICH)
+	{
+		*which = best;
+		return WEBHOOK_VERIFIED;
+	}
+	return malformed ? WEBHOOK_MALFORMED_HEADER : WEBHOOK_INVALID_SIGNATURE;
+}
+
+/*
+ * fuzz_hmac_list: a list header (Mollie's X-Mollie-Signature) against the
+ * reference with 2, 1 and 0 keys; then the right MAC after the fuzzed
+ * values, and before them, must verify with key 1.
+ */
+static void
+fuzz_hmac_list(FuzzCursor *c, const char *prefix, WebhookDigest alg, WebhookEncoding enc,
+			   const WebhookKey *keys)
+{
+	const char *line;
+	size_t		vlen;
+	char	   *value;
+	const unsigned char *body;
+	size_t		blen;
+	char	   *good;
+	char	   *both;
+	size_t		glen;
+	int			which;
+
+	fuzz_line(c, &line, &vlen);
+	value = fuzz_dup(line, vlen);
+	body = (const unsigned char *) c->p;
+	blen = c->len;
+	for (int nkeys = NKEYS; nkeys >= 0; nkeys--)
+	{
+		int			ref_which;
+		WebhookVerdict ref = ref_hmac_list(value, vlen, prefix, alg, enc, keys, body, blen,
+										   nkeys, &ref_which);
+		WebhookVerdict v = WebhookVerifyHmacList(value, vlen, prefix, alg, enc, FUZZ_LIST_MAX,
+												 body, blen, keys, nkeys, &which);
+
+		CHECK_SAME(v, which, NO_TS, ref, ref_which, NO_TS);
+	}
+	good = WebhookSignHmacHeader(prefix, alg, enc, false, &keys[1], body, blen);
+	CHECK(good != NULL);
+	glen = strlen(good);
+	CHECK(WebhookVerifyHmacList(good, glen, prefix, alg, enc, FUZZ_LIST_MAX, body, blen, keys,
+								NKEYS, &which) == WEBHOOK_VERIFIED && which == 1);
+	both = (char *) concat(value, vlen, ",", 1, good, glen);
+	{
+		int			ref_which;
+		WebhookVerdict ref = ref_hmac_list(both, vlen + 1 + glen, prefix, alg, enc, keys, body,
+										   blen, NKEYS, &ref_which);
+		WebhookVerdict v = WebhookVerifyHmacList(both, vlen + 1 + glen, prefix, alg, enc,
+												 FUZZ_LIST_MAX, body, blen, keys, NKEYS, &which);
+
+		CHECK_SAME(v, which, NO_TS, ref, ref_which, NO_TS);
+	}
+	free(both);
+	pfree(good);
+	free(value);
+}
+
 /* ------------------------------------------------------------------------ */
 
 /*
@@ -1113,6 +1228,7 @@ static void run_standard(FuzzCursor *c, const FuzzCase *fc) { fuzz_standard(c); 
 static void run_vipps(FuzzCursor *c, const FuzzCase *fc) { fuzz_vipps(c); }
 static void run_hmac(FuzzCursor *c, const FuzzCase *fc) { fuzz_hmac_header(c, fc->prefix, fc->alg, fc->enc, fc->keys ? fc->keys : hmac_keys, fc->url); }
 static void run_apikey(FuzzCursor *c, const FuzzCase *fc) { fuzz_api_key(c); }
+static void run_hmac_list(FuzzCursor *c, const FuzzCase *fc) { fuzz_hmac_list(c, fc->prefix, fc->alg, fc->enc, fc->keys ? fc->keys : hmac_keys); }
 
 static const FuzzCase cases[] = {
 	{"stripe", "stripe", run_stripe},
@@ -1130,7 +1246,7 @@ static const FuzzCase cases[] = {
 	/* Authorize.Net's X-ANET-Signature: "sha512=" and upper-case hex */
 	{"authorizenet", "authorizenet", run_hmac, "sha512=", WEBHOOK_SHA512, WEBHOOK_HEX},
 	/* one value of X-Mollie-Signature: "sha256=" and hex */
-	{"mollie", "mollie", run_hmac, "sha256=", WEBHOOK_SHA256, WEBHOOK_HEX},
+	{"mollie", "mollie", run_hmac_list, "sha256=", WEBHOOK_SHA256, WEBHOOK_HEX},
 	{"paddle", "paddle", run_paddle},
 	/* X-Razorpay-Signature: hex, no prefix */
 	{"razorpay", "razorpay", run_hmac, NULL, WEBHOOK_SHA256, WEBHOOK_HEX, razorpay_keys},
