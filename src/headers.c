@@ -515,3 +515,27 @@ WebhookStandardSecretDecode(const char *secret, size_t len, unsigned char *out, 
 	}
 	return len > 0 && WebhookBase64Decode(secret, len, true, out, outcap, outlen);
 }
+
+bool
+WebhookFormField(const char *body, size_t len, const char *name, size_t max,
+				 const char **value, size_t *value_len)
+{
+	size_t		nlen = strlen(name);
+
+	*value = NULL;
+	*value_len = 0;
+	if (body == NULL || len <= nlen + 1 || len - nlen - 1 > max ||
+		memcmp(body, name, nlen) != 0 || body[nlen] != '=')
+		return false;
+	for (size_t i = nlen + 1; i < len; i++)
+	{
+		unsigned char ch = (unsigned char) body[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+			  ch == '_'))
+			return false;
+	}
+	*value = body + nlen + 1;
+	*value_len = len - nlen - 1;
+	return true;
+}

@@ -109,4 +109,12 @@ extern bool WebhookParseHttpDate(const char *s, size_t len, int64 *out);
 /* Unix seconds to an RFC 1123 HTTP-date in out (30 bytes incl. NUL). */
 extern void WebhookFormatHttpDate(int64 t, char *out);
 
+/*
+ * A form post of one field, "<name>=<value>" (Mollie's classic webhook,
+ * "id=tr_..."): true when body is exactly that, value 1 to max letters,
+ * digits or '_' (*value and *value_len point into body).  Never raises.
+ */
+extern bool WebhookFormField(const char *body, size_t len, const char *name, size_t max,
+							 const char **value, size_t *value_len);
+
 #endif							/* WEBHOOK_HEADERS_H */

@@ -57,6 +57,9 @@
 /* Most values one header may list; more is malformed. */
 #define MOLLIE_MAX_SIGS 16
 
+/* The longest id a classic webhook may name. */
+#define MOLLIE_MAX_ID	64
+
 /* Its own options: config.classic (take the classic, unsigned form posts). */
 typedef struct MollieOptions
 {
@@ -83,15 +86,14 @@ mollie_parse(const char *body, size_t len)
 	char		stamp[MAXDATELEN + 1];
 	const char *keys[2] = {"classic", "received_at"};
 	const char *values[2];
+	const char *id;
+	size_t		id_len;
 
-	if (len < 4 || len > 3 + 64 || strncmp(body, "id=", 3) != 0)
+	if (!WebhookFormField(body, len, "id", MOLLIE_MAX_ID, &id, &id_len))
 		return NULL;
-	for (size_t i = 3; i < len; i++)
-		if (!isalnum((unsigned char) body[i]) && body[i] != '_')
-			return NULL;
 	JsonEncodeDateTime(stamp, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
 					   TIMESTAMPTZOID, NULL);
-	values[0] = pnstrdup(body + 3, len - 3);
+	values[0] = pnstrdup(id, id_len);
 	values[1] = stamp;
 	return WebhookJsonObject(keys, values, 2);
 }
@@ -101,9 +103,11 @@ static bool
 is_classic(const WebhookVerifyCall *c)
 {
 	const WebhookHeader *h;
+	const char *id;
+	size_t		id_len;
 
 	return WebhookFindHeader(c->hdrs, c->nhdrs, MOLLIE_HEADER, &h) == WEBHOOK_HEADER_MISSING &&
-		c->req->body_len >= 4 && strncmp(c->req->body, "id=", 3) == 0;
+		WebhookFormField(c->req->body, c->req->body_len, "id", MOLLIE_MAX_ID, &id, &id_len);
 }
 
 /* X-Mollie-Signature over the raw body, with every key. */

@@ -23,6 +23,51 @@
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* ------------------------------------------------------------------------
+ * a form post of one field
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * check_form_field: WebhookFormField on s[0..len) and on "id=" + s agrees
+ * with the contract in headers.h, and a value it returns lies in the input.
+ */
+static void
+check_form_field_one(const char *s, size_t len, size_t max)
+{
+	const char *v;
+	size_t		vlen;
+	bool		want = len > 3 && len - 3 <= max && memcmp(s, "id=", 3) == 0;
+
+	for (size_t i = 3; want && i < len; i++)
+	{
+		unsigned char ch = (unsigned char) s[i];
+
+		want = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			(ch >= '0' && ch <= '9') || ch == '_';
+	}
+	CHECK(WebhookFormField(s, len, "id", max, &v, &vlen) == want);
+	if (want)
+		CHECK(v == s + 3 && vlen == len - 3);
+	else
+		CHECK(v == NULL && vlen == 0);
+}
+
+static void
+check_form_field(const char *s, size_t len)
+{
+	char	   *with = fuzz_alloc(len + 3);
+
+	memcpy(with, "id=", 3);
+	if (len > 0)
+		memcpy(with + 3, s, len);
+
+	check_form_field_one(s, len, 64);
+	check_form_field_one(with, len + 3, 64);
+	check_form_field_one(with, len + 3, len > 0 ? len - 1 : 0);
+	free(with);
+}
+
+/* ------------------------------------------------------------------------
  * hex
  * ------------------------------------------------------------------------
  */
@@ -597,5 +642,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_headers(s, size);
 	check_dates(data, size);
+	check_form_field(s, size);
 	return 0;
 }
