@@ -83,6 +83,17 @@ typedef struct WebhookVerifyCall
 	int			nkeys;
 } WebhookVerifyCall;
 
+/*
+ * The verdict of prov's scheme on one request with one key (NULL: none),
+ * at the verifier's clock, as webhook_verify gives it (ingest.c).  A
+ * request the scheme refuses before judging a signature is
+ * WEBHOOK_MISSING_HEADER; schema may be NULL for a scheme that reads no
+ * table.
+ */
+extern WebhookVerdict WebhookVerifyOne(const char *schema, WebhookProvider *prov,
+									   const WebhookHeader *hdrs, int nhdrs, const char *body,
+									   size_t body_len, const WebhookKey *key);
+
 /* The generic gateway's two body shapes (schemes/generic.c). */
 extern void WebhookExtractGeneric(WebhookConfig *cfg, WebhookProvider *prov, Jsonb *payload,
 								  WebhookEvent *ev);
