@@ -144,6 +144,52 @@ REVOKE ALL ON @extschema@.webhook_delivery_counts FROM PUBLIC;
 REVOKE ALL ON @extschema@.webhook_stats_daily FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.webhook_delivery_counts', '');
 
+-- The text form of each signing and verifying helper is now the C function
+-- of its bytea form, which tells the two apart by its argument types: the
+-- library has no webhook_*_text symbols any more.  CREATE OR REPLACE keeps
+-- the owner, the grants and the comment, and resets SECURITY DEFINER and
+-- the SET clauses, which the ALTER FUNCTIONs below set.
+CREATE OR REPLACE FUNCTION @extschema@.webhook_hmac(message pg_catalog.text, secret pg_catalog.text,
+                                                    algorithm pg_catalog.text DEFAULT 'sha256')
+RETURNS pg_catalog.bytea LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_hmac';
+CREATE OR REPLACE FUNCTION @extschema@.webhook_sign_hmac(body pg_catalog.text, secret pg_catalog.text,
+                                                         algorithm pg_catalog.text DEFAULT 'sha256',
+                                                         encoding pg_catalog.text DEFAULT 'hex')
+RETURNS pg_catalog.text LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_sign_hmac';
+CREATE OR REPLACE FUNCTION @extschema@.webhook_verify_hmac(message pg_catalog.text, secret pg_catalog.text,
+                                                           signature pg_catalog.text,
+                                                           algorithm pg_catalog.text DEFAULT 'sha256',
+                                                           encoding pg_catalog.text DEFAULT 'hex')
+RETURNS pg_catalog.bool LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_verify_hmac';
+CREATE OR REPLACE FUNCTION @extschema@.webhook_sign_stripe(body pg_catalog.text, secret pg_catalog.text,
+                                                           ts pg_catalog.int8 DEFAULT NULL)
+RETURNS pg_catalog.text LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_sign_stripe';
+CREATE OR REPLACE FUNCTION @extschema@.webhook_verify_stripe(body pg_catalog.text,
+                                                             signature_header pg_catalog.text,
+                                                             secret pg_catalog.text,
+                                                             tolerance_seconds pg_catalog.int4 DEFAULT 300)
+RETURNS pg_catalog.bool LANGUAGE C VOLATILE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_verify_stripe';
+CREATE OR REPLACE FUNCTION @extschema@.webhook_sign_standard(body text, secret text, msg_id text, ts bigint DEFAULT NULL)
+RETURNS text LANGUAGE C VOLATILE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_sign_standard';
+CREATE OR REPLACE FUNCTION @extschema@.webhook_sign_vipps(body text, secret text, path text, host text, date text DEFAULT NULL)
+RETURNS jsonb LANGUAGE C VOLATILE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_sign_vipps';
+-- not SECURITY DEFINER and without settings, in 0.1.0 as in 0.2.0
+CREATE OR REPLACE FUNCTION @extschema@.webhook_verify_paypal(body pg_catalog.text,
+                                                             transmission_id pg_catalog.text,
+                                                             transmission_time pg_catalog.text,
+                                                             webhook_id pg_catalog.text,
+                                                             signature pg_catalog.text,
+                                                             pem pg_catalog.text)
+RETURNS pg_catalog.bool LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'webhook_verify_paypal';
+
 -- The functions that take secrets or request headers log their errors
 -- without the statement (log_min_error_statement pinned to panic); the
 -- signing and verifying helpers become SECURITY DEFINER so that the pin

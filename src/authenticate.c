@@ -155,3 +155,44 @@ WebhookAuthenticate(WebhookConfig *cfg, WebhookProvider *prov, const IngestReque
 		r->http_status = prov->scheme->invalid_status;
 	return verified;
 }
+
+/*
+ * WebhookVerifyOne: the verdict of prov's scheme (its config, its
+ * tolerance) on a request of hdrs and body, with key as the one key (NULL:
+ * none), signed timestamps judged against the verifier's clock: what
+ * webhook_verify and the per-scheme helpers (sqlfuncs.c) return.  schema
+ * (quoted) is for a scheme that reads a table (paypal's certificates);
+ * NULL will do for the others.  A request the scheme refuses before it
+ * judges a signature (a header missing or sent twice, paypal's
+ * certificate checks) gives WEBHOOK_MISSING_HEADER.  Raises only as the
+ * scheme's verify does (vipps without a path or config.public_url).
+ */
+WebhookVerdict
+WebhookVerifyOne(const char *schema, WebhookProvider *prov, const WebhookHeader *hdrs,
+				 int nhdrs, const char *body, size_t body_len, const WebhookKey *key)
+{
+	IngestRequest req;
+	IngestResult r;
+	WebhookVerifyCall call;
+	int			which = -1;
+	int64		ts = 0;
+	WebhookVerdict verdict = WEBHOOK_CRYPTO_FAILURE;
+
+	memset(&req, 0, sizeof(req));
+	req.provider = prov->name;
+	req.body = body;
+	req.body_len = body_len;
+	req.now = req.keys_now = WebhookNow();
+	memset(&r, 0, sizeof(r));
+	memset(&call, 0, sizeof(call));
+	call.schema = schema;
+	call.prov = prov;
+	call.req = &req;
+	call.hdrs = hdrs;
+	call.nhdrs = nhdrs;
+	call.keys = key;
+	call.nkeys = key != NULL ? 1 : 0;
+	if (!prov->scheme->verify(&call, &verdict, &which, &ts, &r))
+		return WEBHOOK_MISSING_HEADER;
+	return verdict;
+}

@@ -23,4 +23,15 @@ extern bool WebhookAuthenticate(WebhookConfig *cfg, WebhookProvider *prov,
 								const IngestRequest *req, const WebhookHeader *hdrs, int nhdrs,
 								const WebhookEvent *ev, Jsonb *event, IngestResult *r);
 
+/*
+ * The verdict of prov's scheme on one request with one key (NULL: none),
+ * at the verifier's clock, as webhook_verify and the per-scheme helpers
+ * give it.  A request the scheme refuses before judging a signature is
+ * WEBHOOK_MISSING_HEADER; schema may be NULL for a scheme that reads no
+ * table.
+ */
+extern WebhookVerdict WebhookVerifyOne(const char *schema, WebhookProvider *prov,
+									   const WebhookHeader *hdrs, int nhdrs, const char *body,
+									   size_t body_len, const WebhookKey *key);
+
 #endif							/* WEBHOOK_AUTHENTICATE_H */

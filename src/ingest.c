@@ -491,17 +491,12 @@ Datum
 webhook_verify(PG_FUNCTION_ARGS)
 {
 	WebhookProvider prov;
-	IngestRequest req;
-	IngestResult r;
-	WebhookVerifyCall call;
 	WebhookKey	key;
 	WebhookHeader *hdrs;
 	int			nhdrs;
-	int			which = -1;
-	int64		ts = 0;
-	WebhookVerdict verdict = WEBHOOK_CRYPTO_FAILURE;
 	struct varlena *body;
-	bool		verified;
+	bool		has_key = false;
+	WebhookVerdict verdict;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
@@ -513,7 +508,6 @@ webhook_verify(PG_FUNCTION_ARGS)
 	WebhookParseConfig(prov.scheme,
 					   PG_ARGISNULL(4) ? DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))) :
 					   PG_GETARG_JSONB_P(4), &prov.config);
-	memset(&call, 0, sizeof(call));
 	if (!PG_ARGISNULL(3) && prov.scheme->secretless_hint == NULL)
 	{
 		text	   *secret = PG_GETARG_TEXT_PP(3);
@@ -522,29 +516,18 @@ webhook_verify(PG_FUNCTION_ARGS)
 		if (!WebhookDecodeSecret(prov.scheme, &prov.config, VARDATA_ANY(secret),
 								 VARSIZE_ANY_EXHDR(secret), &key, &why))
 			PG_RETURN_BOOL(false);
-		call.keys = &key;
-		call.nkeys = 1;
+		has_key = true;
 	}
 	body = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(2));
-	memset(&req, 0, sizeof(req));
-	req.provider = prov.name;
-	req.headers = PG_GETARG_JSONB_P(1);
-	req.body = VARDATA_ANY(body);
-	req.body_len = VARSIZE_ANY_EXHDR(body);
-	req.now = req.keys_now = WebhookNow();
-	hdrs = headers_array(req.headers, &nhdrs);
-	memset(&r, 0, sizeof(r));
-	call.schema = WebhookConfigGet()->schema;
-	call.prov = &prov;
-	call.req = &req;
-	call.hdrs = hdrs;
-	call.nhdrs = nhdrs;
-	verified = prov.scheme->verify(&call, &verdict, &which, &ts, &r) && verdict == WEBHOOK_VERIFIED;
-	if (call.nkeys > 0)
+	hdrs = headers_array(PG_GETARG_JSONB_P(1), &nhdrs);
+	verdict = WebhookVerifyOne(WebhookConfigGet()->schema, &prov, hdrs, nhdrs,
+							   VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body),
+							   has_key ? &key : NULL);
+	if (has_key)
 		WebhookCleanse((void *) key.data, key.len);
-	if (verdict == WEBHOOK_CRYPTO_FAILURE && r.outcome == NULL)
+	if (verdict == WEBHOOK_CRYPTO_FAILURE)
 		elog(ERROR, "OpenSSL failed while verifying a signature");
-	PG_RETURN_BOOL(verified);
+	PG_RETURN_BOOL(verdict == WEBHOOK_VERIFIED);
 }
 
 PG_FUNCTION_INFO_V1(webhook_sign);

@@ -38,7 +38,6 @@
 
 PG_FUNCTION_INFO_V1(webhook_add_certificate);
 PG_FUNCTION_INFO_V1(webhook_verify_paypal);
-PG_FUNCTION_INFO_V1(webhook_verify_paypal_text);
 
 /* Longest certificate URL accepted. */
 #define WEBHOOK_PAYPAL_MAX_URL 2048
@@ -243,12 +242,29 @@ text_utf8(text *t, size_t *len)
 }
 
 /*
- * verify_paypal_common: the body of webhook_verify_paypal, the body being
- * bytea or (body_is_text) text taken as its UTF-8 bytes.
+ * webhook_verify_paypal(body bytea, transmission_id text,
+ *	  transmission_time text, webhook_id text, signature text, pem text)
+ *	  RETURNS boolean, and the same over the UTF-8 bytes of a text body (the
+ *	  SQL signature called says which, through get_fn_expr_argtype)
+ *
+ * Whether signature (base64) is PayPal's RSA-SHA256 signature of
+ * "transmission_id|transmission_time|webhook_id|crc32(body)" with the key
+ * in pem.  The signature only: the certificate's chain, dates and names
+ * are not checked.  false for a signature that is not strict base64, a pem
+ * without an RSA key, or a signature that does not verify; raises only
+ * if a text argument cannot be converted to UTF-8.
+ *
+ * Not a front for webhook_verify('paypal', ...), as the other schemes'
+ * helpers are for theirs: that judges a delivery as ingest does, with the
+ * certificate stored for its PAYPAL-CERT-URL, its chain, dates and names
+ * and a provider's config.webhook_id, where this checks the RSA step alone
+ * with a pem the caller holds.  That step is WebhookPaypalVerify, which
+ * the paypal scheme calls too.
  */
-static Datum
-verify_paypal_common(FunctionCallInfo fcinfo, bool body_is_text)
+Datum
+webhook_verify_paypal(PG_FUNCTION_ARGS)
 {
+	Oid			body_type = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	const unsigned char *body;
 	size_t		body_len;
 	char	   *id;
@@ -261,15 +277,17 @@ verify_paypal_common(FunctionCallInfo fcinfo, bool body_is_text)
 	text	   *pem = PG_GETARG_TEXT_PP(5);
 	WebhookVerdict v;
 
-	if (body_is_text)
+	if (body_type == TEXTOID)
 		body = (const unsigned char *) text_utf8(PG_GETARG_TEXT_PP(0), &body_len);
-	else
+	else if (body_type == BYTEAOID)
 	{
 		bytea	   *b = PG_GETARG_BYTEA_PP(0);
 
 		body = (const unsigned char *) VARDATA_ANY(b);
 		body_len = VARSIZE_ANY_EXHDR(b);
 	}
+	else
+		elog(ERROR, "could not tell whether argument 1 is bytea or text");
 	id = text_utf8(PG_GETARG_TEXT_PP(1), &id_len);
 	ts = text_utf8(PG_GETARG_TEXT_PP(2), &ts_len);
 	wid = text_utf8(PG_GETARG_TEXT_PP(3), &wid_len);
@@ -279,34 +297,6 @@ verify_paypal_common(FunctionCallInfo fcinfo, bool body_is_text)
 							VARDATA_ANY(pem), VARSIZE_ANY_EXHDR(pem),
 							body, body_len);
 	PG_RETURN_BOOL(v == WEBHOOK_VERIFIED);
-}
-
-/*
- * webhook_verify_paypal(body bytea, transmission_id text,
- *	  transmission_time text, webhook_id text, signature text, pem text)
- *	  RETURNS boolean
- *
- * Whether signature (base64) is PayPal's RSA-SHA256 signature of
- * "transmission_id|transmission_time|webhook_id|crc32(body)" with the key
- * in pem.  The signature only: the certificate's chain, dates and names
- * are not checked.  false for a signature that is not strict base64, a pem
- * without an RSA key, or a signature that does not verify; raises only
- * if a text argument cannot be converted to UTF-8.
- */
-Datum
-webhook_verify_paypal(PG_FUNCTION_ARGS)
-{
-	return verify_paypal_common(fcinfo, false);
-}
-
-/*
- * webhook_verify_paypal(body text, transmission_id text, ...) RETURNS
- * boolean: as above, over the UTF-8 bytes of body.
- */
-Datum
-webhook_verify_paypal_text(PG_FUNCTION_ARGS)
-{
-	return verify_paypal_common(fcinfo, true);
 }
 
 /*

@@ -2,46 +2,57 @@
  *
  * sqlfuncs.c
  *	  SQL-callable signing and verification helpers: webhook_hmac,
- *	  webhook_sign_hmac, webhook_verify_hmac, webhook_sign_stripe and
- *	  webhook_verify_stripe, each for bytea and for text.
+ *	  webhook_sign_hmac, webhook_verify_hmac, webhook_sign_stripe,
+ *	  webhook_verify_stripe, webhook_sign_standard and webhook_sign_vipps.
  *
- * They judge exactly as webhook_ingest does, through verify.c.  Text
- * arguments are taken as their UTF-8 bytes.  A signature that does not
- * verify, cannot be decoded or has the wrong length gives false, never an
- * error; errors are for the caller's mistakes (an unknown algorithm or
- * encoding, a negative tolerance), and their messages never contain a
- * secret.  Copies of keys and computed MACs are cleansed after use.
+ * One C function serves both SQL signatures of a helper, the bytea one and
+ * the text one: it asks the call which argument types it was given
+ * (get_fn_expr_argtype), and takes a text argument as its UTF-8 bytes.
+ *
+ * But for webhook_hmac, the raw HMAC of a message, each helper is a front
+ * for one scheme of the registry.  It checks its own arguments, with its
+ * own messages, then signs with the scheme's sign callback, the one
+ * webhook_sign calls, or has the scheme judge one request header through
+ * WebhookVerifyOne, which webhook_verify calls (authenticate.c): each scheme is
+ * signed and verified by its own file alone, so the helpers judge exactly
+ * as webhook_ingest does.  A signature that does not verify, cannot be
+ * decoded or has the wrong length gives false, never an error; errors are
+ * for the caller's mistakes (an unknown algorithm or encoding, a negative
+ * tolerance, a timestamp out of range, a bad msg_id or Standard Webhooks
+ * secret), and their messages never contain a secret.  Copies of keys and
+ * computed MACs are cleansed after use.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
-#include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/json.h"
 #include "utils/jsonb.h"
 
+#include "authenticate.h"
 #include "clock.h"
+#include "config.h"
 #include "crypto.h"
 #include "headers.h"
+#include "jsonget.h"
 #include "verify.h"
-#include "webhook.h"
 
 PG_FUNCTION_INFO_V1(webhook_hmac);
-PG_FUNCTION_INFO_V1(webhook_hmac_text);
 PG_FUNCTION_INFO_V1(webhook_sign_hmac);
-PG_FUNCTION_INFO_V1(webhook_sign_hmac_text);
 PG_FUNCTION_INFO_V1(webhook_verify_hmac);
-PG_FUNCTION_INFO_V1(webhook_verify_hmac_text);
 PG_FUNCTION_INFO_V1(webhook_sign_stripe);
-PG_FUNCTION_INFO_V1(webhook_sign_stripe_text);
 PG_FUNCTION_INFO_V1(webhook_verify_stripe);
-PG_FUNCTION_INFO_V1(webhook_verify_stripe_text);
+PG_FUNCTION_INFO_V1(webhook_sign_standard);
+PG_FUNCTION_INFO_V1(webhook_sign_vipps);
 
-/* Largest Stripe t the verifier accepts (18 digits). */
-#define WEBHOOK_STRIPE_MAX_TS	INT64CONST(999999999999999999)
+/* The signed timestamps a verifier accepts: 0 to 18 digits of Unix seconds. */
+#define WEBHOOK_TS_IN_RANGE(ts) ((ts) >= 0 && (ts) <= INT64CONST(999999999999999999))
+
+/* The header the stripe scheme reads and signs (schemes/stripe.c). */
+#define STRIPE_HEADER "Stripe-Signature"
 
 /*
  * The bytes of one bytea or text argument, and the copies made to get
@@ -56,58 +67,48 @@ typedef struct ArgBytes
 } ArgBytes;
 
 /*
- * arg_note_detoast: remember v as a copy if detoasting made one.
+ * arg_stored: argument n (bytea or text) as the bytes it holds, a text in
+ * the database encoding; a detoasted copy is remembered for arg_release.
  */
 static void
-arg_note_detoast(FunctionCallInfo fcinfo, int n, struct varlena *v,
-				 ArgBytes *ab)
+arg_stored(FunctionCallInfo fcinfo, int n, ArgBytes *ab)
 {
+	struct varlena *v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(n));
+
 	memset(ab, 0, sizeof(*ab));
 	if ((Pointer) v != DatumGetPointer(PG_GETARG_DATUM(n)))
 	{
 		ab->copies[0] = v;
 		ab->copy_lens[0] = VARSIZE_ANY(v);
 	}
-}
-
-/*
- * arg_bytea: argument n (bytea) as bytes.
- */
-static void
-arg_bytea(FunctionCallInfo fcinfo, int n, ArgBytes *ab)
-{
-	bytea	   *v = PG_GETARG_BYTEA_PP(n);
-
-	arg_note_detoast(fcinfo, n, v, ab);
 	ab->data = (const unsigned char *) VARDATA_ANY(v);
 	ab->len = VARSIZE_ANY_EXHDR(v);
 }
 
 /*
- * arg_text_utf8: argument n (text) as its UTF-8 bytes, converted from the
- * database encoding when that is not UTF-8 (raises if it cannot be).
+ * arg_bytes: argument n as bytes: a bytea as it is, a text as its UTF-8
+ * bytes, converted from the database encoding when that is not UTF-8
+ * (raises if it cannot be).  Which one the argument is, the SQL signature
+ * called says, through the call's expression.
  */
 static void
-arg_text_utf8(FunctionCallInfo fcinfo, int n, ArgBytes *ab)
+arg_bytes(FunctionCallInfo fcinfo, int n, ArgBytes *ab)
 {
-	text	   *v = PG_GETARG_TEXT_PP(n);
-	char	   *data = VARDATA_ANY(v);
-	int			len = VARSIZE_ANY_EXHDR(v);
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, n);
 	char	   *conv;
 
-	arg_note_detoast(fcinfo, n, (struct varlena *) v, ab);
-	conv = pg_server_to_any(data, len, PG_UTF8);
-	if (conv != data)
+	if (type != BYTEAOID && type != TEXTOID)
+		elog(ERROR, "could not tell whether argument %d is bytea or text", n + 1);
+	arg_stored(fcinfo, n, ab);
+	if (type == BYTEAOID)
+		return;
+	conv = pg_server_to_any((const char *) ab->data, (int) ab->len, PG_UTF8);
+	if (conv != (const char *) ab->data)
 	{
 		ab->copies[1] = conv;
 		ab->copy_lens[1] = strlen(conv);
 		ab->data = (const unsigned char *) conv;
 		ab->len = strlen(conv);
-	}
-	else
-	{
-		ab->data = (const unsigned char *) data;
-		ab->len = (size_t) len;
 	}
 }
 
@@ -215,52 +216,143 @@ arg_encoding(FunctionCallInfo fcinfo, int n)
 }
 
 /*
- * compute_hmac: HMAC(alg, key, msg) into mac; raises only if OpenSSL
- * failed, which cannot happen.
+ * arg_ts: argument n (bigint), Unix seconds, or now when it is NULL
+ * (webhook.clock_override honoured).  The caller checks the range.
  */
-static int
-compute_hmac(WebhookDigest alg, const ArgBytes *key, const ArgBytes *msg,
-			 unsigned char *mac)
+static int64
+arg_ts(FunctionCallInfo fcinfo, int n)
 {
-	int			maclen;
-
-	maclen = WebhookHmac(alg, key->data, key->len, msg->data, msg->len, mac);
-	if (maclen <= 0)
-	{
-		WebhookCleanse(mac, WEBHOOK_MAX_DIGEST);
-		elog(ERROR, "could not compute an hmac");
-	}
-	return maclen;
+	return PG_ARGISNULL(n) ? WebhookNowUnix() : PG_GETARG_INT64(n);
 }
 
 /*
- * hmac_common: the body of webhook_hmac(message, secret, algorithm): the
- * MAC as a new bytea.
+ * scheme_defaults: the scheme of the registry called name, and in *cfg the
+ * config of a provider of it configured with '{}': what webhook_sign and
+ * webhook_verify start from.
  */
-static Datum
-hmac_common(FunctionCallInfo fcinfo, bool as_text)
+static WebhookScheme
+scheme_defaults(const char *name, WebhookProviderConfig *cfg)
 {
+	WebhookScheme scheme = WebhookSchemeByName(name);
+
+	WebhookParseConfig(scheme, WebhookJsonObject(NULL, NULL, 0), cfg);
+	return scheme;
+}
+
+/*
+ * sign_args: the headers scheme's sign callback gives for argument 0 (the
+ * body) signed under cfg and options with key, or when key is NULL with
+ * argument 1's bytes (cleansed afterwards).  Raises as the callback does.
+ */
+static Jsonb *
+sign_args(FunctionCallInfo fcinfo, WebhookScheme scheme, const WebhookProviderConfig *cfg,
+		  const WebhookKey *key, Jsonb *options)
+{
+	ArgBytes	body;
+	ArgBytes	secret;
+	WebhookKey	arg_key;
+	Jsonb	   *headers;
+
+	arg_bytes(fcinfo, 0, &body);
+	memset(&secret, 0, sizeof(secret));
+	if (key == NULL)
+	{
+		arg_bytes(fcinfo, 1, &secret);
+		arg_key.data = secret.data;
+		arg_key.len = secret.len;
+		key = &arg_key;
+	}
+	headers = scheme->sign(cfg, key, body.data, body.len, options);
+	arg_release(&secret, true);
+	arg_release(&body, false);
+	return headers;
+}
+
+/*
+ * header_text: the value of header name in the headers a sign callback
+ * gave, as a new text.
+ */
+static text *
+header_text(Jsonb *headers, const char *name)
+{
+	char	   *value = WebhookJsonGetText(&headers->root, name);
+
+	if (value == NULL)
+		elog(ERROR, "the scheme signed no %s header", name);
+	return cstring_to_text(value);
+}
+
+/*
+ * verify_args: whether argument 0 (the body) with one request header,
+ * name: value, verifies for prov with argument key_arg's bytes as the key
+ * (cleansed afterwards), as WebhookVerifyOne judges it.
+ */
+static bool
+verify_args(FunctionCallInfo fcinfo, WebhookProvider *prov, const char *name, text *value,
+			int key_arg)
+{
+	WebhookHeader hdr;
+	ArgBytes	body;
+	ArgBytes	secret;
+	WebhookKey	key;
+	WebhookVerdict verdict;
+
+	hdr.name = name;
+	hdr.name_len = (int) strlen(name);
+	hdr.value = VARDATA_ANY(value);
+	hdr.value_len = (int) VARSIZE_ANY_EXHDR(value);
+	arg_bytes(fcinfo, 0, &body);
+	arg_bytes(fcinfo, key_arg, &secret);
+	key.data = secret.data;
+	key.len = secret.len;
+	verdict = WebhookVerifyOne(NULL, prov, &hdr, 1, (const char *) body.data, body.len, &key);
+	arg_release(&secret, true);
+	arg_release(&body, false);
+	if (verdict == WEBHOOK_CRYPTO_FAILURE)
+		elog(ERROR, "could not compute an hmac");
+	return verdict == WEBHOOK_VERIFIED;
+}
+
+/*
+ * verify_provider: *prov, a provider of the scheme called name with the
+ * default config and tolerance seconds, for verify_args.
+ */
+static void
+verify_provider(const char *name, int tolerance, WebhookProvider *prov)
+{
+	memset(prov, 0, sizeof(*prov));
+	prov->name = psprintf("webhook_verify_%s", name);
+	prov->scheme = scheme_defaults(name, &prov->config);
+	prov->tolerance = tolerance;
+	prov->enabled = true;
+}
+
+/*
+ * webhook_hmac(message bytea, secret bytea, algorithm text DEFAULT
+ * 'sha256') RETURNS bytea, and webhook_hmac(message text, secret text,
+ * algorithm text DEFAULT 'sha256') over the UTF-8 bytes of the texts: the
+ * raw HMAC.  No scheme's: its own code.  Raises for an unknown algorithm.
+ */
+Datum
+webhook_hmac(PG_FUNCTION_ARGS)
+{
+	WebhookDigest alg = arg_digest(fcinfo, 2);
 	ArgBytes	msg;
 	ArgBytes	key;
-	WebhookDigest alg = arg_digest(fcinfo, 2);
 	unsigned char mac[WEBHOOK_MAX_DIGEST];
 	int			maclen;
 	bytea	   *result;
 
-	if (as_text)
-	{
-		arg_text_utf8(fcinfo, 0, &msg);
-		arg_text_utf8(fcinfo, 1, &key);
-	}
-	else
-	{
-		arg_bytea(fcinfo, 0, &msg);
-		arg_bytea(fcinfo, 1, &key);
-	}
-
-	maclen = compute_hmac(alg, &key, &msg, mac);
+	arg_bytes(fcinfo, 0, &msg);
+	arg_bytes(fcinfo, 1, &key);
+	maclen = WebhookHmac(alg, key.data, key.len, msg.data, msg.len, mac);
 	arg_release(&key, true);
 	arg_release(&msg, false);
+	if (maclen <= 0)
+	{
+		WebhookCleanse(mac, sizeof(mac));
+		elog(ERROR, "could not compute an hmac");
+	}
 
 	result = (bytea *) palloc(VARHDRSZ + maclen);
 	SET_VARSIZE(result, VARHDRSZ + maclen);
@@ -270,93 +362,22 @@ hmac_common(FunctionCallInfo fcinfo, bool as_text)
 }
 
 /*
- * webhook_hmac(message bytea, secret bytea, algorithm text DEFAULT
- * 'sha256') RETURNS bytea: the raw HMAC.  Raises for an unknown algorithm.
- */
-Datum
-webhook_hmac(PG_FUNCTION_ARGS)
-{
-	return hmac_common(fcinfo, false);
-}
-
-/*
- * webhook_hmac(message text, secret text, algorithm text DEFAULT 'sha256')
- * RETURNS bytea: as the bytea form, over the UTF-8 bytes of the texts.
- */
-Datum
-webhook_hmac_text(PG_FUNCTION_ARGS)
-{
-	return hmac_common(fcinfo, true);
-}
-
-/*
- * sign_hmac_common: the body of webhook_sign_hmac(body, secret, algorithm,
- * encoding): the MAC as lower-case hex or padded base64 text.
- */
-static Datum
-sign_hmac_common(FunctionCallInfo fcinfo, bool as_text)
-{
-	ArgBytes	msg;
-	ArgBytes	key;
-	WebhookDigest alg = arg_digest(fcinfo, 2);
-	WebhookEncoding enc = arg_encoding(fcinfo, 3);
-	unsigned char mac[WEBHOOK_MAX_DIGEST];
-	char		buf[WEBHOOK_BASE64_ENCODED_LEN(WEBHOOK_MAX_DIGEST) +
-					2 * WEBHOOK_MAX_DIGEST + 1];
-	size_t		n;
-	int			maclen;
-	text	   *result;
-
-	if (as_text)
-	{
-		arg_text_utf8(fcinfo, 0, &msg);
-		arg_text_utf8(fcinfo, 1, &key);
-	}
-	else
-	{
-		arg_bytea(fcinfo, 0, &msg);
-		arg_bytea(fcinfo, 1, &key);
-	}
-
-	maclen = compute_hmac(alg, &key, &msg, mac);
-	arg_release(&key, true);
-	arg_release(&msg, false);
-
-	if (enc == WEBHOOK_HEX)
-	{
-		WebhookHexEncode(mac, maclen, buf);
-		n = 2 * (size_t) maclen;
-	}
-	else
-		n = WebhookBase64Encode(mac, maclen, buf);
-	WebhookCleanse(mac, sizeof(mac));
-
-	result = cstring_to_text_with_len(buf, (int) n);
-	WebhookCleanse(buf, sizeof(buf));
-	PG_RETURN_TEXT_P(result);
-}
-
-/*
  * webhook_sign_hmac(body bytea, secret bytea, algorithm text DEFAULT
- * 'sha256', encoding text DEFAULT 'hex') RETURNS text: the HMAC encoded as
- * a signature header carries it (no prefix).  Raises for an unknown
- * algorithm or encoding.
+ * 'sha256', encoding text DEFAULT 'hex') RETURNS text, and the same over
+ * the UTF-8 bytes of a text body and secret: the header value of the hmac
+ * scheme with that algorithm and encoding and no prefix, the MAC in
+ * lower-case hex or padded base64.  Raises for an unknown algorithm or
+ * encoding.
  */
 Datum
 webhook_sign_hmac(PG_FUNCTION_ARGS)
 {
-	return sign_hmac_common(fcinfo, false);
-}
+	WebhookProviderConfig cfg;
+	WebhookScheme scheme = scheme_defaults("hmac", &cfg);
 
-/*
- * webhook_sign_hmac(body text, secret text, algorithm text DEFAULT
- * 'sha256', encoding text DEFAULT 'hex') RETURNS text: as the bytea form,
- * over the UTF-8 bytes of the texts.
- */
-Datum
-webhook_sign_hmac_text(PG_FUNCTION_ARGS)
-{
-	return sign_hmac_common(fcinfo, true);
+	cfg.algorithm = arg_digest(fcinfo, 2);
+	cfg.encoding = arg_encoding(fcinfo, 3);
+	PG_RETURN_TEXT_P(header_text(sign_args(fcinfo, scheme, &cfg, NULL, NULL), cfg.header));
 }
 
 /*
@@ -384,366 +405,166 @@ known_prefix(const char *sig, size_t len, WebhookDigest *named)
 }
 
 /*
- * verify_hmac_common: the body of webhook_verify_hmac(message, secret,
- * signature, algorithm, encoding).  A "sha256=" style prefix is allowed
- * when it names the algorithm in use; a prefix naming another algorithm
- * gives false.
- */
-static Datum
-verify_hmac_common(FunctionCallInfo fcinfo, bool as_text)
-{
-	ArgBytes	msg;
-	ArgBytes	key;
-	text	   *sigt = PG_GETARG_TEXT_PP(2);
-	const char *sig = VARDATA_ANY(sigt);
-	size_t		siglen = VARSIZE_ANY_EXHDR(sigt);
-	WebhookDigest alg = arg_digest(fcinfo, 3);
-	WebhookEncoding enc = arg_encoding(fcinfo, 4);
-	WebhookDigest named;
-	WebhookKey	wkey;
-	WebhookVerdict verdict;
-	size_t		plen;
-	char		prefix[16];
-
-	plen = known_prefix(sig, siglen, &named);
-	if (plen > 0 && named != alg)
-		PG_RETURN_BOOL(false);
-	Assert(plen < sizeof(prefix));
-	memcpy(prefix, sig, plen);
-	prefix[plen] = '\0';
-
-	if (as_text)
-	{
-		arg_text_utf8(fcinfo, 0, &msg);
-		arg_text_utf8(fcinfo, 1, &key);
-	}
-	else
-	{
-		arg_bytea(fcinfo, 0, &msg);
-		arg_bytea(fcinfo, 1, &key);
-	}
-
-	wkey.data = key.data;
-	wkey.len = key.len;
-	verdict = WebhookVerifyHmacHeader(sig, siglen, prefix, alg, enc,
-									  msg.data, msg.len, &wkey, 1, NULL);
-	arg_release(&key, true);
-	arg_release(&msg, false);
-
-	if (verdict == WEBHOOK_CRYPTO_FAILURE)
-		elog(ERROR, "could not compute an hmac");
-	PG_RETURN_BOOL(verdict == WEBHOOK_VERIFIED);
-}
-
-/*
  * webhook_verify_hmac(message bytea, secret bytea, signature text,
  * algorithm text DEFAULT 'sha256', encoding text DEFAULT 'hex') RETURNS
- * boolean: whether signature is the HMAC of message, in hex (either case)
- * or base64, with or without a "sha256="-style prefix.  Constant time;
- * false for a signature that does not decode or has the wrong length.
- * Raises for an unknown algorithm or encoding.
+ * boolean, and the same over the UTF-8 bytes of a text message and
+ * secret: whether signature is the HMAC of message, in hex (either case)
+ * or base64, judged by the hmac scheme.  A "sha256="-style prefix is
+ * allowed when it names the algorithm in use (it becomes the scheme's
+ * config.prefix); one naming another algorithm gives false.  Constant
+ * time; false for a signature that does not decode or has the wrong
+ * length.  Raises for an unknown algorithm or encoding.
  */
 Datum
 webhook_verify_hmac(PG_FUNCTION_ARGS)
 {
-	return verify_hmac_common(fcinfo, false);
-}
+	text	   *sig = PG_GETARG_TEXT_PP(2);
+	WebhookDigest alg = arg_digest(fcinfo, 3);
+	WebhookEncoding enc = arg_encoding(fcinfo, 4);
+	WebhookDigest named;
+	WebhookProvider prov;
+	size_t		plen;
 
-/*
- * webhook_verify_hmac(message text, secret text, signature text, algorithm
- * text DEFAULT 'sha256', encoding text DEFAULT 'hex') RETURNS boolean: as
- * the bytea form, over the UTF-8 bytes of the texts.
- */
-Datum
-webhook_verify_hmac_text(PG_FUNCTION_ARGS)
-{
-	return verify_hmac_common(fcinfo, true);
-}
-
-/*
- * sign_stripe_common: the body of webhook_sign_stripe(body, secret, ts):
- * the Stripe-Signature value "t=<ts>,v1=<hex>".  NULL body or secret gives
- * NULL; NULL ts means now (webhook.clock_override honoured).
- */
-static Datum
-sign_stripe_common(FunctionCallInfo fcinfo, bool as_text)
-{
-	ArgBytes	body;
-	ArgBytes	key;
-	WebhookKey	wkey;
-	int64		ts;
-	char	   *sig;
-	text	   *result;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-
-	if (PG_ARGISNULL(2))
-		ts = WebhookNowUnix();
-	else
-		ts = PG_GETARG_INT64(2);
-	if (ts < 0 || ts > WEBHOOK_STRIPE_MAX_TS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("stripe timestamp " INT64_FORMAT " is out of range", ts),
-				 errhint("The timestamp is Unix seconds: at least 0 and at most 18 digits.")));
-
-	if (as_text)
-		arg_text_utf8(fcinfo, 0, &body);
-	else
-		arg_bytea(fcinfo, 0, &body);
-	arg_text_utf8(fcinfo, 1, &key);
-
-	wkey.data = key.data;
-	wkey.len = key.len;
-	sig = WebhookSignStripe(body.data, body.len, &wkey, ts);
-	arg_release(&key, true);
-	arg_release(&body, false);
-
-	if (sig == NULL)
-		elog(ERROR, "could not compute an hmac");
-	result = cstring_to_text(sig);
-	WebhookCleanse(sig, strlen(sig));
-	pfree(sig);
-	PG_RETURN_TEXT_P(result);
+	plen = known_prefix(VARDATA_ANY(sig), VARSIZE_ANY_EXHDR(sig), &named);
+	if (plen > 0 && named != alg)
+		PG_RETURN_BOOL(false);
+	verify_provider("hmac", 0, &prov);
+	prov.config.algorithm = alg;
+	prov.config.encoding = enc;
+	prov.config.prefix = pnstrdup(VARDATA_ANY(sig), plen);
+	PG_RETURN_BOOL(verify_args(fcinfo, &prov, prov.config.header, sig, 1));
 }
 
 /*
  * webhook_sign_stripe(body bytea, secret text, ts bigint DEFAULT NULL)
- * RETURNS text: the Stripe-Signature value for body, signed with the
- * whole secret string at ts (NULL: now).  Not strict: NULL body or secret
- * gives NULL.  Raises for a negative or too large ts.
+ * RETURNS text, and the same over the UTF-8 bytes of a text body: the
+ * Stripe-Signature value "t=<ts>,v1=<hex>" the stripe scheme signs, with
+ * the whole secret string as key, at ts (NULL: now).  Not strict: NULL
+ * body or secret gives NULL.  Raises for a negative or too large ts.
  */
 Datum
 webhook_sign_stripe(PG_FUNCTION_ARGS)
 {
-	return sign_stripe_common(fcinfo, false);
+	static const char *const names[1] = {"ts"};
+	const char *values[1];
+	WebhookProviderConfig cfg;
+	WebhookScheme scheme;
+	int64		ts;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	ts = arg_ts(fcinfo, 2);
+	if (!WEBHOOK_TS_IN_RANGE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("stripe timestamp " INT64_FORMAT " is out of range", ts),
+				 errhint("The timestamp is Unix seconds: at least 0 and at most 18 digits.")));
+	values[0] = psprintf(INT64_FORMAT, ts);
+	scheme = scheme_defaults("stripe", &cfg);
+	PG_RETURN_TEXT_P(header_text(sign_args(fcinfo, scheme, &cfg, NULL,
+										   WebhookJsonObject(names, values, 1)),
+								 STRIPE_HEADER));
 }
 
 /*
- * webhook_sign_stripe(body text, secret text, ts bigint DEFAULT NULL)
- * RETURNS text: as the bytea form, over the UTF-8 bytes of body.
+ * webhook_verify_stripe(body bytea, signature_header text, secret text,
+ * tolerance_seconds int DEFAULT 300) RETURNS boolean, and the same over
+ * the UTF-8 bytes of a text body: whether a Stripe-Signature header
+ * verifies as the stripe scheme judges it (any v1, the whole secret
+ * string as key, |now - t| <= tolerance).  A malformed header gives
+ * false.  Raises for a negative tolerance.
  */
 Datum
-webhook_sign_stripe_text(PG_FUNCTION_ARGS)
+webhook_verify_stripe(PG_FUNCTION_ARGS)
 {
-	return sign_stripe_common(fcinfo, true);
-}
-
-/*
- * verify_stripe_common: the body of webhook_verify_stripe(body,
- * signature_header, secret, tolerance_seconds): true only if the header
- * verifies with the secret and its t is within tolerance of now.
- */
-static Datum
-verify_stripe_common(FunctionCallInfo fcinfo, bool as_text)
-{
-	ArgBytes	body;
-	ArgBytes	key;
 	text	   *header = PG_GETARG_TEXT_PP(1);
 	int32		tolerance = PG_GETARG_INT32(3);
-	WebhookKey	wkey;
-	WebhookVerdict verdict;
-	int64		now;
+	WebhookProvider prov;
 
 	if (tolerance < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("tolerance_seconds must not be negative")));
-
-	now = WebhookNowUnix();
-
-	if (as_text)
-		arg_text_utf8(fcinfo, 0, &body);
-	else
-		arg_bytea(fcinfo, 0, &body);
-	arg_text_utf8(fcinfo, 2, &key);
-
-	wkey.data = key.data;
-	wkey.len = key.len;
-	verdict = WebhookVerifyStripe(VARDATA_ANY(header), VARSIZE_ANY_EXHDR(header),
-								  body.data, body.len, &wkey, 1,
-								  now, tolerance, NULL, NULL);
-	arg_release(&key, true);
-	arg_release(&body, false);
-
-	if (verdict == WEBHOOK_CRYPTO_FAILURE)
-		elog(ERROR, "could not compute an hmac");
-	PG_RETURN_BOOL(verdict == WEBHOOK_VERIFIED);
+	verify_provider("stripe", tolerance, &prov);
+	PG_RETURN_BOOL(verify_args(fcinfo, &prov, STRIPE_HEADER, header, 2));
 }
 
 /*
- * webhook_verify_stripe(body bytea, signature_header text, secret text,
- * tolerance_seconds int DEFAULT 300) RETURNS boolean: whether a
- * Stripe-Signature header verifies (any v1, the whole secret string as
- * key, |now - t| <= tolerance).  A malformed header gives false.  Raises
- * for a negative tolerance.
+ * webhook_sign_standard(body bytea, secret text, msg_id text, ts bigint
+ * DEFAULT NULL) RETURNS text, and the same over the UTF-8 bytes of a text
+ * body: the webhook-signature value ("v1,<base64>") the standard scheme
+ * signs, HMAC-SHA256 over "msg_id.ts.body" with the secret base64-decoded
+ * after an optional whsec_ prefix; NULL ts is now.  Not strict: NULL body,
+ * secret or msg_id gives NULL.  Raises for a ts out of range, a msg_id
+ * that is empty or holds a '.', and a secret that does not decode.
  */
 Datum
-webhook_verify_stripe(PG_FUNCTION_ARGS)
+webhook_sign_standard(PG_FUNCTION_ARGS)
 {
-	return verify_stripe_common(fcinfo, false);
-}
-
-/*
- * webhook_verify_stripe(body text, signature_header text, secret text,
- * tolerance_seconds int DEFAULT 300) RETURNS boolean: as the bytea form,
- * over the UTF-8 bytes of body.
- */
-Datum
-webhook_verify_stripe_text(PG_FUNCTION_ARGS)
-{
-	return verify_stripe_common(fcinfo, true);
-}
-
-PG_FUNCTION_INFO_V1(webhook_sign_standard);
-PG_FUNCTION_INFO_V1(webhook_sign_standard_text);
-PG_FUNCTION_INFO_V1(webhook_sign_vipps);
-PG_FUNCTION_INFO_V1(webhook_sign_vipps_text);
-
-/*
- * sign_standard_common: webhook_sign_standard(body, secret, msg_id, ts):
- * "v1,<base64>" of HMAC-SHA256 over "msg_id.ts.body" with the secret
- * base64-decoded after an optional whsec_ prefix.
- */
-static Datum
-sign_standard_common(FunctionCallInfo fcinfo, bool as_text)
-{
-	ArgBytes	body;
-	char	   *secret;
+	static const char *const names[2] = {"msg_id", "ts"};
+	const char *values[2];
+	WebhookProviderConfig cfg;
+	WebhookScheme scheme;
+	ArgBytes	secret;
+	WebhookKey	key;
+	const char *why;
 	char	   *msg_id;
-	unsigned char *raw;
-	size_t		rawlen;
-	WebhookKey	wkey;
 	int64		ts;
-	char	   *sig;
-	text	   *result;
+	bool		decoded;
+	Jsonb	   *headers;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
-	ts = PG_ARGISNULL(3) ? WebhookNowUnix() : PG_GETARG_INT64(3);
-	if (ts < 0 || ts > WEBHOOK_STRIPE_MAX_TS)
+	ts = arg_ts(fcinfo, 3);
+	if (!WEBHOOK_TS_IN_RANGE(ts))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("timestamp " INT64_FORMAT " is out of range", ts)));
-	secret = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	msg_id = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	if (strchr(msg_id, '.') != NULL || msg_id[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("msg_id must be non-empty and hold no \".\"")));
-	raw = palloc(WEBHOOK_BASE64_DECODED_MAX(strlen(secret)) + 1);
-	if (!WebhookStandardSecretDecode(secret, strlen(secret), raw,
-									 WEBHOOK_BASE64_DECODED_MAX(strlen(secret)) + 1, &rawlen))
-	{
-		WebhookCleanse(secret, strlen(secret));
+	scheme = scheme_defaults("standard", &cfg);
+	/* the secret as given, as webhook_add_secret's is: no conversion */
+	arg_stored(fcinfo, 1, &secret);
+	decoded = WebhookDecodeSecret(scheme, &cfg, (const char *) secret.data, secret.len,
+								  &key, &why);
+	arg_release(&secret, true);
+	if (!decoded)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a Standard Webhooks secret must be whsec_ followed by base64")));
-	}
-	if (as_text)
-		arg_text_utf8(fcinfo, 0, &body);
-	else
-		arg_bytea(fcinfo, 0, &body);
-	wkey.data = raw;
-	wkey.len = rawlen;
-	sig = WebhookSignStandard(body.data, body.len, &wkey, msg_id, ts);
-	WebhookCleanse(raw, rawlen);
-	WebhookCleanse(secret, strlen(secret));
-	arg_release(&body, false);
-	if (sig == NULL)
-		elog(ERROR, "could not compute an hmac");
-	result = cstring_to_text(sig);
-	pfree(sig);
-	PG_RETURN_TEXT_P(result);
+				 errmsg("%s", why)));
+	values[0] = msg_id;
+	values[1] = psprintf(INT64_FORMAT, ts);
+	headers = sign_args(fcinfo, scheme, &cfg, &key, WebhookJsonObject(names, values, 2));
+	WebhookCleanse((void *) key.data, key.len);
+	/* the default config's header prefix, webhook- */
+	PG_RETURN_TEXT_P(header_text(headers, "webhook-signature"));
 }
 
 /*
- * webhook_sign_standard(body bytea, secret text, msg_id text, ts bigint DEFAULT NULL)
- * RETURNS text: the webhook-signature value ("v1,<base64>"); NULL ts is now.
- */
-Datum
-webhook_sign_standard(PG_FUNCTION_ARGS)
-{
-	return sign_standard_common(fcinfo, false);
-}
-
-/* webhook_sign_standard(body text, ...): over the UTF-8 bytes of body. */
-Datum
-webhook_sign_standard_text(PG_FUNCTION_ARGS)
-{
-	return sign_standard_common(fcinfo, true);
-}
-
-/*
- * sign_vipps_common: webhook_sign_vipps(body, secret, path, host, date):
- * the four headers Vipps sends, as a jsonb object.  NULL date is now, as
- * an RFC 1123 date.
- */
-static Datum
-sign_vipps_common(FunctionCallInfo fcinfo, bool as_text)
-{
-	ArgBytes	body;
-	ArgBytes	key;
-	WebhookKey	wkey;
-	char	   *path;
-	char	   *host;
-	char	   *date;
-	char		datebuf[40];
-	char		hash[64];
-	char	   *auth;
-	StringInfoData buf;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-		PG_RETURN_NULL();
-	path = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	host = text_to_cstring(PG_GETARG_TEXT_PP(3));
-	if (PG_ARGISNULL(4))
-	{
-		WebhookFormatHttpDate(WebhookNowUnix(), datebuf);
-		date = datebuf;
-	}
-	else
-		date = text_to_cstring(PG_GETARG_TEXT_PP(4));
-	if (as_text)
-		arg_text_utf8(fcinfo, 0, &body);
-	else
-		arg_bytea(fcinfo, 0, &body);
-	arg_text_utf8(fcinfo, 1, &key);
-	wkey.data = key.data;
-	wkey.len = key.len;
-	auth = WebhookSignVipps(body.data, body.len, &wkey, path, host, date, hash);
-	arg_release(&key, true);
-	arg_release(&body, false);
-	if (auth == NULL)
-		elog(ERROR, "could not compute an hmac");
-
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"x-ms-date\": ");
-	escape_json(&buf, date);
-	appendStringInfoString(&buf, ", \"x-ms-content-sha256\": ");
-	escape_json(&buf, hash);
-	appendStringInfoString(&buf, ", \"host\": ");
-	escape_json(&buf, host);
-	appendStringInfoString(&buf, ", \"Authorization\": ");
-	escape_json(&buf, auth);
-	appendStringInfoChar(&buf, '}');
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
-}
-
-/*
- * webhook_sign_vipps(body bytea, secret text, path text, host text, date text DEFAULT NULL)
- * RETURNS jsonb: {"x-ms-date", "x-ms-content-sha256", "host", "Authorization"}.
+ * webhook_sign_vipps(body bytea, secret text, path text, host text, date
+ * text DEFAULT NULL) RETURNS jsonb, and the same over the UTF-8 bytes of
+ * a text body: the four headers the vipps scheme signs, {"x-ms-date",
+ * "x-ms-content-sha256", "host", "Authorization"}, with the secret's
+ * UTF-8 bytes as key; NULL date is now, as an RFC 1123 date.  Not strict:
+ * NULL body, secret, path or host gives NULL.
  */
 Datum
 webhook_sign_vipps(PG_FUNCTION_ARGS)
 {
-	return sign_vipps_common(fcinfo, false);
-}
+	static const char *const names[3] = {"path", "host", "date"};
+	const char *values[3];
+	WebhookProviderConfig cfg;
+	WebhookScheme scheme;
 
-/* webhook_sign_vipps(body text, ...): over the UTF-8 bytes of body. */
-Datum
-webhook_sign_vipps_text(PG_FUNCTION_ARGS)
-{
-	return sign_vipps_common(fcinfo, true);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_NULL();
+	values[0] = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	values[1] = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	values[2] = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+	scheme = scheme_defaults("vipps", &cfg);
+	PG_RETURN_JSONB_P(sign_args(fcinfo, scheme, &cfg, NULL,
+								WebhookJsonObject(names, values, values[2] != NULL ? 3 : 2)));
 }

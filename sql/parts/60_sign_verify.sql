@@ -1,9 +1,12 @@
 --------------------------------------------------------------------------
 -- Signing and verification helpers (src/sqlfuncs.c)
 --
--- They judge exactly as webhook_ingest does.  Text forms take the UTF-8
--- bytes of their text arguments.  Nothing is granted to PUBLIC; the
--- README gives the GRANTs.
+-- They judge exactly as webhook_ingest does: but for webhook_hmac (the
+-- raw HMAC), each signs or verifies through its scheme's own C code, the
+-- code webhook_sign and webhook_verify below call.  The bytea and the text
+-- form of a helper are one C function; text forms take the UTF-8 bytes of
+-- their text arguments.  Nothing is granted to PUBLIC; the README gives
+-- the GRANTs.
 --------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.webhook_hmac(message pg_catalog.bytea, secret pg_catalog.bytea,
@@ -13,7 +16,7 @@ AS 'MODULE_PATHNAME', 'webhook_hmac';
 CREATE FUNCTION @extschema@.webhook_hmac(message pg_catalog.text, secret pg_catalog.text,
                                          algorithm pg_catalog.text DEFAULT 'sha256')
 RETURNS pg_catalog.bytea LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'webhook_hmac_text';
+AS 'MODULE_PATHNAME', 'webhook_hmac';
 
 CREATE FUNCTION @extschema@.webhook_sign_hmac(body pg_catalog.bytea, secret pg_catalog.bytea,
                                               algorithm pg_catalog.text DEFAULT 'sha256',
@@ -24,7 +27,7 @@ CREATE FUNCTION @extschema@.webhook_sign_hmac(body pg_catalog.text, secret pg_ca
                                               algorithm pg_catalog.text DEFAULT 'sha256',
                                               encoding pg_catalog.text DEFAULT 'hex')
 RETURNS pg_catalog.text LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'webhook_sign_hmac_text';
+AS 'MODULE_PATHNAME', 'webhook_sign_hmac';
 
 CREATE FUNCTION @extschema@.webhook_verify_hmac(message pg_catalog.bytea, secret pg_catalog.bytea,
                                                 signature pg_catalog.text,
@@ -37,7 +40,7 @@ CREATE FUNCTION @extschema@.webhook_verify_hmac(message pg_catalog.text, secret 
                                                 algorithm pg_catalog.text DEFAULT 'sha256',
                                                 encoding pg_catalog.text DEFAULT 'hex')
 RETURNS pg_catalog.bool LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'webhook_verify_hmac_text';
+AS 'MODULE_PATHNAME', 'webhook_verify_hmac';
 
 -- Not strict: a NULL ts means now, so NULL body or secret is handled in C.
 CREATE FUNCTION @extschema@.webhook_sign_stripe(body pg_catalog.bytea, secret pg_catalog.text,
@@ -47,7 +50,7 @@ AS 'MODULE_PATHNAME', 'webhook_sign_stripe';
 CREATE FUNCTION @extschema@.webhook_sign_stripe(body pg_catalog.text, secret pg_catalog.text,
                                                 ts pg_catalog.int8 DEFAULT NULL)
 RETURNS pg_catalog.text LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'webhook_sign_stripe_text';
+AS 'MODULE_PATHNAME', 'webhook_sign_stripe';
 
 -- Volatile: "now" is the wall clock, or webhook.clock_override.
 CREATE FUNCTION @extschema@.webhook_verify_stripe(body pg_catalog.bytea,
@@ -61,7 +64,7 @@ CREATE FUNCTION @extschema@.webhook_verify_stripe(body pg_catalog.text,
                                                   secret pg_catalog.text,
                                                   tolerance_seconds pg_catalog.int4 DEFAULT 300)
 RETURNS pg_catalog.bool LANGUAGE C VOLATILE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'webhook_verify_stripe_text';
+AS 'MODULE_PATHNAME', 'webhook_verify_stripe';
 
 REVOKE ALL ON FUNCTION @extschema@.webhook_hmac(pg_catalog.bytea, pg_catalog.bytea, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_hmac(pg_catalog.text, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
@@ -122,7 +125,7 @@ RETURNS text LANGUAGE C VOLATILE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'webhook_sign_standard';
 CREATE FUNCTION @extschema@.webhook_sign_standard(body text, secret text, msg_id text, ts bigint DEFAULT NULL)
 RETURNS text LANGUAGE C VOLATILE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'webhook_sign_standard_text';
+AS 'MODULE_PATHNAME', 'webhook_sign_standard';
 COMMENT ON FUNCTION @extschema@.webhook_sign_standard(bytea, text, text, bigint) IS
     'The webhook-signature value ("v1,<base64>") Standard Webhooks would send: HMAC-SHA256 over msg_id.ts.body with the whsec_ secret base64-decoded; ts NULL is now.';
 COMMENT ON FUNCTION @extschema@.webhook_sign_standard(text, text, text, bigint) IS
@@ -135,7 +138,7 @@ RETURNS jsonb LANGUAGE C VOLATILE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'webhook_sign_vipps';
 CREATE FUNCTION @extschema@.webhook_sign_vipps(body text, secret text, path text, host text, date text DEFAULT NULL)
 RETURNS jsonb LANGUAGE C VOLATILE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'webhook_sign_vipps_text';
+AS 'MODULE_PATHNAME', 'webhook_sign_vipps';
 COMMENT ON FUNCTION @extschema@.webhook_sign_vipps(bytea, text, text, text, text) IS
     'The four headers Vipps MobilePay would send for body (x-ms-date, x-ms-content-sha256, host, Authorization); the secret is used as given; date NULL is now.';
 COMMENT ON FUNCTION @extschema@.webhook_sign_vipps(text, text, text, text, text) IS

@@ -14,7 +14,8 @@ REVOKE ALL ON FUNCTION @extschema@.webhook_add_certificate(pg_catalog.text, pg_c
 COMMENT ON FUNCTION @extschema@.webhook_add_certificate(pg_catalog.text, pg_catalog.text) IS
     'Store or replace the PayPal certificate served at cert_url (https:// on api[-m][.sandbox].paypal.com).  Refuses a pem without a readable certificate, one not naming messageverificationcerts[.sandbox].paypal.com, one expired or not yet valid at webhook_now(), and one without an RSA key of 2048 bits or more; stores one whose chain the system trust store does not verify with a WARNING (webhook_ingest checks the chain each time it uses it).';
 
--- The signature only: no chain, date or name check, so IMMUTABLE.
+-- The signature only: no chain, date or name check, so IMMUTABLE.  Both
+-- forms are one C function.
 CREATE FUNCTION @extschema@.webhook_verify_paypal(body pg_catalog.bytea,
                                                   transmission_id pg_catalog.text,
                                                   transmission_time pg_catalog.text,
@@ -30,7 +31,7 @@ CREATE FUNCTION @extschema@.webhook_verify_paypal(body pg_catalog.text,
                                                   signature pg_catalog.text,
                                                   pem pg_catalog.text)
 RETURNS pg_catalog.bool LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'webhook_verify_paypal_text';
+AS 'MODULE_PATHNAME', 'webhook_verify_paypal';
 REVOKE ALL ON FUNCTION @extschema@.webhook_verify_paypal(pg_catalog.bytea, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.webhook_verify_paypal(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.webhook_verify_paypal(pg_catalog.bytea, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS

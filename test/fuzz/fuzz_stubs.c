@@ -154,6 +154,13 @@ get_namespace_name(Oid nspid)
 	return NULL;
 }
 
+Oid
+get_fn_expr_argtype(FmgrInfo *flinfo, int argnum)
+{
+	unreachable("get_fn_expr_argtype");
+	return InvalidOid;
+}
+
 struct varlena *
 pg_detoast_datum_packed(struct varlena *datum)
 {
