@@ -145,19 +145,47 @@ WebhookJsonTime(const JsonbValue *v, TimestampTz *out)
 Jsonb *
 WebhookJsonObject(const char *const *keys, const char *const *values, int n)
 {
+	return WebhookJsonEnvelope(keys, values, n, NULL, NULL, NULL);
+}
+
+/* Push "key" as an object key. */
+static void
+push_key(JsonbParseState **st, const char *key)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) key;
+	v.val.string.len = strlen(key);
+	(void) pushJsonbValue(st, WJB_KEY, &v);
+}
+
+Jsonb *
+WebhookJsonEnvelope(const char *const *keys, const char *const *values, int n,
+					const char *outer, const char *inner, Jsonb *object)
+{
 	JsonbParseState *st = NULL;
 	JsonbValue	v;
 
 	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 	for (int i = 0; i < n; i++)
 	{
+		push_key(&st, keys[i]);
 		v.type = jbvString;
-		v.val.string.val = (char *) keys[i];
-		v.val.string.len = strlen(keys[i]);
-		(void) pushJsonbValue(&st, WJB_KEY, &v);
 		v.val.string.val = (char *) values[i];
 		v.val.string.len = strlen(values[i]);
 		(void) pushJsonbValue(&st, WJB_VALUE, &v);
+	}
+	if (outer != NULL)
+	{
+		push_key(&st, outer);
+		(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+		push_key(&st, inner);
+		v.type = jbvBinary;
+		v.val.binary.data = &object->root;
+		v.val.binary.len = VARSIZE(object) - VARHDRSZ;
+		(void) pushJsonbValue(&st, WJB_VALUE, &v);
+		(void) pushJsonbValue(&st, WJB_END_OBJECT, NULL);
 	}
 	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }

@@ -53,6 +53,13 @@ extern bool WebhookJsonTime(const JsonbValue *v, TimestampTz *out);
 extern int	WebhookJsonArrayItems(JsonbContainer *c, const char *key, const char *unwrap,
 								  Jsonb ***items);
 
+/*
+ * The same object with one more member, outer: {inner: object} (when outer
+ * is set): a webhook body of a scheme's own shape around a fetched object.
+ */
+extern Jsonb *WebhookJsonEnvelope(const char *const *keys, const char *const *values, int n,
+								  const char *outer, const char *inner, Jsonb *object);
+
 /* An object of n string members, keys[i]: values[i] (palloc'd): headers, say. */
 extern Jsonb *WebhookJsonObject(const char *const *keys, const char *const *values, int n);
 

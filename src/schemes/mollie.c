@@ -250,10 +250,8 @@ mollie_object(Jsonb *object, const char *id, Jsonb ***events, const char **why)
 	char	   *resource = WebhookJsonGetText(obj, "resource");
 	char	   *status = WebhookJsonGetText(obj, "status");
 	char	   *pid = WebhookJsonGetText(obj, "id");
-	JsonbParseState *st = NULL;
-	JsonbValue	k,
-				v,
-				whole;
+	const char *keys[3] = {"id", "type", "entityId"};
+	const char *values[3] = {id, NULL, pid};
 
 	if (resource == NULL || strcmp(resource, "payment") != 0 || pid == NULL)
 	{
@@ -262,28 +260,9 @@ mollie_object(Jsonb *object, const char *id, Jsonb ***events, const char **why)
 	}
 	if (status == NULL || strcmp(status, "open") == 0)
 		return 0;
-#define PUSH_KEY(key) \
-	do { k.type = jbvString; k.val.string.val = (char *) (key); k.val.string.len = strlen(key); \
-		 (void) pushJsonbValue(&st, WJB_KEY, &k); } while (0)
-#define PUSH_STRING(key, value) \
-	do { PUSH_KEY(key); v.type = jbvString; v.val.string.val = (char *) (value); \
-		 v.val.string.len = strlen(value); (void) pushJsonbValue(&st, WJB_VALUE, &v); } while (0)
-	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	PUSH_STRING("id", id);
-	PUSH_STRING("type", psprintf("payment.%s", status));
-	PUSH_STRING("entityId", pid);
-	PUSH_KEY("_embedded");
-	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	PUSH_KEY("payment");
-	whole.type = jbvBinary;
-	whole.val.binary.data = obj;
-	whole.val.binary.len = VARSIZE(object) - VARHDRSZ;
-	(void) pushJsonbValue(&st, WJB_VALUE, &whole);
-	(void) pushJsonbValue(&st, WJB_END_OBJECT, NULL);
-#undef PUSH_STRING
-#undef PUSH_KEY
+	values[1] = psprintf("payment.%s", status);
 	*events = palloc(sizeof(Jsonb *));
-	(*events)[0] = JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+	(*events)[0] = WebhookJsonEnvelope(keys, values, 3, "_embedded", "payment", object);
 	return 1;
 }
 

@@ -209,29 +209,12 @@ object_event_type(JsonbContainer *obj, const char *objtype)
 
 /* {"id": id, "object": "event", "type": type, "data": {"object": obj}} */
 static Jsonb *
-v1_event(const char *id, const char *type, JsonbValue *obj)
+v1_event(const char *id, const char *type, Jsonb *obj)
 {
-	JsonbParseState *st = NULL;
-	JsonbValue	k,
-				v;
+	const char *keys[3] = {"id", "object", "type"};
+	const char *values[3] = {id, "event", type};
 
-#define PUSH_STRING(key, value) 	do { k.type = jbvString; k.val.string.val = (char *) (key); k.val.string.len = strlen(key); 		 (void) pushJsonbValue(&st, WJB_KEY, &k); 		 v.type = jbvString; v.val.string.val = (char *) (value); v.val.string.len = strlen(value); 		 (void) pushJsonbValue(&st, WJB_VALUE, &v); } while (0)
-	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	PUSH_STRING("id", id);
-	PUSH_STRING("object", "event");
-	PUSH_STRING("type", type);
-	k.type = jbvString;
-	k.val.string.val = "data";
-	k.val.string.len = 4;
-	(void) pushJsonbValue(&st, WJB_KEY, &k);
-	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	k.val.string.val = "object";
-	k.val.string.len = 6;
-	(void) pushJsonbValue(&st, WJB_KEY, &k);
-	(void) pushJsonbValue(&st, WJB_VALUE, obj);
-	(void) pushJsonbValue(&st, WJB_END_OBJECT, NULL);
-#undef PUSH_STRING
-	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+	return WebhookJsonEnvelope(keys, values, 3, "data", "object", obj);
 }
 
 /*
@@ -246,7 +229,6 @@ stripe_object(Jsonb *object, const char *id, Jsonb ***events, const char **why)
 	const char *type = objtype ? object_event_type(obj, objtype) : NULL;
 	char	   *refunded = objtype && strcmp(objtype, "charge") == 0 ?
 		WebhookJsonGetText(obj, "amount_refunded") : NULL;
-	JsonbValue	whole;
 	int			n = 0;
 
 	if (objtype == NULL || (strcmp(objtype, "payment_intent") != 0 && strcmp(objtype, "charge") != 0 &&
@@ -255,15 +237,12 @@ stripe_object(Jsonb *object, const char *id, Jsonb ***events, const char **why)
 		*why = "the object is no PaymentIntent, Charge, Refund or Checkout Session";
 		return -1;
 	}
-	whole.type = jbvBinary;
-	whole.val.binary.data = obj;
-	whole.val.binary.len = VARSIZE(object) - VARHDRSZ;
 	*events = palloc(sizeof(Jsonb *) * 2);
 	if (type != NULL)
-		(*events)[n++] = v1_event(id, type, &whole);
+		(*events)[n++] = v1_event(id, type, object);
 	if (refunded != NULL && strcmp(refunded, "0") != 0)
 	{
-		(*events)[n] = v1_event(n > 0 ? psprintf("%s:2", id) : id, "charge.refunded", &whole);
+		(*events)[n] = v1_event(n > 0 ? psprintf("%s:2", id) : id, "charge.refunded", object);
 		n++;
 	}
 	return n;
